@@ -1,0 +1,39 @@
+import type { KeyObject } from "node:crypto";
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
+import { IDENTITY_HEADER, signIdentity } from "@rampart/kit";
+import type { GatewayContext } from "./context";
+
+/** Options for {@link IdentityDataSource}. */
+export interface IdentityDataSourceOptions {
+  /** Subgraph name: the audience of the assertions this source signs. */
+  name: string;
+  /** Subgraph endpoint. */
+  url: string;
+  /** The gateway's Ed25519 private key. */
+  privateKey: KeyObject;
+}
+
+/** Calls one subgraph, attaching an identity assertion signed for that subgraph alone. */
+export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  private readonly audience: string;
+  private readonly privateKey: KeyObject;
+
+  constructor(options: IdentityDataSourceOptions) {
+    super({ url: options.url });
+    this.audience = options.name;
+    this.privateKey = options.privateKey;
+  }
+
+  override async willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    // Requests without a caller (none today) carry no assertion and are refused by the subgraph.
+    const identity = "identity" in context ? context.identity : undefined;
+    if (!identity) return;
+    request.http?.headers.set(
+      IDENTITY_HEADER,
+      await signIdentity(identity, this.audience, this.privateKey),
+    );
+  }
+}

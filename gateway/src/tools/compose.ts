@@ -1,0 +1,32 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { runTool } from "@rampart/kit/dist/tools/load-definition";
+import { subgraphNames } from "../config";
+import {
+  composeSupergraph,
+  readCommittedSdls,
+  repositoryRoot,
+  subgraphSdlPath,
+  supergraphPath,
+} from "../supergraph";
+
+// `npm run compose`: prints each subgraph's SDL (one process per subgraph, since type-graphql's
+// metadata is global), writes subgraphs/<name>/schema.graphql, and composes
+// schema/supergraph.graphql from them. Both are committed; tests fail when they drift.
+runTool(async () => {
+  const printer = path.join(repositoryRoot, "packages", "kit", "dist", "tools", "print-sdl.js");
+  for (const name of subgraphNames) {
+    const sdl = execFileSync(
+      process.execPath,
+      [printer, path.join(repositoryRoot, "subgraphs", name)],
+      {
+        encoding: "utf8",
+      },
+    );
+    fs.writeFileSync(subgraphSdlPath(name), sdl);
+  }
+  fs.mkdirSync(path.dirname(supergraphPath), { recursive: true });
+  fs.writeFileSync(supergraphPath, composeSupergraph(readCommittedSdls()));
+  process.stdout.write(`wrote ${path.relative(repositoryRoot, supergraphPath)}\n`);
+});

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { exitWithStartupError, loadOrCreateDevKeyPair } from "@rampart/kit";
+import { loadConfig, subgraphNames, type GatewayConfig } from "../config";
+import { healthUrlOf } from "../health";
+import { repositoryRoot } from "../supergraph";
+
+// `npm start`: runs the four subgraphs and the gateway as child processes, each on its own
+// port, and stops them all on Ctrl-C (SIGINT/SIGTERM) or when any of them dies.
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+function launch(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [script], {
+    stdio: "inherit",
+    env: { ...process.env, ...env },
+  });
+  children.set(name, child);
+  child.on("exit", (code, signal) => {
+    children.delete(name);
+    if (!stopping) {
+      process.stderr.write(`${name} exited (${signal ?? code}); stopping the platform\n`);
+      void stopAll(1);
+    } else if (children.size === 0) {
+      process.exit(process.exitCode ?? 0);
+    }
+  });
+  return child;
+}
+
+async function stopAll(exitCode: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.exitCode = exitCode;
+  for (const child of children.values()) child.kill("SIGTERM");
+  if (children.size === 0) process.exit(exitCode);
+  setTimeout(() => {
+    for (const child of children.values()) child.kill("SIGKILL");
+    process.exit(1);
+  }, 15_000).unref();
+}
+
+async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${url} did not become healthy within ${timeoutMs / 1000} s`);
+}
+
+async function startPlatform(config: GatewayConfig): Promise<void> {
+  // Generate development keys once, before several processes race to read them.
+  if (!config.identityPrivateKeyPem) loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519");
+  if (config.tokenVerification.kind === "dev-issuer")
+    loadOrCreateDevKeyPair(config.dataDir, "dev-issuer-rsa");
+
+  await Promise.all(
+    subgraphNames.map(async (name) => {
+      const url = new URL(config.subgraphUrls[name]);
+      launch(name, path.join(repositoryRoot, "subgraphs", name, "dist", "main.js"), {
+        PORT: url.port,
+        HOST: url.hostname,
+      });
+      await waitHealthy(healthUrlOf(url.toString()), 60_000);
+    }),
+  );
+  launch("gateway", path.join(repositoryRoot, "gateway", "dist", "main.js"), {});
+  await waitHealthy(`http://${config.host}:${config.port}/health`, 30_000);
+  process.stdout.write(
+    [
+      "",
+      `Rampart is up: http://${config.host}:${config.port}/graphql`,
+      "Get a development token:  npm run --silent dev-token -- --user user_demo_alice --org org_demo_acme --role admin",
+      "Try the example query:    docs/examples/cross-subgraph.graphql (see README.md)",
+      "Stop with Ctrl-C.",
+      "",
+    ].join("\n"),
+  );
+}
+
+let config: GatewayConfig;
+try {
+  config = loadConfig();
+} catch (error) {
+  exitWithStartupError("rampart", error);
+}
+process.once("SIGINT", () => void stopAll(0));
+process.once("SIGTERM", () => void stopAll(0));
+startPlatform(config).catch((error: unknown) => {
+  process.stderr.write(`rampart: ${(error as Error).message}\n`);
+  void stopAll(1);
+});

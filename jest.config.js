@@ -1,0 +1,32 @@
+/**
+ * Jest runs every workspace's tests in three tiers (see ../shared/STYLE.md):
+ * unit (in process), integration (real servers, Postgres, Redis), e2e (the whole platform).
+ */
+const esmOnly = ["jose", "@electric-sql", "otplib", "@otplib", "@scure", "@noble"].join("|");
+
+const swc = [
+  "@swc/jest",
+  {
+    jsc: {
+      parser: { syntax: "typescript", decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: "es2022",
+    },
+    module: { type: "commonjs" },
+  },
+];
+
+const tier = (name, timeout) => ({
+  displayName: name,
+  testMatch: [`<rootDir>/{packages,subgraphs,gateway}/**/test/${name}/**/*.test.ts`],
+  testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+  transform: { "^.+\\.(t|j|mj)s$": swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
+  setupFiles: ["reflect-metadata"],
+  testEnvironment: "node",
+  testTimeout: timeout,
+});
+
+module.exports = {
+  projects: [tier("unit", 10_000), tier("integration", 60_000), tier("e2e", 180_000)],
+};

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "./errors";
+
+/** Where the repository's git-ignored state lives by default (`<repo>/.data`). */
+export const defaultDataDir = path.resolve(__dirname, "..", "..", "..", ".data");
+
+/** The raw environment, as handed to a workspace's `config.ts`. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses `env` with a zod object schema whose fields carry `.describe()` hints, and returns a
+ * frozen result. Every invalid variable is reported at once, each with its hint, as a
+ * {@link ConfigError}.
+ */
+export function parseConfig<Shape extends z.ZodRawShape>(
+  shape: Shape,
+  env: Environment,
+): Readonly<z.infer<z.ZodObject<Shape>>> {
+  // Empty strings mean "unset", as in most .env tooling.
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const result = z.object(shape).safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const variable = String(issue.path[0] ?? "?");
+        const hint = (shape[variable] as z.ZodType | undefined)?.description;
+        return { variable, message: hint ? `${issue.message}. ${hint}` : issue.message };
+      }),
+    );
+  }
+  return Object.freeze(result.data) as Readonly<z.infer<z.ZodObject<Shape>>>;
+}
+
+/** Schema pieces every workspace uses. */
+export const env = {
+  /** `development` (default), `test` or `production`. */
+  nodeEnv: () =>
+    z
+      .enum(["development", "test", "production"])
+      .default("development")
+      .describe("Set NODE_ENV to development, test or production"),
+  /** A pino level. */
+  logLevel: () =>
+    z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info")
+      .describe("Set LOG_LEVEL to one of fatal, error, warn, info, debug, trace, silent"),
+  /** A TCP port. */
+  port: (fallback: number) =>
+    z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(fallback)
+      .describe(`Use a TCP port number between 0 and 65535 (default ${fallback})`),
+  /** A host or address to listen on. */
+  host: () =>
+    z.string().min(1).default("127.0.0.1").describe("Use an address such as 127.0.0.1 or 0.0.0.0"),
+  /** An optional URL with one of the given schemes. */
+  url: (schemes: readonly string[], hint: string) =>
+    z
+      .string()
+      .refine(
+        (value) => {
+          try {
+            return schemes.includes(new URL(value).protocol.replace(/:$/, ""));
+          } catch {
+            return false;
+          }
+        },
+        `must be a ${schemes.join(" or ")} URL`,
+      )
+      .optional()
+      .describe(hint),
+  /** A folder for embedded state (PGlite data, development keys). */
+  dataDir: () =>
+    z
+      .string()
+      .min(1)
+      .default(defaultDataDir)
+      .describe("Set RAMPART_DATA_DIR to a writable folder for embedded state"),
+  /** A boolean written as true/false/1/0. */
+  flag: (fallback: boolean, hint: string) =>
+    z
+      .enum(["true", "false", "1", "0"])
+      .default(fallback ? "true" : "false")
+      .transform((value) => value === "true" || value === "1")
+      .describe(hint),
+  /** An optional PEM-encoded key. */
+  pem: (kind: "PUBLIC" | "PRIVATE", hint: string) =>
+    z
+      .string()
+      .transform((value) => value.replace(/\\n/g, "\n").trim())
+      .refine(
+        (value) => value.includes(`-----BEGIN ${kind} KEY-----`),
+        `must be a PEM ${kind.toLowerCase()} key`,
+      )
+      .optional()
+      .describe(hint),
+};
+
+/** Hint shared by DATABASE_URL across workspaces. */
+export const databaseUrlHint =
+  "Set DATABASE_URL to postgres://user@host:5432/db, or leave it unset for embedded PGlite";
+/** Hint shared by REDIS_URL across workspaces. */
+export const redisUrlHint =
+  "Set REDIS_URL to redis://host:6379, or leave it unset for in-memory stores";
+/** Hint shared by the gateway identity keys. */
+export const identityKeyHint =
+  "Set it to the gateway's Ed25519 key in PEM (escape newlines as \\n), or leave it unset in development to use generated keys";

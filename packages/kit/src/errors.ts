@@ -1,0 +1,84 @@
+import { GraphQLError } from "graphql";
+
+/** Error codes clients may rely on (`extensions.code`), with the HTTP status each maps to. */
+export const ErrorCode = {
+  /** No valid credentials: a bad token, a missing or forged identity assertion. */
+  Unauthenticated: "UNAUTHENTICATED",
+  /** Credentials are valid but do not grant this. */
+  Forbidden: "FORBIDDEN",
+  /** The input is malformed or out of range. */
+  BadUserInput: "BAD_USER_INPUT",
+  /** The thing asked for does not exist (or is not visible to the caller). */
+  NotFound: "NOT_FOUND",
+  /** A dependency the request needs is down; security checks fail closed. */
+  ServiceUnavailable: "SERVICE_UNAVAILABLE",
+  /** Anything unexpected; details go to the log, never to the client. */
+  Internal: "INTERNAL_SERVER_ERROR",
+} as const;
+
+/** One of the public {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** HTTP status for each code. */
+export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+});
+
+/** A GraphQL error carrying `extensions.code` and `extensions.http.status`. */
+export class RampartError extends GraphQLError {
+  /** The public code. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code, http: { status: httpStatusOf[code] } } });
+    this.code = code;
+  }
+
+  /** The caller presented credentials that could not be verified. */
+  static unauthenticated(message = "Authentication failed."): RampartError {
+    return new RampartError(ErrorCode.Unauthenticated, message);
+  }
+
+  /** The caller may not do this. */
+  static forbidden(message = "You are not allowed to do this."): RampartError {
+    return new RampartError(ErrorCode.Forbidden, message);
+  }
+
+  /** The input is not acceptable; `field` names the argument. */
+  static badInput(message: string, field?: string): RampartError {
+    return new RampartError(ErrorCode.BadUserInput, message, field ? { field } : {});
+  }
+
+  /** Nothing with this id is visible to the caller. */
+  static notFound(what: string): RampartError {
+    return new RampartError(ErrorCode.NotFound, `${what} not found.`);
+  }
+
+  /** A dependency is down. */
+  static unavailable(what: string): RampartError {
+    return new RampartError(ErrorCode.ServiceUnavailable, `${what} is unavailable.`);
+  }
+}
+
+/** A configuration value is missing or invalid; start-up stops with this message. */
+export class ConfigError extends Error {
+  constructor(
+    /** The environment variables at fault, each with how to fix it. */
+    readonly problems: readonly { variable: string; message: string }[],
+  ) {
+    super(
+      "Invalid configuration:\n" + problems.map((p) => `  ${p.variable}: ${p.message}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+
+  /** A single bad variable. */
+  static invalid(variable: string, message: string): ConfigError {
+    return new ConfigError([{ variable, message }]);
+  }
+}

@@ -1,0 +1,45 @@
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { parse, type GraphQLSchema } from "graphql";
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
+
+/** Federation directives every subgraph may use. */
+const federationLink =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", ' +
+  'import: ["@key", "@shareable", "@external", "@requires", "@provides", "@tag", "@inaccessible"])';
+
+/** `__resolveReference` (and any other extra resolvers) per type name. */
+export type ReferenceResolvers = Record<string, Record<string, unknown>>;
+
+/** A subgraph schema and the SDL it publishes to composition. */
+export interface FederatedSchema {
+  /** Executable subgraph schema, with `_service` and `_entities`. */
+  readonly schema: GraphQLSchema;
+  /** Printed SDL as composition sees it; committed as `schema.graphql` and drift-checked. */
+  readonly sdl: string;
+}
+
+/**
+ * Builds a federation 2 subgraph schema from type-graphql resolvers. type-graphql's printer
+ * drops directives such as `@key`, so the SDL is printed with `printSchemaWithDirectives`.
+ */
+export async function buildFederatedSchema(
+  options: Omit<BuildSchemaOptions, "skipCheck">,
+  referenceResolvers: ReferenceResolvers = {},
+): Promise<FederatedSchema> {
+  const typeGraphQLSchema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  const sdl = `${federationLink}\n\n${printSchemaWithDirectives(typeGraphQLSchema).trim()}\n`;
+  const resolvers = createResolversMap(typeGraphQLSchema) as Record<
+    string,
+    Record<string, unknown>
+  >;
+  for (const [typeName, extra] of Object.entries(referenceResolvers)) {
+    resolvers[typeName] = { ...resolvers[typeName], ...extra };
+  }
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(sdl),
+    resolvers: resolvers as GraphQLResolverMap<unknown>,
+  });
+  return { schema, sdl };
+}

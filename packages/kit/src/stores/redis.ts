@@ -1,0 +1,496 @@
+/**
+ * Redis stores: shared by every replica. One command connection, one lazily opened
+ * subscriber connection for all channels, and lazily opened connections for blocking stream
+ * reads so a waiting reader never holds up other commands.
+ */
+import Redis, { type RedisOptions } from "ioredis";
+import type {
+  CounterStore,
+  EventStream,
+  IncrementOptions,
+  KeyValueStore,
+  PubSub,
+  ReadGroupOptions,
+  ReadOptions,
+  SetOptions,
+  Stores,
+  StreamEntry,
+  Unsubscribe,
+} from "./types";
+
+/** Options for {@link createRedisStores}. */
+export interface RedisStoresOptions {
+  /** Redis URL, e.g. `redis://127.0.0.1:6379/0` (`rediss://` for TLS). */
+  url: string;
+  /** Prepended to every key, stream name and pub/sub channel. Default `""`. */
+  keyPrefix?: string;
+  /** Limit for opening a connection and for `ping()`, in ms. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Receives connection errors (Redis down, reconnect failures); commands reject regardless. Default: ignored. */
+  onError?: (error: Error) => void;
+}
+
+/** Default `count` for stream reads, as documented in ./types.ts. */
+const DEFAULT_COUNT = 100;
+const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
+/** How long a forced disconnect waits for the socket to close before destroying it. */
+const DISCONNECT_TIMEOUT_MS = 200;
+/** How long close() lets QUIT drain pending replies before dropping the connection. */
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * Adds atomically and sets the window TTL only when this call created the key, in one round
+ * trip. `PEXPIRE NX` would also stamp a TTL on a counter created earlier without one.
+ */
+const INCREMENT_SCRIPT = `
+local created = redis.call('EXISTS', KEYS[1]) == 0
+local value = redis.call('INCRBY', KEYS[1], ARGV[1])
+if created and tonumber(ARGV[2]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return value`;
+
+/** The command connection once {@link INCREMENT_SCRIPT} is defined on it. */
+type CommandConnection = Redis & {
+  rampartIncrement(key: string, by: number, ttlMs: number): Promise<number>;
+};
+
+/** `[id, [field, value, ...]]`; fields are null for a pending entry trimmed since delivery. */
+type RawEntry = [id: string, fields: string[] | null];
+/** Reply of XREAD / XREADGROUP: null when nothing arrived before the block timed out. */
+type RawStreamsReply = [stream: string, entries: RawEntry[]][] | null;
+
+/** Rejects values Redis would refuse or read differently (fractions, zero, NaN). */
+function requireInteger(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+function toStreamEntries(raw: RawEntry[]): StreamEntry[] {
+  const entries: StreamEntry[] = [];
+  for (const [id, flat] of raw) {
+    if (flat === null) continue;
+    const fields: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]] = flat[i + 1];
+    entries.push({ id, fields });
+  }
+  return entries;
+}
+
+/** Entries of the single stream a read asked for. */
+function firstStreamEntries(reply: RawStreamsReply): StreamEntry[] {
+  return toStreamEntries(reply?.[0]?.[1] ?? []);
+}
+
+/** Closes a connection and resolves once its socket and timers are gone. */
+async function shutdown(connection: Redis, graceful: boolean): Promise<void> {
+  switch (connection.status) {
+    case "end":
+      return;
+    case "wait":
+      connection.disconnect(); // never connected: ends synchronously
+      return;
+    case "reconnecting":
+      // The socket is already closed, so ioredis emits no "end" and its disconnect arms a
+      // `disconnectTimeout` timer that nothing clears early (redis/ioredis#1247): wait it out
+      // so that nothing of ours is left running once close() resolves.
+      connection.disconnect();
+      await new Promise((resolve) => setTimeout(resolve, DISCONNECT_TIMEOUT_MS + 10));
+      return;
+    default:
+      await new Promise<void>((resolve) => {
+        let fallback: NodeJS.Timeout | undefined;
+        connection.once("end", () => {
+          clearTimeout(fallback);
+          resolve();
+        });
+        if (graceful && connection.status === "ready") {
+          connection.quit().catch(() => connection.disconnect());
+          // A server that stopped answering would never reply to QUIT.
+          fallback = setTimeout(() => connection.disconnect(), QUIT_TIMEOUT_MS);
+        } else {
+          connection.disconnect();
+        }
+      });
+  }
+}
+
+/** Owns every connection of one {@link Stores} instance. */
+class Connections {
+  readonly commands: CommandConnection;
+  closed = false;
+  private subscriberConnection: Redis | undefined;
+  private readonly idleBlocking: Redis[] = [];
+  private readonly busyBlocking = new Set<Redis>();
+  /** Blocking connections dropped as dead, still shutting down. */
+  private readonly dropping = new Set<Promise<void>>();
+
+  constructor(
+    private readonly url: string,
+    private readonly options: RedisOptions,
+    /** Time allowed beyond a blocking command's own timeout. */
+    private readonly graceMs: number,
+    private readonly onError: (error: Error) => void,
+  ) {
+    const commands = this.open();
+    commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    this.commands = commands as CommandConnection;
+  }
+
+  /** The pub/sub connection, opened on first use; `onMessage` is attached once. */
+  subscriber(onMessage: (channel: string, message: string) => void): Redis {
+    if (this.closed) throw new Error("Stores are closed");
+    if (this.subscriberConnection === undefined) {
+      this.subscriberConnection = this.open();
+      this.subscriberConnection.on("message", onMessage);
+    }
+    return this.subscriberConnection;
+  }
+
+  /**
+   * Runs a blocking command on a connection of its own, reusing idle ones. No reply within
+   * `graceMs` after the block should have ended means a dead socket (or one that never
+   * connected): the connection is dropped and the call rejects.
+   */
+  async blocking(
+    command: string,
+    args: (string | number)[],
+    blockMs: number,
+  ): Promise<RawStreamsReply> {
+    if (this.closed) throw new Error("Stores are closed");
+    const limitMs = blockMs + this.graceMs;
+    const connection = this.idleBlocking.pop() ?? this.open();
+    this.busyBlocking.add(connection);
+    let healthy = true;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        healthy = false;
+        reject(new Error(`Redis did not answer ${command} within ${limitMs} ms`));
+      }, limitMs);
+    });
+    try {
+      return (await Promise.race([connection.call(command, ...args), deadline])) as RawStreamsReply;
+    } catch (error) {
+      // close() disconnects blocked readers on purpose: they get nothing, not an error.
+      if (this.closed) return null;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.busyBlocking.delete(connection);
+      // After close() the connection is already being shut down there.
+      if (!healthy) {
+        const dropped = shutdown(connection, false).finally(() => this.dropping.delete(dropped));
+        this.dropping.add(dropped);
+      } else if (!this.closed) {
+        this.idleBlocking.push(connection);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const blocking = [...this.idleBlocking, ...this.busyBlocking];
+    this.idleBlocking.length = 0;
+    await Promise.all([
+      shutdown(this.commands, true),
+      ...(this.subscriberConnection ? [shutdown(this.subscriberConnection, true)] : []),
+      // QUIT would queue behind the blocked read; dropping the socket wakes the reader.
+      ...blocking.map((connection) => shutdown(connection, false)),
+      ...this.dropping,
+    ]);
+  }
+
+  private open(): Redis {
+    const connection = new Redis(this.url, this.options);
+    connection.on("error", this.onError);
+    return connection;
+  }
+}
+
+class RedisKeyValueStore implements KeyValueStore {
+  constructor(
+    private readonly connections: Connections,
+    private readonly prefix: string,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.connections.commands.get(this.prefix + key);
+  }
+
+  async set(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
+    const name = this.prefix + key;
+    const redis = this.connections.commands;
+    let reply: string | null;
+    if (options.ttlMs === undefined) {
+      reply = options.onlyIfAbsent
+        ? await redis.set(name, value, "NX")
+        : await redis.set(name, value);
+    } else {
+      const ttlMs = requireInteger("ttlMs", options.ttlMs, 1);
+      reply = options.onlyIfAbsent
+        ? await redis.set(name, value, "PX", ttlMs, "NX")
+        : await redis.set(name, value, "PX", ttlMs);
+    }
+    return reply === "OK";
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.connections.commands.del(this.prefix + key)) === 1;
+  }
+
+  async ttlMs(key: string): Promise<number | null> {
+    // -2: missing, -1: no expiry.
+    const ttl = await this.connections.commands.pttl(this.prefix + key);
+    return ttl < 0 ? null : ttl;
+  }
+}
+
+class RedisCounterStore implements CounterStore {
+  constructor(
+    private readonly connections: Connections,
+    private readonly prefix: string,
+  ) {}
+
+  async increment(key: string, options: IncrementOptions = {}): Promise<number> {
+    const by = requireInteger("by", options.by ?? 1, Number.MIN_SAFE_INTEGER);
+    const ttlMs = options.ttlMs === undefined ? 0 : requireInteger("ttlMs", options.ttlMs, 1);
+    return this.connections.commands.rampartIncrement(this.prefix + key, by, ttlMs);
+  }
+
+  async get(key: string): Promise<number> {
+    const value = await this.connections.commands.get(this.prefix + key);
+    return value === null ? 0 : Number(value);
+  }
+
+  async reset(key: string): Promise<void> {
+    await this.connections.commands.del(this.prefix + key);
+  }
+}
+
+interface Subscription {
+  listener: (message: string) => void;
+}
+
+interface ChannelSubscriptions {
+  subscriptions: Set<Subscription>;
+  /** Settles when Redis confirmed the SUBSCRIBE. */
+  subscribed: Promise<unknown>;
+}
+
+class RedisPubSub implements PubSub {
+  /** By prefixed channel name. */
+  private readonly channels = new Map<string, ChannelSubscriptions>();
+  private readonly onMessage = (channel: string, message: string): void => {
+    const entry = this.channels.get(channel);
+    if (entry === undefined) return;
+    for (const subscription of [...entry.subscriptions]) {
+      try {
+        subscription.listener(message);
+      } catch (error) {
+        process.emitWarning(`listener on channel "${channel}" threw: ${String(error)}`, {
+          type: "PubSubListenerError",
+        });
+      }
+    }
+  };
+
+  constructor(
+    private readonly connections: Connections,
+    private readonly prefix: string,
+  ) {}
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.connections.commands.publish(this.prefix + channel, message);
+  }
+
+  async subscribe(channel: string, listener: (message: string) => void): Promise<Unsubscribe> {
+    const name = this.prefix + channel;
+    const subscription: Subscription = { listener };
+    let entry = this.channels.get(name);
+    if (entry === undefined) {
+      const subscriber = this.connections.subscriber(this.onMessage);
+      entry = { subscriptions: new Set(), subscribed: subscriber.subscribe(name) };
+      this.channels.set(name, entry);
+    }
+    const channelEntry = entry;
+    channelEntry.subscriptions.add(subscription);
+    try {
+      await channelEntry.subscribed;
+    } catch (error) {
+      await this.remove(name, channelEntry, subscription);
+      throw error;
+    }
+    let active = true;
+    return async () => {
+      if (!active) return;
+      active = false;
+      await this.remove(name, channelEntry, subscription);
+    };
+  }
+
+  private async remove(name: string, entry: ChannelSubscriptions, subscription: Subscription) {
+    entry.subscriptions.delete(subscription);
+    if (entry.subscriptions.size > 0 || this.channels.get(name) !== entry) return;
+    this.channels.delete(name);
+    if (this.connections.closed) return;
+    // The listener is already gone locally; a failed UNSUBSCRIBE only leaves messages that
+    // nobody receives, so it must not fail the caller.
+    await this.connections
+      .subscriber(this.onMessage)
+      .unsubscribe(name)
+      .catch(() => undefined);
+  }
+}
+
+class RedisEventStream implements EventStream {
+  constructor(
+    private readonly connections: Connections,
+    private readonly prefix: string,
+  ) {}
+
+  async append(
+    stream: string,
+    fields: Record<string, string>,
+    options: { maxLength?: number } = {},
+  ): Promise<string> {
+    const flat = Object.entries(fields).flat();
+    if (flat.length === 0) throw new RangeError("a stream entry needs at least one field");
+    const trim =
+      options.maxLength === undefined
+        ? []
+        : ["MAXLEN", "~", requireInteger("maxLength", options.maxLength, 1)];
+    const id = await this.connections.commands.xadd(this.prefix + stream, ...trim, "*", ...flat);
+    if (id === null) throw new Error(`XADD to "${stream}" returned no id`);
+    return id;
+  }
+
+  async read(stream: string, options: ReadOptions = {}): Promise<StreamEntry[]> {
+    const after = options.after ?? "0";
+    const count = requireInteger("count", options.count ?? DEFAULT_COUNT, 1);
+    const blockMs = requireInteger("blockMs", options.blockMs ?? 0, 0);
+    const name = this.prefix + stream;
+    if (blockMs === 0) {
+      // `(` makes the start exclusive, matching XREAD's "after this id".
+      const raw = await this.connections.commands.xrange(name, `(${after}`, "+", "COUNT", count);
+      return toStreamEntries(raw);
+    }
+    const reply = await this.connections.blocking(
+      "XREAD",
+      ["COUNT", count, "BLOCK", blockMs, "STREAMS", name, after],
+      blockMs,
+    );
+    return firstStreamEntries(reply);
+  }
+
+  async ensureGroup(stream: string, group: string): Promise<void> {
+    try {
+      await this.connections.commands.xgroup(
+        "CREATE",
+        this.prefix + stream,
+        group,
+        "0",
+        "MKSTREAM",
+      );
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error;
+    }
+  }
+
+  async readGroup(
+    stream: string,
+    group: string,
+    consumer: string,
+    options: ReadGroupOptions = {},
+  ): Promise<StreamEntry[]> {
+    const count = requireInteger("count", options.count ?? DEFAULT_COUNT, 1);
+    const blockMs = requireInteger("blockMs", options.blockMs ?? 0, 0);
+    const name = this.prefix + stream;
+    const head = ["GROUP", group, consumer, "COUNT", count];
+    // `0` lists this consumer's pending entries and never blocks; `>` takes new ones.
+    if (options.pending || blockMs === 0) {
+      const id = options.pending ? "0" : ">";
+      const reply = await this.connections.commands.call(
+        "XREADGROUP",
+        ...head,
+        "STREAMS",
+        name,
+        id,
+      );
+      return firstStreamEntries(reply as RawStreamsReply);
+    }
+    const reply = await this.connections.blocking(
+      "XREADGROUP",
+      [...head, "BLOCK", blockMs, "STREAMS", name, ">"],
+      blockMs,
+    );
+    return firstStreamEntries(reply);
+  }
+
+  async ack(stream: string, group: string, ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    return this.connections.commands.xack(this.prefix + stream, group, ...ids);
+  }
+
+  async length(stream: string): Promise<number> {
+    return this.connections.commands.xlen(this.prefix + stream);
+  }
+}
+
+/**
+ * Creates Redis-backed stores (kind `redis`). Commands fail fast while Redis is unreachable
+ * (within about two seconds) instead of queueing forever, and every connection keeps
+ * reconnecting in the background until `close()`.
+ */
+export function createRedisStores(options: RedisStoresOptions): Stores {
+  const prefix = options.keyPrefix ?? "";
+  const connectTimeoutMs = requireInteger(
+    "connectTimeoutMs",
+    options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    1,
+  );
+  const connections = new Connections(
+    options.url,
+    {
+      connectTimeout: connectTimeoutMs,
+      // The offline queue lets commands issued during start-up or a brief blip wait for the
+      // connection; ioredis rejects everything queued at every second failed attempt, so
+      // during an outage callers fail closed within about two retry delays.
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: 1,
+      // Reconnect forever, backing off to one attempt per second.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      disconnectTimeout: DISCONNECT_TIMEOUT_MS,
+    },
+    connectTimeoutMs,
+    options.onError ?? (() => undefined),
+  );
+
+  return {
+    kind: "redis",
+    kv: new RedisKeyValueStore(connections, prefix),
+    counters: new RedisCounterStore(connections, prefix),
+    pubsub: new RedisPubSub(connections, prefix),
+    events: new RedisEventStream(connections, prefix),
+    async ping() {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Redis did not answer PING within ${connectTimeoutMs} ms`)),
+          connectTimeoutMs,
+        );
+      });
+      try {
+        await Promise.race([connections.commands.ping(), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return performance.now() - started;
+    },
+    close: () => connections.close(),
+  };
+}

@@ -1,0 +1,145 @@
+import type { EntityManager, Options } from "@mikro-orm/core";
+import path from "node:path";
+import { z } from "zod";
+import { databaseUrlHint, env, identityKeyHint, parseConfig, type Environment } from "./config";
+import { ConfigError } from "./errors";
+import { openDatabase, type Database, type MigrationEntry } from "./database";
+import type { FederatedSchema } from "./federation";
+import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
+import { Lifecycle } from "./lifecycle";
+import { createLogger, type Logger } from "./logger";
+import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
+
+/** Everything that makes one subgraph, independent of how it is run. */
+export interface SubgraphDefinition {
+  /** Name: the identity audience, the PostgreSQL schema and the PGlite folder. */
+  name: string;
+  /** MikroORM entities. */
+  entities: NonNullable<Options["entities"]>;
+  /** Committed migrations, oldest first. */
+  migrations: readonly MigrationEntry[];
+  /** Builds the executable schema and its SDL. */
+  buildSchema(): Promise<FederatedSchema>;
+  /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
+  seed?(em: EntityManager): Promise<void>;
+}
+
+/** The environment every subgraph reads, with its default port. */
+export function subgraphConfigShape(defaultPort: number) {
+  return {
+    NODE_ENV: env.nodeEnv(),
+    LOG_LEVEL: env.logLevel(),
+    HOST: env.host(),
+    PORT: env.port(defaultPort),
+    DATABASE_URL: env.url(["postgres", "postgresql"], databaseUrlHint),
+    RAMPART_DATA_DIR: env.dataDir(),
+    GATEWAY_IDENTITY_PUBLIC_KEY: env.pem(
+      "PUBLIC",
+      `Set GATEWAY_IDENTITY_PUBLIC_KEY: ${identityKeyHint}`,
+    ),
+    SEED_DEMO_DATA: env.flag(true, "Set SEED_DEMO_DATA to true or false"),
+  };
+}
+
+/** A subgraph's parsed configuration. */
+export type SubgraphConfig = Readonly<z.infer<z.ZodObject<ReturnType<typeof subgraphConfigShape>>>>;
+
+/** Parses a subgraph's environment; production refuses the embedded conveniences. */
+export function parseSubgraphConfig(defaultPort: number, environment: Environment): SubgraphConfig {
+  const config = parseConfig(subgraphConfigShape(defaultPort), environment);
+  if (config.NODE_ENV === "production") {
+    const problems = [];
+    if (!config.DATABASE_URL) {
+      problems.push({
+        variable: "DATABASE_URL",
+        message: "is required in production (embedded PGlite is for development)",
+      });
+    }
+    if (!config.GATEWAY_IDENTITY_PUBLIC_KEY) {
+      problems.push({
+        variable: "GATEWAY_IDENTITY_PUBLIC_KEY",
+        message: "is required in production (generated keys are for development)",
+      });
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+  }
+  return config;
+}
+
+/** A started subgraph: its server, database and the lifecycle that stops both. */
+export interface RunningSubgraph {
+  readonly server: SubgraphServer;
+  readonly database: Database;
+  readonly logger: Logger;
+  /** Stops the server, then closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Opens the database (migrating, seeding), builds the schema and serves it. */
+export async function runSubgraph(
+  definition: SubgraphDefinition,
+  config: SubgraphConfig,
+  overrides: { schemaName?: string; pgliteDataDir?: string } = {},
+): Promise<RunningSubgraph> {
+  const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
+  const lifecycle = new Lifecycle(logger);
+  try {
+    const publicKeyPem =
+      config.GATEWAY_IDENTITY_PUBLIC_KEY ??
+      loadOrCreateDevKeyPair(config.RAMPART_DATA_DIR, "identity-ed25519").publicKeyPem;
+    const database = await openDatabase({
+      schema: overrides.schemaName ?? definition.name,
+      entities: definition.entities,
+      migrations: definition.migrations,
+      databaseUrl: config.DATABASE_URL,
+      pgliteDataDir:
+        overrides.pgliteDataDir ?? path.join(config.RAMPART_DATA_DIR, "pglite", definition.name),
+    });
+    lifecycle.onShutdown("database", () => database.close());
+    logger.info({ engine: database.engine }, "database ready");
+    if (config.SEED_DEMO_DATA && definition.seed) await definition.seed(database.orm.em.fork());
+
+    const { schema } = await definition.buildSchema();
+    const server = await startSubgraphServer({
+      name: definition.name,
+      schema,
+      identityPublicKey: publicKeyFromPem(publicKeyPem),
+      em: database.orm.em,
+      logger,
+      health: { database: () => database.ping() },
+      host: config.HOST,
+      port: config.PORT,
+    });
+    lifecycle.onShutdown("server", () => server.close());
+    return { server, database, logger, stop: () => lifecycle.shutdown() };
+  } catch (error) {
+    await lifecycle.shutdown();
+    throw error;
+  }
+}
+
+/** Entry point of a subgraph process: run it, drain on SIGINT/SIGTERM, exit non-zero on bad config. */
+export function main(definition: SubgraphDefinition, loadConfig: () => SubgraphConfig): void {
+  let config: SubgraphConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    exitWithStartupError(definition.name, error);
+  }
+  runSubgraph(definition, config).then(
+    (running) => {
+      const lifecycle = new Lifecycle(running.logger);
+      lifecycle.onShutdown(definition.name, () => running.stop());
+      lifecycle.exitOnSignals();
+    },
+    (error) => exitWithStartupError(definition.name, error),
+  );
+}
+
+/** Prints why start-up failed (a config error's hints, or the error) and exits 1. */
+export function exitWithStartupError(service: string, error: unknown): never {
+  const message =
+    error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
+  process.stderr.write(`${service}: cannot start.\n${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,199 @@
+import { randomUUID, type KeyObject } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import type { EntityManager } from "@mikro-orm/core";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import type { Logger } from "pino";
+import { ErrorCode, RampartError } from "./errors";
+import { errorHandler, notFoundHandler, sendError } from "./http";
+import { IDENTITY_HEADER, verifyIdentity, type Identity } from "./identity";
+
+/** What every subgraph resolver receives as its context. */
+export interface SubgraphContext {
+  /** The caller, as asserted by the gateway. */
+  readonly identity: Identity;
+  /** A request-scoped entity manager. */
+  readonly em: EntityManager;
+  /** Logger bound to the request id. */
+  readonly log: Logger;
+}
+
+/** The state of one dependency, as reported by health endpoints. */
+export interface DependencyHealth {
+  /** `up` or `down`. */
+  status: "up" | "down";
+  /** Round trip in ms when up. */
+  latencyMs?: number;
+  /** Why it is down (never a secret). */
+  error?: string;
+}
+
+/** Measures a dependency's round trip; a rejection (or a timeout) reports it down. */
+export async function checkDependency(
+  ping: () => Promise<number>,
+  timeoutMs = 2_000,
+): Promise<DependencyHealth> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const latencyMs = await Promise.race([
+      ping(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { status: "up", latencyMs: Math.round(latencyMs * 100) / 100 };
+  } catch (error) {
+    return { status: "down", error: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Options for {@link startSubgraphServer}. */
+export interface SubgraphServerOptions {
+  /** Subgraph name; also the audience its identity assertions must carry. */
+  name: string;
+  /** Executable subgraph schema. */
+  schema: GraphQLSchema;
+  /** The gateway's Ed25519 public key. */
+  identityPublicKey: KeyObject;
+  /** Root entity manager; forked per request. */
+  em: EntityManager;
+  /** Process logger. */
+  logger: Logger;
+  /** Dependency checks for `GET /health`, by name. */
+  health: Record<string, () => Promise<number>>;
+  /** Address to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+}
+
+/** A running subgraph server. */
+export interface SubgraphServer {
+  /** `http://host:port/graphql`. */
+  readonly url: string;
+  /** The bound port. */
+  readonly port: number;
+  /** Stops accepting requests and drains those in flight. */
+  close(): Promise<void>;
+}
+
+declare module "express-serve-static-core" {
+  interface Locals {
+    identity?: Identity;
+  }
+}
+
+/**
+ * Serves a subgraph on `/graphql`, answering only calls that carry a valid identity assertion
+ * for this subgraph, and `GET /health` to anyone.
+ */
+export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
+  const { name, logger } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema: options.schema,
+    introspection: false,
+    includeStacktraceInErrorResponses: false,
+    // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+  });
+  await apollo.start();
+
+  app.get("/health", async (_req, res) => {
+    const checks = Object.fromEntries(
+      await Promise.all(
+        Object.entries(options.health).map(
+          async ([dep, ping]) => [dep, await checkDependency(ping)] as const,
+        ),
+      ),
+    );
+    const up = Object.values(checks).every((check) => check.status === "up");
+    res.status(up ? 200 : 503).json({ service: name, status: up ? "up" : "down", checks });
+  });
+
+  const authenticate = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      res.locals.identity = await verifyIdentity(
+        req.get(IDENTITY_HEADER),
+        name,
+        options.identityPublicKey,
+      );
+      next();
+    } catch (error) {
+      if (!(error instanceof RampartError)) return next(error);
+      logger.warn({ reason: error.message, ip: req.socket.remoteAddress }, "refused subgraph call");
+      sendError(res, error);
+    }
+  };
+
+  app.use(
+    "/graphql",
+    authenticate,
+    express.json({ limit: "1mb" }),
+    expressMiddleware(apollo, {
+      context: async ({ res }) => {
+        const identity = res.locals.identity as Identity;
+        return {
+          identity,
+          em: options.em.fork(),
+          log: logger.child({ requestId: identity.requestId }),
+        };
+      },
+    }),
+  );
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+
+  await new Promise<void>((resolve) =>
+    httpServer.listen(options.port, options.host ?? "127.0.0.1", resolve),
+  );
+  const { port } = httpServer.address() as AddressInfo;
+  const url = `http://${options.host ?? "127.0.0.1"}:${port}/graphql`;
+  logger.info({ url }, `${name} subgraph ready`);
+  return {
+    url,
+    port,
+    close: () => apollo.stop(),
+  };
+}
+
+/**
+ * Keeps typed errors (those carrying a public code) and replaces anything else with a bare
+ * internal error, so no message, stack or schema detail from a bug reaches the client.
+ */
+export function maskUnexpected(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const publicCodes = new Set<unknown>([
+    ...Object.values(ErrorCode),
+    "GRAPHQL_VALIDATION_FAILED",
+    "GRAPHQL_PARSE_FAILED",
+    "BAD_REQUEST",
+  ]);
+  if (code !== ErrorCode.Internal && publicCodes.has(code)) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  logger.error({ err: error }, "unexpected error");
+  return {
+    message: "Internal server error.",
+    path: formatted.path,
+    extensions: { code: ErrorCode.Internal },
+  };
+}
+
+/** A fresh request id for calls that arrive without one. */
+export const newRequestId = (): string => randomUUID();

@@ -1,0 +1,51 @@
+import { requireTenant, type SubgraphContext } from "@rampart/kit";
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { OrderReference } from "./order.reference";
+import { Shipment } from "./shipment.entity";
+
+/** Root fields of shipments. */
+@Resolver(() => Shipment)
+export class ShipmentResolver {
+  /** One shipment of the active organization. */
+  @Query(() => Shipment, {
+    nullable: true,
+    description: "One shipment of the active organization.",
+  })
+  shipment(
+    @Arg("id", () => ID) id: string,
+    @Ctx() context: SubgraphContext,
+  ): Promise<Shipment | null> {
+    return context.em.findOne(Shipment, { id, organizationId: requireTenant(context.identity) });
+  }
+}
+
+/** Adds `Order.shipments`. */
+@Resolver(() => OrderReference)
+export class OrderShipmentsResolver {
+  /** Shipments of the order, oldest first; only the caller's tenant's. */
+  @FieldResolver(() => [Shipment])
+  shipments(@Root() order: OrderReference, @Ctx() context: SubgraphContext): Promise<Shipment[]> {
+    return context.em.find(
+      Shipment,
+      { orderId: order.id, organizationId: requireTenant(context.identity) },
+      { orderBy: { shippedAt: "asc", id: "asc" } },
+    );
+  }
+}
+
+/** `Order` references need nothing but the id to resolve their shipments. */
+export const orderReference = {
+  __resolveReference: (reference: { id: string }): OrderReference => ({ id: reference.id }),
+};
+
+/** Resolves `Shipment` references within the caller's tenant. */
+export const shipmentReference = {
+  __resolveReference: (
+    reference: { id: string },
+    context: SubgraphContext,
+  ): Promise<Shipment | null> =>
+    context.em.findOne(Shipment, {
+      id: reference.id,
+      organizationId: requireTenant(context.identity),
+    }),
+};

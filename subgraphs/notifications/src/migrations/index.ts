@@ -1,0 +1,7 @@
+import type { MigrationEntry } from "@rampart/kit";
+import { Migration20261128021945 } from "./Migration20261128021945";
+
+/** Committed migrations, oldest first. Create new ones with kit's create-migration tool. */
+export const migrations: MigrationEntry[] = [
+  { name: "Migration20261128021945", class: Migration20261128021945 },
+];

@@ -1,0 +1,41 @@
+import { clampPage, type SubgraphContext } from "@rampart/kit";
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Notification } from "./notification.entity";
+import { NotificationService } from "./notification.service";
+import { UserReference } from "./user.reference";
+
+/** Adds `User.notifications`. */
+@Resolver(() => UserReference)
+export class UserNotificationsResolver {
+  /** The user's notifications in the active organization, newest first (only your own). */
+  @FieldResolver(() => [Notification])
+  notifications(
+    @Root() user: UserReference,
+    @Arg("unreadOnly", () => Boolean, { defaultValue: false }) unreadOnly: boolean,
+    @Arg("first", () => Int, { defaultValue: 20 }) first: number,
+    @Ctx() { em, identity }: SubgraphContext,
+  ): Promise<Notification[]> {
+    return new NotificationService(em, identity).listFor(user.id, {
+      unreadOnly,
+      first: clampPage(first),
+    });
+  }
+}
+
+/** Mutations on notifications. */
+@Resolver(() => Notification)
+export class NotificationResolver {
+  /** Marks one of your notifications read. */
+  @Mutation(() => Notification, { description: "Marks one of your notifications read." })
+  markNotificationRead(
+    @Arg("id", () => ID) id: string,
+    @Ctx() { em, identity }: SubgraphContext,
+  ): Promise<Notification> {
+    return new NotificationService(em, identity).markRead(id);
+  }
+}
+
+/** `User` references need nothing but the id. */
+export const userReference = {
+  __resolveReference: (reference: { id: string }): UserReference => ({ id: reference.id }),
+};

@@ -1,0 +1,6 @@
+import "reflect-metadata";
+import { main } from "@rampart/kit";
+import { loadConfig } from "./config";
+import { securitySubgraph } from "./subgraph";
+
+main(securitySubgraph, loadConfig);
