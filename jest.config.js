@@ -23,10 +23,15 @@ const tier = (name, timeout) => ({
   transform: { "^.+\\.(t|j|mj)s$": swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
   setupFiles: ["reflect-metadata"],
+  moduleNameMapper: {
+    "^@rampart/kit$": "<rootDir>/packages/kit/src/index.ts",
+    "^@rampart/kit/testing$": "<rootDir>/packages/kit/src/testing/index.ts",
+  },
   testEnvironment: "node",
   testTimeout: timeout,
 });
 
 module.exports = {
+  globalSetup: "<rootDir>/packages/kit/test/global-setup.js",
   projects: [tier("unit", 10_000), tier("integration", 60_000), tier("e2e", 180_000)],
 };

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors";
@@ -95,10 +96,14 @@ export const env = {
     z
       .string()
       .transform((value) => value.replace(/\\n/g, "\n").trim())
-      .refine(
-        (value) => value.includes(`-----BEGIN ${kind} KEY-----`),
-        `must be a PEM ${kind.toLowerCase()} key`,
-      )
+      .refine((value) => {
+        try {
+          (kind === "PUBLIC" ? createPublicKey : createPrivateKey)(value);
+          return value.includes(`-----BEGIN ${kind} KEY-----`);
+        } catch {
+          return false;
+        }
+      }, `must be a PEM ${kind.toLowerCase()} key`)
       .optional()
       .describe(hint),
 };

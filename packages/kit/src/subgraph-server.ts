@@ -3,6 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { EntityManager } from "@mikro-orm/core";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -104,7 +105,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     introspection: false,
     includeStacktraceInErrorResponses: false,
     // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    logger,
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });
   await apollo.start();

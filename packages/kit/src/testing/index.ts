@@ -1,0 +1,4 @@
+/** Helpers shared by every workspace's tests (not used by production code). */
+export * from "./processes";
+export * from "./services";
+export * from "./subgraph-harness";

@@ -1,0 +1,80 @@
+import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { anonymousIdentity, SecurityLevel, signIdentity, IDENTITY_HEADER, type Identity } from "../identity";
+import { parseSubgraphConfig, runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
+import { postGraphQL, type GraphQLResult } from "./processes";
+import { dropSchema, testServices, uniqueName } from "./services";
+
+/** A subgraph running in the test process on a free port, with its own schema and keys. */
+export interface TestSubgraph {
+  /** GraphQL endpoint. */
+  readonly url: string;
+  /** `postgres` or `pglite`. */
+  readonly engine: "postgres" | "pglite";
+  /** Sends an operation as `identity` (a signed assertion for this subgraph), or as anonymous. */
+  query(query: string, options?: { identity?: Partial<Identity>; variables?: Record<string, unknown> }): Promise<GraphQLResult>;
+  /** Sends an operation with exactly these headers (no assertion added). */
+  queryWithHeaders(query: string, headers: Record<string, string>): Promise<GraphQLResult>;
+  /** Calls that must be refused with 401: none, forged, for another subgraph, garbage. */
+  untrustedAssertions(): Promise<{ name: string; headers: Record<string, string> }[]>;
+  /** Stops the server and drops its schema. */
+  stop(): Promise<void>;
+}
+
+/** A signed-in member of `org_demo_acme`, the default caller in subgraph tests. */
+export function testIdentity(overrides: Partial<Identity> = {}): Identity {
+  return {
+    ...anonymousIdentity("test-request"),
+    userId: "user_demo_alice",
+    sessionId: "sess_test",
+    organizationId: "org_demo_acme",
+    organizationSlug: "acme",
+    role: "org:admin",
+    securityLevel: SecurityLevel.SignedIn,
+    ...overrides,
+  };
+}
+
+/**
+ * Starts a subgraph through the same code path as its process (`runSubgraph`): real
+ * PostgreSQL in a throw-away schema when the run has one, in-memory PGlite otherwise.
+ */
+export async function startTestSubgraph(definition: SubgraphDefinition, options: { seed?: boolean } = {}): Promise<TestSubgraph> {
+  const keys = generateKeyPairSync("ed25519");
+  const { databaseUrl } = testServices();
+  const schemaName = uniqueName(definition.name);
+  const config = parseSubgraphConfig(0, {
+    PORT: "0",
+    LOG_LEVEL: "silent",
+    DATABASE_URL: databaseUrl,
+    GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+    SEED_DEMO_DATA: options.seed === false ? "false" : "true",
+  });
+  const running = await runSubgraph(definition, config, { schemaName, pgliteDataDir: "memory://" });
+  const url = running.server.url;
+  const sign = (identity: Identity, audience = definition.name, key: KeyObject = keys.privateKey) =>
+    signIdentity(identity, audience, key);
+
+  return {
+    url,
+    engine: running.database.engine,
+    async query(query, { identity, variables } = {}) {
+      const caller = identity ? { ...anonymousIdentity("test-request"), ...identity } : anonymousIdentity("test-request");
+      return postGraphQL(url, query, { variables, headers: { [IDENTITY_HEADER]: await sign(caller) } });
+    },
+    queryWithHeaders: (query, headers) => postGraphQL(url, query, { headers }),
+    async untrustedAssertions() {
+      const forger = generateKeyPairSync("ed25519").privateKey;
+      const none: Record<string, string> = {};
+      return [
+        { name: "no assertion", headers: none },
+        { name: "a forged assertion", headers: { [IDENTITY_HEADER]: await sign(testIdentity(), definition.name, forger) } },
+        { name: "an assertion for another subgraph", headers: { [IDENTITY_HEADER]: await sign(testIdentity(), "elsewhere") } },
+        { name: "garbage", headers: { [IDENTITY_HEADER]: "garbage" } },
+      ];
+    },
+    async stop() {
+      await running.stop();
+      if (databaseUrl) await dropSchema(databaseUrl, schemaName);
+    },
+  };
+}
