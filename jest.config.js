@@ -16,7 +16,7 @@ const swc = [
   },
 ];
 
-const tier = (name, timeout) => ({
+const tier = (name) => ({
   displayName: name,
   testMatch: [`<rootDir>/{packages,subgraphs,gateway}/**/test/${name}/**/*.test.ts`],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
@@ -28,10 +28,11 @@ const tier = (name, timeout) => ({
     "^@rampart/kit/testing$": "<rootDir>/packages/kit/src/testing/index.ts",
   },
   testEnvironment: "node",
-  testTimeout: timeout,
 });
 
 module.exports = {
   globalSetup: "<rootDir>/packages/kit/test/global-setup.js",
-  projects: [tier("unit", 10_000), tier("integration", 60_000), tier("e2e", 180_000)],
+  // Integration and e2e tests start servers and databases; e2e files raise it further.
+  testTimeout: 60_000,
+  projects: [tier("unit"), tier("integration"), tier("e2e")],
 };

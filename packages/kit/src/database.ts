@@ -74,9 +74,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   let orm: MikroORM;
   let pglite: PGlite | undefined;
   if (options.databaseUrl) {
-    const url = new URL(options.databaseUrl);
-    url.searchParams.set("options", `-c search_path=${options.schema}`);
-    orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: url.toString() });
+    // MikroORM parses clientUrl itself and drops its query, so search_path goes through pg's options.
+    orm = await MikroORM.init({
+      ...common,
+      driver: PostgreSqlDriver,
+      clientUrl: options.databaseUrl,
+      driverOptions: { connection: { options: `-c search_path=${options.schema}` } },
+    });
     await orm.em.getConnection().execute(`create schema if not exists ${schema}`);
   } else {
     const dataDir = options.pgliteDataDir ?? "memory://";

@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { parse, type GraphQLSchema } from "graphql";
+import { lexicographicSortSchema, parse, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
 
 /** Federation directives every subgraph may use. */
@@ -29,7 +29,9 @@ export async function buildFederatedSchema(
   referenceResolvers: ReferenceResolvers = {},
 ): Promise<FederatedSchema> {
   const typeGraphQLSchema = await buildSchema({ ...options, skipCheck: true, validate: false });
-  const sdl = `${federationLink}\n\n${printSchemaWithDirectives(typeGraphQLSchema).trim()}\n`;
+  // Sorted, so the SDL does not depend on the order in which a compiler applies decorators.
+  const printed = printSchemaWithDirectives(lexicographicSortSchema(typeGraphQLSchema)).trim();
+  const sdl = `${federationLink}\n\n${printed}\n`;
   const resolvers = createResolversMap(typeGraphQLSchema) as Record<
     string,
     Record<string, unknown>

@@ -24,7 +24,7 @@ export interface RedisStoresOptions {
   url: string;
   /** Prepended to every key, stream name and pub/sub channel. Default `""`. */
   keyPrefix?: string;
-  /** Limit for opening a connection and for `ping()`, in ms. Default 2000. */
+  /** Limit in ms for connecting and for each awaited reply; past it Redis counts as down. Default 2000. */
   connectTimeoutMs?: number;
   /** Receives connection errors (Redis down, reconnect failures); commands reject regardless. Default: ignored. */
   onError?: (error: Error) => void;
@@ -134,7 +134,9 @@ class Connections {
     private readonly graceMs: number,
     private readonly onError: (error: Error) => void,
   ) {
-    const commands = this.open();
+    // A socket that stays silent while replies are due is dead (a partition sends no RST):
+    // ioredis then destroys it, which rejects the pending commands and reconnects.
+    const commands = this.open({ socketTimeout: graceMs });
     commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     this.commands = commands as CommandConnection;
   }
@@ -143,7 +145,7 @@ class Connections {
   subscriber(onMessage: (channel: string, message: string) => void): Redis {
     if (this.closed) throw new Error("Stores are closed");
     if (this.subscriberConnection === undefined) {
-      this.subscriberConnection = this.open();
+      this.subscriberConnection = this.open({ socketTimeout: this.graceMs });
       this.subscriberConnection.on("message", onMessage);
     }
     return this.subscriberConnection;
@@ -161,7 +163,8 @@ class Connections {
   ): Promise<RawStreamsReply> {
     if (this.closed) throw new Error("Stores are closed");
     const limitMs = blockMs + this.graceMs;
-    const connection = this.idleBlocking.pop() ?? this.open();
+    // No socketTimeout here: a blocked read is silent by design; the deadline below covers it.
+    const connection = this.idleBlocking.pop() ?? this.open({});
     this.busyBlocking.add(connection);
     let healthy = true;
     let timer: NodeJS.Timeout | undefined;
@@ -204,8 +207,8 @@ class Connections {
     ]);
   }
 
-  private open(): Redis {
-    const connection = new Redis(this.url, this.options);
+  private open(extra: RedisOptions): Redis {
+    const connection = new Redis(this.url, { ...this.options, ...extra });
     connection.on("error", this.onError);
     return connection;
   }

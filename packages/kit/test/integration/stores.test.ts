@@ -463,10 +463,14 @@ describe.each(implementations)("$kind stores", ({ kind, create }) => {
   });
 });
 
-/** A TCP proxy in front of Redis that a test can take down and bring back: an outage on demand. */
+/**
+ * A TCP proxy in front of Redis for outages on demand: `down()` refuses connections (Redis
+ * stopped), `freeze()` keeps sockets open but drops every byte (a network partition).
+ */
 async function startRedisProxy() {
   const target = new URL(redisUrl);
   const sockets = new Set<net.Socket>();
+  let frozen = false;
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port || 6379), target.hostname);
     const drop = (): void => {
@@ -478,7 +482,8 @@ async function startRedisProxy() {
     sockets.add(client).add(upstream);
     client.on("error", drop).on("close", drop);
     upstream.on("error", drop).on("close", drop);
-    client.pipe(upstream).pipe(client);
+    client.on("data", (data) => frozen || upstream.write(data));
+    upstream.on("data", (data) => frozen || client.write(data));
   });
   const listen = (port: number): Promise<void> =>
     new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
@@ -492,7 +497,32 @@ async function startRedisProxy() {
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
     });
-  return { url: url.toString(), down, up: () => listen(port) };
+  return {
+    url: url.toString(),
+    down,
+    up: () => listen(port),
+    freeze: (): void => {
+      frozen = true;
+    },
+    thaw: (): void => {
+      frozen = false;
+    },
+  };
+}
+
+/** Pings until Redis answers again; false when it has not within 5 s. */
+async function recovers(stores: Stores): Promise<boolean> {
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+    if (
+      await stores.ping().then(
+        () => true,
+        () => false,
+      )
+    )
+      return true;
+    await sleep(100);
+  }
+  return false;
 }
 
 /** A local port nothing listens on. */
@@ -571,14 +601,7 @@ describe("redis stores only", () => {
       expect(Date.now() - started).toBeLessThan(3_000);
 
       await proxy.up();
-      let recovered = false;
-      for (const deadline = Date.now() + 5_000; !recovered && Date.now() < deadline;) {
-        recovered = await stores.ping().then(
-          () => true,
-          () => sleep(100).then(() => false),
-        );
-      }
-      expect(recovered).toBe(true);
+      expect(await recovers(stores)).toBe(true);
       expect(await stores.kv.get("k")).toBe("before");
       // The subscriber connection resubscribes on its own schedule: publish until it hears.
       for (
@@ -589,6 +612,28 @@ describe("redis stores only", () => {
         await sleep(100);
       }
       expect(inbox.messages[0]).toBe("after");
+    } finally {
+      await Promise.all(open.splice(0).map((stores) => stores.close()));
+      await proxy.down();
+    }
+  });
+  it("fails closed when Redis stops answering, and recovers once it answers again", async () => {
+    const proxy = await startRedisProxy();
+    try {
+      const stores = redisStores(nextPrefix(), proxy.url, 300);
+      await stores.kv.set("k", "before");
+      expect(await stores.events.read("s", { blockMs: 50 })).toEqual([]);
+
+      proxy.freeze();
+      const started = Date.now();
+      await expect(stores.kv.get("k")).rejects.toThrow();
+      await expect(stores.events.read("s", { blockMs: 50 })).rejects.toThrow(/did not answer/);
+      expect(Date.now() - started).toBeLessThan(3_000);
+
+      proxy.thaw();
+      expect(await recovers(stores)).toBe(true);
+      expect(await stores.kv.get("k")).toBe("before");
+      expect(await stores.events.read("s", { blockMs: 50 })).toEqual([]);
     } finally {
       await Promise.all(open.splice(0).map((stores) => stores.close()));
       await proxy.down();
