@@ -20,7 +20,7 @@ const tier = (name) => ({
   displayName: name,
   testMatch: [`<rootDir>/{packages,subgraphs,gateway}/**/test/${name}/**/*.test.ts`],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
-  transform: { "^.+\\.(t|j|mj)s$": swc },
+  transform: { "^.+\\.(t|j|mj|cj)s$": swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
   setupFiles: ["reflect-metadata"],
   moduleNameMapper: {

@@ -5,7 +5,10 @@ import { DEV_ISSUER, loadConfig } from "../../src/config";
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const publicPem = rsa.publicKey.export({ type: "spki", format: "pem" }).toString();
 // Written with escaped newlines, as one-line environment variables often are.
-const privatePem = generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString().replace(/\n/g, "\\n");
+const privatePem = generateKeyPairSync("ed25519")
+  .privateKey.export({ type: "pkcs8", format: "pem" })
+  .toString()
+  .replace(/\n/g, "\\n");
 
 const variablesRefused = (environment: Record<string, string>) => {
   try {
@@ -29,25 +32,41 @@ describe("gateway configuration", () => {
 
   it("names a bad variable", () => {
     expect(variablesRefused({ PORT: "99999" })).toEqual(["PORT"]);
-    expect(variablesRefused({ COMMERCE_SUBGRAPH_URL: "ftp://x" })).toEqual(["COMMERCE_SUBGRAPH_URL"]);
-    expect(variablesRefused({ CLERK_SECRET_KEY: "not-a-key" })).toEqual(["CLERK_SECRET_KEY"]);
-    expect(variablesRefused({ GATEWAY_IDENTITY_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\\nnonsense\\n-----END PRIVATE KEY-----" })).toEqual([
-      "GATEWAY_IDENTITY_PRIVATE_KEY",
+    expect(variablesRefused({ COMMERCE_SUBGRAPH_URL: "ftp://x" })).toEqual([
+      "COMMERCE_SUBGRAPH_URL",
     ]);
+    expect(variablesRefused({ CLERK_SECRET_KEY: "not-a-key" })).toEqual(["CLERK_SECRET_KEY"]);
+    expect(
+      variablesRefused({
+        GATEWAY_IDENTITY_PRIVATE_KEY:
+          "-----BEGIN PRIVATE KEY-----\\nnonsense\\n-----END PRIVATE KEY-----",
+      }),
+    ).toEqual(["GATEWAY_IDENTITY_PRIVATE_KEY"]);
   });
 
   it("needs the issuer and authorized parties once Clerk is configured", () => {
-    expect(variablesRefused({ CLERK_JWT_KEY: publicPem })).toEqual(["CLERK_AUTHORIZED_PARTIES", "CLERK_ISSUER"]);
+    expect(variablesRefused({ CLERK_JWT_KEY: publicPem })).toEqual([
+      "CLERK_AUTHORIZED_PARTIES",
+      "CLERK_ISSUER",
+    ]);
   });
 
   it("uses the Clerk key when given", () => {
-    const config = loadConfig({ CLERK_JWT_KEY: publicPem, CLERK_ISSUER: "https://clerk.shop.example", CLERK_AUTHORIZED_PARTIES: "https://a.example, https://b.example" });
+    const config = loadConfig({
+      CLERK_JWT_KEY: publicPem,
+      CLERK_ISSUER: "https://clerk.shop.example",
+      CLERK_AUTHORIZED_PARTIES: "https://a.example, https://b.example",
+    });
     expect(config.tokenVerification.kind).toBe("jwt-key");
     expect(config.authorizedParties).toEqual(["https://a.example", "https://b.example"]);
   });
 
   it("refuses the development issuer, in-memory stores and generated keys in production", () => {
-    expect(variablesRefused({ NODE_ENV: "production" })).toEqual(["CLERK_JWT_KEY", "GATEWAY_IDENTITY_PRIVATE_KEY", "REDIS_URL"]);
+    expect(variablesRefused({ NODE_ENV: "production" })).toEqual([
+      "CLERK_JWT_KEY",
+      "GATEWAY_IDENTITY_PRIVATE_KEY",
+      "REDIS_URL",
+    ]);
   });
 
   it("starts in production when everything is configured", () => {

@@ -12,10 +12,22 @@ const otherKeys = pem(generateKeyPairSync("rsa", { modulusLength: 2048 }));
 
 const issuer = "https://clerk.shop.example";
 const authorizedParty = "https://shop.example";
-const verify = createSessionTokenVerifier({ jwtKey: issuerKeys.publicKeyPem, issuer, authorizedParties: [authorizedParty] });
+const verify = createSessionTokenVerifier({
+  jwtKey: issuerKeys.publicKeyPem,
+  issuer,
+  authorizedParties: [authorizedParty],
+});
 
 const now = () => Math.floor(Date.now() / 1000);
-const baseClaims = () => ({ iss: issuer, azp: authorizedParty, sub: "user_1", sid: "sess_1", iat: now(), nbf: now() - 5, exp: now() + 60 });
+const baseClaims = () => ({
+  iss: issuer,
+  azp: authorizedParty,
+  sub: "user_1",
+  sid: "sess_1",
+  iat: now(),
+  nbf: now() - 5,
+  exp: now() + 60,
+});
 const sign = (claims: Record<string, unknown>, privateKeyPem = issuerKeys.privateKeyPem) =>
   signJwt(claims, privateKeyPem, { algorithm: "RS256", header: { kid: "ins_test" } });
 
@@ -32,7 +44,13 @@ const rejectionOf = async (token: string) => {
 describe("session token verification (Clerk, networkless)", () => {
   it("accepts a v2 token and reads its organization claims", async () => {
     const token = await issueDevToken(
-      { userId: "user_1", organizationId: "org_1", organizationSlug: "acme", role: "admin", permissions: ["org:orders:read", "org:orders:manage", "org:products:read"] },
+      {
+        userId: "user_1",
+        organizationId: "org_1",
+        organizationSlug: "acme",
+        role: "admin",
+        permissions: ["org:orders:read", "org:orders:manage", "org:products:read"],
+      },
       { privateKeyPem: issuerKeys.privateKeyPem, issuer, authorizedParty },
     );
     await expect(verify(token)).resolves.toMatchObject({
@@ -40,13 +58,23 @@ describe("session token verification (Clerk, networkless)", () => {
       organizationId: "org_1",
       organizationSlug: "acme",
       role: "org:admin",
-      permissions: expect.arrayContaining(["org:orders:read", "org:orders:manage", "org:products:read"]),
+      permissions: expect.arrayContaining([
+        "org:orders:read",
+        "org:orders:manage",
+        "org:products:read",
+      ]),
     });
     expect((await verify(token)).permissions).toHaveLength(3);
   });
 
   it("accepts a v1 token and reads its organization claims", async () => {
-    const token = await sign({ ...baseClaims(), org_id: "org_2", org_role: "org:member", org_slug: "globex", org_permissions: ["org:orders:read"] });
+    const token = await sign({
+      ...baseClaims(),
+      org_id: "org_2",
+      org_role: "org:member",
+      org_slug: "globex",
+      org_permissions: ["org:orders:read"],
+    });
     await expect(verify(token)).resolves.toMatchObject({
       userId: "user_1",
       sessionId: "sess_1",
@@ -58,7 +86,11 @@ describe("session token verification (Clerk, networkless)", () => {
   });
 
   it("accepts a token with no active organization", async () => {
-    await expect(verify(await sign(baseClaims()))).resolves.toMatchObject({ organizationId: null, role: null, permissions: [] });
+    await expect(verify(await sign(baseClaims()))).resolves.toMatchObject({
+      organizationId: null,
+      role: null,
+      permissions: [],
+    });
   });
 
   it("refuses a malformed token", async () => {
@@ -66,7 +98,9 @@ describe("session token verification (Clerk, networkless)", () => {
   });
 
   it("refuses a wrong signature", async () => {
-    expect(await rejectionOf(await sign(baseClaims(), otherKeys.privateKeyPem))).toBe("token-invalid-signature");
+    expect(await rejectionOf(await sign(baseClaims(), otherKeys.privateKeyPem))).toBe(
+      "token-invalid-signature",
+    );
   });
 
   it("refuses alg none", async () => {
@@ -76,29 +110,43 @@ describe("session token verification (Clerk, networkless)", () => {
   });
 
   it("refuses an expired token", async () => {
-    expect(await rejectionOf(await sign({ ...baseClaims(), iat: now() - 600, nbf: now() - 600, exp: now() - 300 }))).toBe("token-expired");
+    expect(
+      await rejectionOf(
+        await sign({ ...baseClaims(), iat: now() - 600, nbf: now() - 600, exp: now() - 300 }),
+      ),
+    ).toBe("token-expired");
   });
 
   it("refuses a token that is not valid yet (nbf in the future)", async () => {
-    expect(await rejectionOf(await sign({ ...baseClaims(), nbf: now() + 300 }))).toBe("token-not-active-yet");
+    expect(await rejectionOf(await sign({ ...baseClaims(), nbf: now() + 300 }))).toBe(
+      "token-not-active-yet",
+    );
   });
 
   it("refuses a wrong azp", async () => {
-    expect(await rejectionOf(await sign({ ...baseClaims(), azp: "https://evil.example" }))).toBe("token-invalid-authorized-parties");
+    expect(await rejectionOf(await sign({ ...baseClaims(), azp: "https://evil.example" }))).toBe(
+      "token-invalid-authorized-parties",
+    );
   });
 
   it("refuses a missing azp", async () => {
     const { azp: _azp, ...claims } = baseClaims();
     // Clerk refuses it when authorizedParties is set; the verifier refuses it regardless.
-    expect(await rejectionOf(await sign(claims))).toMatch(/^(token-invalid-authorized-parties|token-missing-azp)$/);
+    expect(await rejectionOf(await sign(claims))).toMatch(
+      /^(token-invalid-authorized-parties|token-missing-azp)$/,
+    );
   });
 
   it("refuses a wrong iss", async () => {
-    expect(await rejectionOf(await sign({ ...baseClaims(), iss: "https://clerk.evil.example" }))).toBe("token-invalid-issuer");
+    expect(
+      await rejectionOf(await sign({ ...baseClaims(), iss: "https://clerk.evil.example" })),
+    ).toBe("token-invalid-issuer");
   });
 
   it("refuses a session that is not active (sts)", async () => {
-    expect(await rejectionOf(await sign({ ...baseClaims(), sts: "pending" }))).toBe("session-status-pending");
+    expect(await rejectionOf(await sign({ ...baseClaims(), sts: "pending" }))).toBe(
+      "session-status-pending",
+    );
   });
 
   it("refuses a token without a session id", async () => {

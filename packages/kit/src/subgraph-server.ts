@@ -105,7 +105,10 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     introspection: false,
     includeStacktraceInErrorResponses: false,
     // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+    ],
     logger,
     formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
   });

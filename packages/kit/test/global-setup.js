@@ -37,7 +37,10 @@ function redisAnswers() {
 
 module.exports = async function globalSetup() {
   const [postgres, redis] = await Promise.all([postgresAnswers(), redisAnswers()]);
-  const missing = [!postgres && `PostgreSQL (${databaseUrl})`, !redis && `Redis (${redisUrl})`].filter(Boolean);
+  const missing = [
+    !postgres && `PostgreSQL (${databaseUrl})`,
+    !redis && `Redis (${redisUrl})`,
+  ].filter(Boolean);
   if (missing.length > 0 && process.env.RAMPART_REQUIRE_SERVICES === "1") {
     throw new Error(`RAMPART_REQUIRE_SERVICES=1 but ${missing.join(" and ")} did not answer`);
   }

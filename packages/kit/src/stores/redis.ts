@@ -134,9 +134,7 @@ class Connections {
     private readonly graceMs: number,
     private readonly onError: (error: Error) => void,
   ) {
-    // A socket that stays silent while replies are due is dead (a partition sends no RST):
-    // ioredis then destroys it, which rejects the pending commands and reconnects.
-    const commands = this.open({ socketTimeout: graceMs });
+    const commands = this.open(this.replyLimits());
     commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     this.commands = commands as CommandConnection;
   }
@@ -145,7 +143,7 @@ class Connections {
   subscriber(onMessage: (channel: string, message: string) => void): Redis {
     if (this.closed) throw new Error("Stores are closed");
     if (this.subscriberConnection === undefined) {
-      this.subscriberConnection = this.open({ socketTimeout: this.graceMs });
+      this.subscriberConnection = this.open(this.replyLimits());
       this.subscriberConnection.on("message", onMessage);
     }
     return this.subscriberConnection;
@@ -163,7 +161,7 @@ class Connections {
   ): Promise<RawStreamsReply> {
     if (this.closed) throw new Error("Stores are closed");
     const limitMs = blockMs + this.graceMs;
-    // No socketTimeout here: a blocked read is silent by design; the deadline below covers it.
+    // No reply limits here: a blocked read is silent by design; the deadline below covers it.
     const connection = this.idleBlocking.pop() ?? this.open({});
     this.busyBlocking.add(connection);
     let healthy = true;
@@ -205,6 +203,16 @@ class Connections {
       ...blocking.map((connection) => shutdown(connection, false)),
       ...this.dropping,
     ]);
+  }
+
+  /**
+   * Limits for connections whose replies are due at once. ioredis keeps a command that was
+   * in flight when its socket died for re-sending after reconnecting, so without
+   * `commandTimeout` it would wait for Redis to come back; `socketTimeout` replaces a socket
+   * that went silent (a partition sends no RST) instead of waiting for TCP keep-alive.
+   */
+  private replyLimits(): RedisOptions {
+    return { commandTimeout: this.graceMs, socketTimeout: this.graceMs };
   }
 
   private open(extra: RedisOptions): Redis {
@@ -444,9 +452,9 @@ class RedisEventStream implements EventStream {
 }
 
 /**
- * Creates Redis-backed stores (kind `redis`). Commands fail fast while Redis is unreachable
- * (within about two seconds) instead of queueing forever, and every connection keeps
- * reconnecting in the background until `close()`.
+ * Creates Redis-backed stores (kind `redis`). While Redis is unreachable every call rejects
+ * within `connectTimeoutMs` (blocking reads: their block time plus that) instead of waiting,
+ * and every connection keeps reconnecting in the background until `close()`.
  */
 export function createRedisStores(options: RedisStoresOptions): Stores {
   const prefix = options.keyPrefix ?? "";
@@ -460,8 +468,7 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     {
       connectTimeout: connectTimeoutMs,
       // The offline queue lets commands issued during start-up or a brief blip wait for the
-      // connection; ioredis rejects everything queued at every second failed attempt, so
-      // during an outage callers fail closed within about two retry delays.
+      // connection; commandTimeout (see Connections) still rejects each within the limit.
       enableOfflineQueue: true,
       maxRetriesPerRequest: 1,
       // Reconnect forever, backing off to one attempt per second.
@@ -480,18 +487,7 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     events: new RedisEventStream(connections, prefix),
     async ping() {
       const started = performance.now();
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Redis did not answer PING within ${connectTimeoutMs} ms`)),
-          connectTimeoutMs,
-        );
-      });
-      try {
-        await Promise.race([connections.commands.ping(), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await connections.commands.ping(); // bounded by commandTimeout like every command
       return performance.now() - started;
     },
     close: () => connections.close(),

@@ -26,7 +26,11 @@ export interface TestProcess {
 }
 
 /** Starts `node <script>` with extra environment variables. */
-export function startNode(script: string, env: Record<string, string | undefined>, args: string[] = []): TestProcess {
+export function startNode(
+  script: string,
+  env: Record<string, string | undefined>,
+  args: string[] = [],
+): TestProcess {
   const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -54,7 +58,12 @@ export function startNode(script: string, env: Record<string, string | undefined
 }
 
 /** Polls `url` until it answers `status` (default 200), or fails after `timeoutMs`. */
-export async function waitForHttp(url: string, timeoutMs = 60_000, status = 200, process?: TestProcess): Promise<void> {
+export async function waitForHttp(
+  url: string,
+  timeoutMs = 60_000,
+  status = 200,
+  process?: TestProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer";
   while (Date.now() < deadline) {
@@ -71,14 +80,19 @@ export async function waitForHttp(url: string, timeoutMs = 60_000, status = 200,
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (${last})${process ? `\n${process.output()}` : ""}`);
+  throw new Error(
+    `${url} did not answer ${status} within ${timeoutMs} ms (${last})${process ? `\n${process.output()}` : ""}`,
+  );
 }
 
 /** A GraphQL response as tests read it. */
 export interface GraphQLResult {
   status: number;
   headers: Headers;
-  body: { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
+  body: {
+    data?: Record<string, unknown> | null;
+    errors?: { message: string; extensions?: Record<string, unknown> }[];
+  };
 }
 
 /** POSTs a GraphQL operation and parses the answer. */

@@ -23,7 +23,10 @@ export function uniqueName(prefix: string): string {
 }
 
 /** Runs statements on a PostgreSQL server with a short-lived connection. */
-export async function withPostgres<T>(url: string, use: (client: Client) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(
+  url: string,
+  use: (client: Client) => Promise<T>,
+): Promise<T> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

@@ -1,5 +1,11 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { anonymousIdentity, SecurityLevel, signIdentity, IDENTITY_HEADER, type Identity } from "../identity";
+import {
+  anonymousIdentity,
+  SecurityLevel,
+  signIdentity,
+  IDENTITY_HEADER,
+  type Identity,
+} from "../identity";
 import { parseSubgraphConfig, runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
@@ -11,7 +17,10 @@ export interface TestSubgraph {
   /** `postgres` or `pglite`. */
   readonly engine: "postgres" | "pglite";
   /** Sends an operation as `identity` (a signed assertion for this subgraph), or as anonymous. */
-  query(query: string, options?: { identity?: Partial<Identity>; variables?: Record<string, unknown> }): Promise<GraphQLResult>;
+  query(
+    query: string,
+    options?: { identity?: Partial<Identity>; variables?: Record<string, unknown> },
+  ): Promise<GraphQLResult>;
   /** Sends an operation with exactly these headers (no assertion added). */
   queryWithHeaders(query: string, headers: Record<string, string>): Promise<GraphQLResult>;
   /** Calls that must be refused with 401: none, forged, for another subgraph, garbage. */
@@ -38,7 +47,10 @@ export function testIdentity(overrides: Partial<Identity> = {}): Identity {
  * Starts a subgraph through the same code path as its process (`runSubgraph`): real
  * PostgreSQL in a throw-away schema when the run has one, in-memory PGlite otherwise.
  */
-export async function startTestSubgraph(definition: SubgraphDefinition, options: { seed?: boolean } = {}): Promise<TestSubgraph> {
+export async function startTestSubgraph(
+  definition: SubgraphDefinition,
+  options: { seed?: boolean } = {},
+): Promise<TestSubgraph> {
   const keys = generateKeyPairSync("ed25519");
   const { databaseUrl } = testServices();
   const schemaName = uniqueName(definition.name);
@@ -58,8 +70,13 @@ export async function startTestSubgraph(definition: SubgraphDefinition, options:
     url,
     engine: running.database.engine,
     async query(query, { identity, variables } = {}) {
-      const caller = identity ? { ...anonymousIdentity("test-request"), ...identity } : anonymousIdentity("test-request");
-      return postGraphQL(url, query, { variables, headers: { [IDENTITY_HEADER]: await sign(caller) } });
+      const caller = identity
+        ? { ...anonymousIdentity("test-request"), ...identity }
+        : anonymousIdentity("test-request");
+      return postGraphQL(url, query, {
+        variables,
+        headers: { [IDENTITY_HEADER]: await sign(caller) },
+      });
     },
     queryWithHeaders: (query, headers) => postGraphQL(url, query, { headers }),
     async untrustedAssertions() {
@@ -67,8 +84,14 @@ export async function startTestSubgraph(definition: SubgraphDefinition, options:
       const none: Record<string, string> = {};
       return [
         { name: "no assertion", headers: none },
-        { name: "a forged assertion", headers: { [IDENTITY_HEADER]: await sign(testIdentity(), definition.name, forger) } },
-        { name: "an assertion for another subgraph", headers: { [IDENTITY_HEADER]: await sign(testIdentity(), "elsewhere") } },
+        {
+          name: "a forged assertion",
+          headers: { [IDENTITY_HEADER]: await sign(testIdentity(), definition.name, forger) },
+        },
+        {
+          name: "an assertion for another subgraph",
+          headers: { [IDENTITY_HEADER]: await sign(testIdentity(), "elsewhere") },
+        },
         { name: "garbage", headers: { [IDENTITY_HEADER]: "garbage" } },
       ];
     },

@@ -1,6 +1,12 @@
 import { generateKeyPairSync } from "node:crypto";
 import { SignJWT } from "jose";
-import { anonymousIdentity, SecurityLevel, signIdentity, verifyIdentity, type Identity } from "../../src";
+import {
+  anonymousIdentity,
+  SecurityLevel,
+  signIdentity,
+  verifyIdentity,
+  type Identity,
+} from "../../src";
 
 const gatewayKeys = generateKeyPairSync("ed25519");
 const otherKeys = generateKeyPairSync("ed25519");
@@ -17,21 +23,28 @@ const alice: Identity = {
 };
 
 const expectRefused = (promise: Promise<unknown>) =>
-  expect(promise).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED", http: { status: 401 } } });
+  expect(promise).rejects.toMatchObject({
+    extensions: { code: "UNAUTHENTICATED", http: { status: 401 } },
+  });
 
 describe("identity assertions", () => {
   it("round-trips every field for the intended subgraph", async () => {
     const assertion = await signIdentity(alice, "commerce", gatewayKeys.privateKey);
-    await expect(verifyIdentity(assertion, "commerce", gatewayKeys.publicKey)).resolves.toEqual(alice);
+    await expect(verifyIdentity(assertion, "commerce", gatewayKeys.publicKey)).resolves.toEqual(
+      alice,
+    );
   });
 
   it("round-trips an anonymous caller", async () => {
     const anonymous = anonymousIdentity("req-2");
     const assertion = await signIdentity(anonymous, "security", gatewayKeys.privateKey);
-    await expect(verifyIdentity(assertion, "security", gatewayKeys.publicKey)).resolves.toEqual(anonymous);
+    await expect(verifyIdentity(assertion, "security", gatewayKeys.publicKey)).resolves.toEqual(
+      anonymous,
+    );
   });
 
-  it("refuses a missing assertion", () => expectRefused(verifyIdentity(undefined, "commerce", gatewayKeys.publicKey)));
+  it("refuses a missing assertion", () =>
+    expectRefused(verifyIdentity(undefined, "commerce", gatewayKeys.publicKey)));
 
   it("refuses an assertion meant for another subgraph", async () => {
     const assertion = await signIdentity(alice, "security", gatewayKeys.privateKey);
@@ -44,16 +57,32 @@ describe("identity assertions", () => {
   });
 
   it("refuses a tampered payload", async () => {
-    const [header, , signature] = (await signIdentity(alice, "commerce", gatewayKeys.privateKey)).split(".");
-    const payload = Buffer.from(JSON.stringify({ sub: "user_mallory", lvl: 3, rid: "x", aud: "commerce" })).toString("base64url");
-    await expectRefused(verifyIdentity(`${header}.${payload}.${signature}`, "commerce", gatewayKeys.publicKey));
+    const [header, , signature] = (
+      await signIdentity(alice, "commerce", gatewayKeys.privateKey)
+    ).split(".");
+    const payload = Buffer.from(
+      JSON.stringify({ sub: "user_mallory", lvl: 3, rid: "x", aud: "commerce" }),
+    ).toString("base64url");
+    await expectRefused(
+      verifyIdentity(`${header}.${payload}.${signature}`, "commerce", gatewayKeys.publicKey),
+    );
   });
 
   it("refuses alg none", async () => {
-    const header = Buffer.from(JSON.stringify({ alg: "none", typ: "rampart-identity+jwt" })).toString("base64url");
+    const header = Buffer.from(
+      JSON.stringify({ alg: "none", typ: "rampart-identity+jwt" }),
+    ).toString("base64url");
     const now = Math.floor(Date.now() / 1000);
     const payload = Buffer.from(
-      JSON.stringify({ sub: "user_alice", lvl: 1, rid: "r", aud: "commerce", iss: "rampart-gateway", iat: now, exp: now + 60 }),
+      JSON.stringify({
+        sub: "user_alice",
+        lvl: 1,
+        rid: "r",
+        aud: "commerce",
+        iss: "rampart-gateway",
+        iat: now,
+        exp: now + 60,
+      }),
     ).toString("base64url");
     await expectRefused(verifyIdentity(`${header}.${payload}.`, "commerce", gatewayKeys.publicKey));
   });
@@ -81,5 +110,6 @@ describe("identity assertions", () => {
     await expectRefused(verifyIdentity(bogus, "commerce", gatewayKeys.publicKey));
   });
 
-  it("refuses garbage", () => expectRefused(verifyIdentity("not-a-jws", "commerce", gatewayKeys.publicKey)));
+  it("refuses garbage", () =>
+    expectRefused(verifyIdentity("not-a-jws", "commerce", gatewayKeys.publicKey)));
 });

@@ -10,12 +10,18 @@ beforeAll(async () => {
 afterAll(() => subgraph?.stop());
 
 const acme = testIdentity();
-const globex = testIdentity({ userId: "user_demo_carol", organizationId: "org_demo_globex", organizationSlug: "globex" });
+const globex = testIdentity({
+  userId: "user_demo_carol",
+  organizationId: "org_demo_globex",
+  organizationSlug: "globex",
+});
 const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Order { id } ... on Product { id } ... on Organization { id name } } }`;
 
 describe("commerce subgraph", () => {
   it("lists the active organization's orders, newest first, with the customer reference", async () => {
-    const { body } = await subgraph.query("{ orders { id status customer { id } } }", { identity: acme });
+    const { body } = await subgraph.query("{ orders { id status customer { id } } }", {
+      identity: acme,
+    });
     expect(body).toEqual({
       data: {
         orders: [
@@ -27,14 +33,24 @@ describe("commerce subgraph", () => {
   });
 
   it("answers organization with its products and orders", async () => {
-    const { body } = await subgraph.query("{ organization { id name products { sku } orders(first: 1) { id } } }", { identity: acme });
+    const { body } = await subgraph.query(
+      "{ organization { id name products { sku } orders(first: 1) { id } } }",
+      { identity: acme },
+    );
     expect(body.data).toEqual({
-      organization: { id: "org_demo_acme", name: "Acme Outfitters", products: [{ sku: "STOVE-1" }, { sku: "TENT-2P" }], orders: [{ id: "ord_acme_1002" }] },
+      organization: {
+        id: "org_demo_acme",
+        name: "Acme Outfitters",
+        products: [{ sku: "STOVE-1" }, { sku: "TENT-2P" }],
+        orders: [{ id: "ord_acme_1002" }],
+      },
     });
   });
 
   it("never shows one tenant's orders to another, by root field or by entity reference", async () => {
-    const byRoot = await subgraph.query(`{ order(id: "ord_acme_1001") { id } }`, { identity: globex });
+    const byRoot = await subgraph.query(`{ order(id: "ord_acme_1001") { id } }`, {
+      identity: globex,
+    });
     expect(byRoot.body).toEqual({ data: { order: null } });
     const byReference = await subgraph.query(entities, {
       identity: globex,
@@ -47,14 +63,18 @@ describe("commerce subgraph", () => {
         ],
       },
     });
-    expect(byReference.body.data).toEqual({ _entities: [null, null, null, { id: "ord_globex_2001" }] });
+    expect(byReference.body.data).toEqual({
+      _entities: [null, null, null, { id: "ord_globex_2001" }],
+    });
   });
 
   it("refuses tenant data to anonymous callers and callers without an organization", async () => {
     const anonymous = await subgraph.query("{ orders { id } }");
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect(anonymous.body.data).toBeNull();
-    const noOrganization = await subgraph.query("{ products { id } }", { identity: testIdentity({ organizationId: null }) });
+    const noOrganization = await subgraph.query("{ products { id } }", {
+      identity: testIdentity({ organizationId: null }),
+    });
     expect(noOrganization.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
@@ -66,7 +86,11 @@ describe("commerce subgraph", () => {
   it("refuses calls without a valid gateway assertion", async () => {
     for (const { name, headers } of await subgraph.untrustedAssertions()) {
       const { status, body } = await subgraph.queryWithHeaders("{ orders { id } }", headers);
-      expect({ name, status, code: body.errors?.[0]?.extensions?.code }).toEqual({ name, status: 401, code: "UNAUTHENTICATED" });
+      expect({ name, status, code: body.errors?.[0]?.extensions?.code }).toEqual({
+        name,
+        status: 401,
+        code: "UNAUTHENTICATED",
+      });
     }
   });
 

@@ -18,13 +18,25 @@ describe("fulfillment subgraph", () => {
       identity: testIdentity(),
       variables: { r: [{ __typename: "Order", id: "ord_acme_1001" }] },
     });
-    expect(body.data).toEqual({ _entities: [{ id: "ord_acme_1001", shipments: [{ id: "shp_acme_1", carrier: "UPS", status: "DELIVERED" }] }] });
+    expect(body.data).toEqual({
+      _entities: [
+        {
+          id: "ord_acme_1001",
+          shipments: [{ id: "shp_acme_1", carrier: "UPS", status: "DELIVERED" }],
+        },
+      ],
+    });
   });
 
   it("shows no shipments of another tenant's order", async () => {
-    const { body } = await subgraph.query(orderShipments, { identity: globex, variables: { r: [{ __typename: "Order", id: "ord_acme_1001" }] } });
+    const { body } = await subgraph.query(orderShipments, {
+      identity: globex,
+      variables: { r: [{ __typename: "Order", id: "ord_acme_1001" }] },
+    });
     expect(body.data).toEqual({ _entities: [{ id: "ord_acme_1001", shipments: [] }] });
-    const direct = await subgraph.query(`{ shipment(id: "shp_acme_1") { id } }`, { identity: globex });
+    const direct = await subgraph.query(`{ shipment(id: "shp_acme_1") { id } }`, {
+      identity: globex,
+    });
     expect(direct.body).toEqual({ data: { shipment: null } });
   });
 
@@ -35,7 +47,10 @@ describe("fulfillment subgraph", () => {
 
   it("refuses calls without a valid gateway assertion", async () => {
     for (const { name, headers } of await subgraph.untrustedAssertions()) {
-      const { status } = await subgraph.queryWithHeaders(`{ shipment(id: "shp_acme_1") { id } }`, headers);
+      const { status } = await subgraph.queryWithHeaders(
+        `{ shipment(id: "shp_acme_1") { id } }`,
+        headers,
+      );
       expect({ name, status }).toEqual({ name, status: 401 });
     }
   });

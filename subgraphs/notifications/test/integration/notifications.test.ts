@@ -14,27 +14,50 @@ const notificationsOf = (userId: string, args = "") =>
 
 describe("notifications subgraph", () => {
   it("lists the caller's own notifications, newest first", async () => {
-    const { body } = await subgraph.query(notificationsOf("user_demo_alice"), { identity: testIdentity() });
+    const { body } = await subgraph.query(notificationsOf("user_demo_alice"), {
+      identity: testIdentity(),
+    });
     expect(body.data).toEqual({
-      _entities: [{ id: "user_demo_alice", notifications: [{ id: "ntf_1", readAt: null }, { id: "ntf_2", readAt: "2026-11-24T15:00:00.000Z" }] }],
+      _entities: [
+        {
+          id: "user_demo_alice",
+          notifications: [
+            { id: "ntf_1", readAt: null },
+            { id: "ntf_2", readAt: "2026-11-24T15:00:00.000Z" },
+          ],
+        },
+      ],
     });
   });
 
   it("shows nobody else's notifications", async () => {
-    const { body } = await subgraph.query(notificationsOf("user_demo_carol"), { identity: testIdentity() });
+    const { body } = await subgraph.query(notificationsOf("user_demo_carol"), {
+      identity: testIdentity(),
+    });
     expect(body.data).toEqual({ _entities: [{ id: "user_demo_carol", notifications: [] }] });
   });
 
   it("marks a notification read, once, and only the caller's own", async () => {
-    const marked = await subgraph.query(`mutation { markNotificationRead(id: "ntf_1") { id readAt } }`, { identity: testIdentity() });
+    const marked = await subgraph.query(
+      `mutation { markNotificationRead(id: "ntf_1") { id readAt } }`,
+      { identity: testIdentity() },
+    );
     const readAt = (marked.body.data?.markNotificationRead as { readAt: string }).readAt;
     expect(Date.parse(readAt)).toBeGreaterThan(Date.parse("2026-01-01"));
-    const again = await subgraph.query(`mutation { markNotificationRead(id: "ntf_1") { readAt } }`, { identity: testIdentity() });
+    const again = await subgraph.query(
+      `mutation { markNotificationRead(id: "ntf_1") { readAt } }`,
+      { identity: testIdentity() },
+    );
     expect(again.body.data).toEqual({ markNotificationRead: { readAt } });
-    const unread = await subgraph.query(notificationsOf("user_demo_alice", "(unreadOnly: true)"), { identity: testIdentity() });
+    const unread = await subgraph.query(notificationsOf("user_demo_alice", "(unreadOnly: true)"), {
+      identity: testIdentity(),
+    });
     expect(unread.body.data).toEqual({ _entities: [{ id: "user_demo_alice", notifications: [] }] });
 
-    const someoneElses = await subgraph.query(`mutation { markNotificationRead(id: "ntf_3") { id } }`, { identity: testIdentity() });
+    const someoneElses = await subgraph.query(
+      `mutation { markNotificationRead(id: "ntf_3") { id } }`,
+      { identity: testIdentity() },
+    );
     expect(someoneElses.body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
   });
 
@@ -45,7 +68,10 @@ describe("notifications subgraph", () => {
 
   it("refuses calls without a valid gateway assertion", async () => {
     for (const { name, headers } of await subgraph.untrustedAssertions()) {
-      const { status } = await subgraph.queryWithHeaders(notificationsOf("user_demo_alice"), headers);
+      const { status } = await subgraph.queryWithHeaders(
+        notificationsOf("user_demo_alice"),
+        headers,
+      );
       expect({ name, status }).toEqual({ name, status: 401 });
     }
   });

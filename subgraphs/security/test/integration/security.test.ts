@@ -11,13 +11,21 @@ afterAll(() => subgraph?.stop());
 
 describe("security subgraph", () => {
   it("answers me for the asserted user", async () => {
-    const { status, body } = await subgraph.query("{ me { id email displayName } }", { identity: testIdentity() });
+    const { status, body } = await subgraph.query("{ me { id email displayName } }", {
+      identity: testIdentity(),
+    });
     expect(status).toBe(200);
-    expect(body).toEqual({ data: { me: { id: "user_demo_alice", email: "alice@acme.example", displayName: "Alice Admin" } } });
+    expect(body).toEqual({
+      data: {
+        me: { id: "user_demo_alice", email: "alice@acme.example", displayName: "Alice Admin" },
+      },
+    });
   });
 
   it("provisions a user it has not seen before", async () => {
-    const { body } = await subgraph.query("{ me { id email } }", { identity: testIdentity({ userId: "user_new_1" }) });
+    const { body } = await subgraph.query("{ me { id email } }", {
+      identity: testIdentity({ userId: "user_new_1" }),
+    });
     expect(body.data).toEqual({ me: { id: "user_new_1", email: null } });
   });
 
@@ -29,9 +37,19 @@ describe("security subgraph", () => {
   it("resolves User entity references", async () => {
     const { body } = await subgraph.query(
       `query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id displayName } } }`,
-      { identity: testIdentity(), variables: { r: [{ __typename: "User", id: "user_demo_bob" }, { __typename: "User", id: "user_missing" }] } },
+      {
+        identity: testIdentity(),
+        variables: {
+          r: [
+            { __typename: "User", id: "user_demo_bob" },
+            { __typename: "User", id: "user_missing" },
+          ],
+        },
+      },
     );
-    expect(body.data).toEqual({ _entities: [{ id: "user_demo_bob", displayName: "Bob Buyer" }, null] });
+    expect(body.data).toEqual({
+      _entities: [{ id: "user_demo_bob", displayName: "Bob Buyer" }, null],
+    });
   });
 
   it("refuses calls without a valid gateway assertion", async () => {
@@ -49,7 +67,11 @@ describe("security subgraph", () => {
   it("keeps GET /health open", async () => {
     const response = await fetch(new URL("/health", subgraph.url));
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ service: "security", status: "up", checks: { database: { status: "up" } } });
+    expect(await response.json()).toMatchObject({
+      service: "security",
+      status: "up",
+      checks: { database: { status: "up" } },
+    });
   });
 
   it("publishes the committed SDL (run npm run compose after a schema change)", async () => {
