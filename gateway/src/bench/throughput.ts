@@ -2,7 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { anonymousIdentity, IDENTITY_HEADER, loadOrCreateDevKeyPair, privateKeyFromPem, SecurityLevel, signIdentity } from "@rampart/kit";
+import {
+  anonymousIdentity,
+  IDENTITY_HEADER,
+  loadOrCreateDevKeyPair,
+  privateKeyFromPem,
+  SecurityLevel,
+  signIdentity,
+} from "@rampart/kit";
 import { startNode, waitForHttp } from "@rampart/kit/dist/testing";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
 import { issueDevToken } from "../auth/dev-issuer";
@@ -25,7 +32,12 @@ interface Measurement {
   errors: number;
 }
 
-async function measure(name: string, url: string, headers: Record<string, string>, query: string): Promise<Measurement> {
+async function measure(
+  name: string,
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+): Promise<Measurement> {
   const result = await autocannon({
     url,
     method: "POST",
@@ -46,38 +58,99 @@ async function measure(name: string, url: string, headers: Record<string, string
 
 runTool(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-"));
-  const env = { RAMPART_DATA_DIR: dataDir, LOG_LEVEL: "warn", DATABASE_URL: process.env.DATABASE_URL ?? "", REDIS_URL: process.env.REDIS_URL ?? "" };
-  const platform = startNode(path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"), env);
+  const env = {
+    RAMPART_DATA_DIR: dataDir,
+    LOG_LEVEL: "warn",
+    DATABASE_URL: process.env.DATABASE_URL ?? "",
+    REDIS_URL: process.env.REDIS_URL ?? "",
+  };
+  const platform = startNode(
+    path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"),
+    env,
+  );
   try {
     await waitForHttp("http://127.0.0.1:4000/health", 120_000, 200, platform);
     const token = await issueDevToken(
-      { userId: "user_demo_alice", organizationId: "org_demo_acme", role: "admin", ttlSeconds: 3600 },
-      { privateKeyPem: loadOrCreateDevKeyPair(dataDir, "dev-issuer-rsa").privateKeyPem, issuer: DEV_ISSUER, authorizedParty: "http://localhost:4000" },
+      {
+        userId: "user_demo_alice",
+        organizationId: "org_demo_acme",
+        role: "admin",
+        ttlSeconds: 3600,
+      },
+      {
+        privateKeyPem: loadOrCreateDevKeyPair(dataDir, "dev-issuer-rsa").privateKeyPem,
+        issuer: DEV_ISSUER,
+        authorizedParty: "http://localhost:4000",
+      },
     );
     // A long-lived assertion is not possible (60 s); sign one per run of the bare benchmark.
-    const identity = { ...anonymousIdentity("bench"), userId: "user_demo_alice", organizationId: "org_demo_acme", securityLevel: SecurityLevel.SignedIn };
-    const assertion = await signIdentity(identity, "commerce", privateKeyFromPem(loadOrCreateDevKeyPair(dataDir, "identity-ed25519").privateKeyPem));
-    const example = fs.readFileSync(path.join(repositoryRoot, "docs", "examples", "cross-subgraph.graphql"), "utf8");
+    const identity = {
+      ...anonymousIdentity("bench"),
+      userId: "user_demo_alice",
+      organizationId: "org_demo_acme",
+      securityLevel: SecurityLevel.SignedIn,
+    };
+    const assertion = await signIdentity(
+      identity,
+      "commerce",
+      privateKeyFromPem(loadOrCreateDevKeyPair(dataDir, "identity-ed25519").privateKeyPem),
+    );
+    const example = fs.readFileSync(
+      path.join(repositoryRoot, "docs", "examples", "cross-subgraph.graphql"),
+      "utf8",
+    );
 
     // Warm up both paths (query plan cache, JIT, connection pools).
-    await measure("warm-up", "http://127.0.0.1:4000/graphql", { authorization: `Bearer ${token}` }, example);
-    const bare = await measure("bare subgraph: commerce { orders { id status totalCents } }", "http://127.0.0.1:4002/graphql", { [IDENTITY_HEADER]: assertion }, "{ orders { id status totalCents } }");
-    const gateway = await measure("gateway: docs/examples/cross-subgraph.graphql", "http://127.0.0.1:4000/graphql", { authorization: `Bearer ${token}` }, example);
+    await measure(
+      "warm-up",
+      "http://127.0.0.1:4000/graphql",
+      { authorization: `Bearer ${token}` },
+      example,
+    );
+    const bare = await measure(
+      "bare subgraph: commerce { orders { id status totalCents } }",
+      "http://127.0.0.1:4002/graphql",
+      { [IDENTITY_HEADER]: assertion },
+      "{ orders { id status totalCents } }",
+    );
+    const gateway = await measure(
+      "gateway: docs/examples/cross-subgraph.graphql",
+      "http://127.0.0.1:4000/graphql",
+      { authorization: `Bearer ${token}` },
+      example,
+    );
 
     const results = {
       benchmark: "foundation throughput",
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
-      services: { database: env.DATABASE_URL ? "postgres" : "pglite", stores: env.REDIS_URL ? "redis" : "memory" },
+      machine: {
+        cpus: os.cpus().length,
+        model: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+      },
+      services: {
+        database: env.DATABASE_URL ? "postgres" : "pglite",
+        stores: env.REDIS_URL ? "redis" : "memory",
+      },
       settings: { durationSeconds, connections },
       bare,
       gateway,
-      ratio: { gatewayToBareThroughput: gateway.requestsPerSecond.mean / bare.requestsPerSecond.mean },
+      ratio: {
+        gatewayToBareThroughput: gateway.requestsPerSecond.mean / bare.requestsPerSecond.mean,
+      },
     };
-    const file = path.join(repositoryRoot, "bench", "results", `foundation-${results.date.replace(/[:.]/g, "-")}.json`);
+    const file = path.join(
+      repositoryRoot,
+      "bench",
+      "results",
+      `foundation-${results.date.replace(/[:.]/g, "-")}.json`,
+    );
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify({ bare: bare.requestsPerSecond, gateway: gateway.requestsPerSecond, ratio: results.ratio, p50: [bare.latencyMs.p50, gateway.latencyMs.p50], p99: [bare.latencyMs.p99, gateway.latencyMs.p99] }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bare: bare.requestsPerSecond, gateway: gateway.requestsPerSecond, ratio: results.ratio, p50: [bare.latencyMs.p50, gateway.latencyMs.p50], p99: [bare.latencyMs.p99, gateway.latencyMs.p99] }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
+    );
   } finally {
     await platform.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
