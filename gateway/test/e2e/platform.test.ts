@@ -248,7 +248,9 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
 
 describe("start-up refuses bad configuration, naming the variable", () => {
   const refusal = async (script: string, env: Record<string, string>) => {
-    const child = startNode(script, { RAMPART_DATA_DIR: "/nonexistent/never-written", ...env });
+    // Start from the embedded defaults, whatever services this run has.
+    const base = { RAMPART_DATA_DIR: "/nonexistent/never-written", DATABASE_URL: "", REDIS_URL: "" };
+    const child = startNode(script, { ...base, ...env });
     return { code: await child.exited, output: child.output() };
   };
 
