@@ -1,26 +1,35 @@
 /**
- * Stores shared by every Rampart process: key-values, counters, pub/sub and event streams,
- * backed by Redis in production or by memory for a single embedded process.
+ * Stores shared by every Rampart process: key-values, counters, sets, pub/sub and event
+ * streams, backed by Redis in production, or by memory for the embedded default.
  */
 import { createMemoryStores } from "./memory";
 import { createRedisStores } from "./redis";
+import { connectSharedMemoryStores } from "./shared-memory";
 import type { Stores } from "./types";
 
 export type * from "./types";
 export { createMemoryStores } from "./memory";
 export { createRedisStores, type RedisStoresOptions } from "./redis";
+export {
+  connectSharedMemoryStores,
+  serveSharedMemoryStores,
+  type SharedMemoryStoreServer,
+} from "./shared-memory";
 
 /** Options for {@link createStores}. */
 export interface CreateStoresOptions {
-  /** Redis URL; when unset, the stores live in this process's memory. */
+  /** Redis URL; wins over everything else. */
   redisUrl?: string;
   /** Prepended to every Redis key, stream and channel. Default `""`; ignored in memory. */
   keyPrefix?: string;
+  /** Unix socket of the launcher's shared in-memory stores (embedded default, several processes). */
+  sharedMemorySocket?: string;
 }
 
-/** Redis-backed stores when `redisUrl` is set, in-memory ones otherwise. */
+/** Redis when `redisUrl` is set; else the launcher's shared memory; else this process's memory. */
 export function createStores(options: CreateStoresOptions): Stores {
-  return options.redisUrl
-    ? createRedisStores({ url: options.redisUrl, keyPrefix: options.keyPrefix })
-    : createMemoryStores();
+  if (options.redisUrl)
+    return createRedisStores({ url: options.redisUrl, keyPrefix: options.keyPrefix });
+  if (options.sharedMemorySocket) return connectSharedMemoryStores(options.sharedMemorySocket);
+  return createMemoryStores();
 }

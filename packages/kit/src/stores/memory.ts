@@ -11,6 +11,7 @@ import type {
   ReadGroupOptions,
   ReadOptions,
   SetOptions,
+  SetStore,
   Stores,
   StreamEntry,
   Unsubscribe,
@@ -92,6 +93,11 @@ class MemoryKeyValueStore implements KeyValueStore {
     return this.keyspace.read(key)?.value ?? null;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    this.life.assertOpen();
+    return keys.map((key) => this.keyspace.read(key)?.value ?? null);
+  }
+
   async set(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
     this.life.assertOpen();
     const ttlMs =
@@ -150,12 +156,58 @@ class MemoryCounterStore implements CounterStore {
   }
 }
 
+class MemorySetStore implements SetStore {
+  private readonly sets = new Map<string, { members: Set<string>; expiresAt: number | null }>();
+
+  constructor(private readonly life: Lifecycle) {}
+
+  private live(key: string): { members: Set<string>; expiresAt: number | null } | undefined {
+    const entry = this.sets.get(key);
+    if (entry?.expiresAt != null && entry.expiresAt <= Date.now()) {
+      this.sets.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  async add(
+    key: string,
+    members: readonly string[],
+    options: { ttlMs?: number } = {},
+  ): Promise<void> {
+    this.life.assertOpen();
+    const ttlMs =
+      options.ttlMs === undefined ? undefined : requireInteger("ttlMs", options.ttlMs, 1);
+    const entry = this.live(key) ?? { members: new Set<string>(), expiresAt: null };
+    for (const member of members) entry.members.add(member);
+    if (ttlMs !== undefined) entry.expiresAt = Date.now() + ttlMs;
+    this.sets.set(key, entry);
+  }
+
+  async remove(key: string, members: readonly string[]): Promise<void> {
+    this.life.assertOpen();
+    const entry = this.live(key);
+    if (!entry) return;
+    for (const member of members) entry.members.delete(member);
+    if (entry.members.size === 0) this.sets.delete(key);
+  }
+
+  async members(key: string): Promise<string[]> {
+    this.life.assertOpen();
+    return [...(this.live(key)?.members ?? [])];
+  }
+
+  clear(): void {
+    this.sets.clear();
+  }
+}
+
 interface Subscription {
   listener: (message: string) => void;
 }
 
 /** Calls a listener, keeping one failing listener from starving the others. */
-function deliver(channel: string, subscription: Subscription, message: string): void {
+export function deliver(channel: string, subscription: Subscription, message: string): void {
   try {
     subscription.listener(message);
   } catch (error) {
@@ -462,6 +514,7 @@ export function createMemoryStores(): Stores {
   const keyspace = new Keyspace();
   const pubsub = new MemoryPubSub(life);
   const events = new MemoryEventStream(life);
+  const sets = new MemorySetStore(life);
   const sweeper = setInterval(() => keyspace.sweep(), SWEEP_INTERVAL_MS);
   // The sweep only frees memory; it must not keep the process alive on its own.
   sweeper.unref();
@@ -470,6 +523,7 @@ export function createMemoryStores(): Stores {
     kind: "memory",
     kv: new MemoryKeyValueStore(life, keyspace),
     counters: new MemoryCounterStore(life, keyspace),
+    sets,
     pubsub,
     events,
     async ping() {
@@ -483,6 +537,7 @@ export function createMemoryStores(): Stores {
       events.close();
       pubsub.clear();
       keyspace.clear();
+      sets.clear();
     },
   };
 }

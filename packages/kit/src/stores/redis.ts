@@ -13,6 +13,7 @@ import type {
   ReadGroupOptions,
   ReadOptions,
   SetOptions,
+  SetStore,
   Stores,
   StreamEntry,
   Unsubscribe,
@@ -232,6 +233,11 @@ class RedisKeyValueStore implements KeyValueStore {
     return this.connections.commands.get(this.prefix + key);
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.connections.commands.mget(keys.map((key) => this.prefix + key));
+  }
+
   async set(key: string, value: string, options: SetOptions = {}): Promise<boolean> {
     const name = this.prefix + key;
     const redis = this.connections.commands;
@@ -279,6 +285,36 @@ class RedisCounterStore implements CounterStore {
 
   async reset(key: string): Promise<void> {
     await this.connections.commands.del(this.prefix + key);
+  }
+}
+
+class RedisSetStore implements SetStore {
+  constructor(
+    private readonly connections: Connections,
+    private readonly prefix: string,
+  ) {}
+
+  async add(
+    key: string,
+    members: readonly string[],
+    options: { ttlMs?: number } = {},
+  ): Promise<void> {
+    if (members.length === 0) return;
+    const name = this.prefix + key;
+    const transaction = this.connections.commands.multi().sadd(name, ...members);
+    if (options.ttlMs !== undefined)
+      transaction.pexpire(name, requireInteger("ttlMs", options.ttlMs, 1));
+    const replies = await transaction.exec();
+    const failed = replies?.find(([error]) => error !== null);
+    if (failed) throw failed[0];
+  }
+
+  async remove(key: string, members: readonly string[]): Promise<void> {
+    if (members.length > 0) await this.connections.commands.srem(this.prefix + key, ...members);
+  }
+
+  async members(key: string): Promise<string[]> {
+    return this.connections.commands.smembers(this.prefix + key);
   }
 }
 
@@ -483,6 +519,7 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     kind: "redis",
     kv: new RedisKeyValueStore(connections, prefix),
     counters: new RedisCounterStore(connections, prefix),
+    sets: new RedisSetStore(connections, prefix),
     pubsub: new RedisPubSub(connections, prefix),
     events: new RedisEventStream(connections, prefix),
     async ping() {

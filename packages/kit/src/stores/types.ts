@@ -15,6 +15,8 @@ export interface SetOptions {
 export interface KeyValueStore {
   /** The value, or null when missing or expired. */
   get(key: string): Promise<string | null>;
+  /** Several values in one round trip, in the order of `keys`. */
+  getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /** Writes the value; false when `onlyIfAbsent` was set and the key existed. */
   set(key: string, value: string, options?: SetOptions): Promise<boolean>;
   /** Removes the key; true when it existed. */
@@ -39,6 +41,16 @@ export interface CounterStore {
   get(key: string): Promise<number>;
   /** Removes the counter. */
   reset(key: string): Promise<void>;
+}
+
+/** Unordered sets of strings, such as the index of a user's sessions. */
+export interface SetStore {
+  /** Adds members; `ttlMs` (re)sets the lifetime of the whole set. */
+  add(key: string, members: readonly string[], options?: { ttlMs?: number }): Promise<void>;
+  /** Removes members. */
+  remove(key: string, members: readonly string[]): Promise<void>;
+  /** Every member; empty when the set is missing or expired. */
+  members(key: string): Promise<string[]>;
 }
 
 /** Removes a subscription. */
@@ -111,6 +123,7 @@ export interface Stores {
   readonly kind: "redis" | "memory";
   readonly kv: KeyValueStore;
   readonly counters: CounterStore;
+  readonly sets: SetStore;
   readonly pubsub: PubSub;
   readonly events: EventStream;
   /** Round-trip time to the backing store in ms; rejects when it is unreachable. */

@@ -7,9 +7,14 @@
 import { randomUUID } from "node:crypto";
 import net, { type AddressInfo } from "node:net";
 import Redis from "ioredis";
+import os from "node:os";
+import path from "node:path";
 import {
+  connectSharedMemoryStores,
   createMemoryStores,
   createRedisStores,
+  serveSharedMemoryStores,
+  type SharedMemoryStoreServer,
   type Stores,
   type StreamEntry,
 } from "../../src/stores";
@@ -23,16 +28,56 @@ let prefixes = 0;
 const nextPrefix = (): string => `${runPrefix}${++prefixes}:`;
 
 interface Implementation {
+  name: string;
   kind: Stores["kind"];
   create(keyPrefix: string): Stores;
 }
 
+/** The launcher's shared stores, served on a socket; each test gets a server of its own. */
+const sharedMemoryServers: SharedMemoryStoreServer[] = [];
+function sharedMemoryStores(): Stores {
+  const socketPath = path.join(os.tmpdir(), `rampart-stores-${randomUUID()}.sock`);
+  const serving = serveSharedMemoryStores(createMemoryStores(), socketPath).then((server) => {
+    sharedMemoryServers.push(server);
+  });
+  // The client is created once the server listens; calls made before are queued by the promise.
+  let client: Stores | undefined;
+  const ready = serving.then(() => (client = connectSharedMemoryStores(socketPath)));
+  const lazy = <T extends object>(pick: (stores: Stores) => T): T =>
+    new Proxy({} as T, {
+      get:
+        (_target, property) =>
+        async (...args: unknown[]) => {
+          const target = pick(client ?? (await ready)) as Record<
+            string | symbol,
+            (...a: unknown[]) => unknown
+          >;
+          return target[property](...args);
+        },
+    });
+  return {
+    kind: "memory",
+    kv: lazy((s) => s.kv),
+    counters: lazy((s) => s.counters),
+    sets: lazy((s) => s.sets),
+    pubsub: lazy((s) => s.pubsub),
+    events: lazy((s) => s.events),
+    ping: async () => (client ?? (await ready)).ping(),
+    close: async () => {
+      await (client ?? (await ready)).close();
+      await Promise.all(sharedMemoryServers.splice(0).map((server) => server.close()));
+    },
+  };
+}
+
 const implementations: Implementation[] = [
-  { kind: "memory", create: () => createMemoryStores() },
+  { name: "memory", kind: "memory", create: () => createMemoryStores() },
+  { name: "shared-memory (socket)", kind: "memory", create: () => sharedMemoryStores() },
   ...(redisUrl === undefined
     ? []
     : [
         {
+          name: "redis",
           kind: "redis" as const,
           create: (keyPrefix: string) => createRedisStores({ url: redisUrl, keyPrefix }),
         },
@@ -93,7 +138,7 @@ afterAll(async () => {
   }
 });
 
-describe.each(implementations)("$kind stores", ({ kind, create }) => {
+describe.each(implementations)("$name stores", ({ name, kind, create }) => {
   let stores: Stores;
 
   beforeEach(() => {
@@ -170,6 +215,31 @@ describe.each(implementations)("$kind stores", ({ kind, create }) => {
       await expect(stores.kv.set("k", "v", { ttlMs: 0 })).rejects.toThrow(RangeError);
       await expect(stores.kv.set("k", "v", { ttlMs: 1.5 })).rejects.toThrow(RangeError);
       expect(await stores.kv.get("k")).toBeNull();
+    });
+  });
+
+  describe("getMany and sets", () => {
+    it("reads several keys in one call, in order", async () => {
+      await stores.kv.set("a", "1");
+      await stores.kv.set("c", "3");
+      expect(await stores.kv.getMany(["a", "b", "c"])).toEqual(["1", null, "3"]);
+      expect(await stores.kv.getMany([])).toEqual([]);
+    });
+
+    it("adds, lists and removes set members", async () => {
+      await stores.sets.add("s", ["x", "y"]);
+      await stores.sets.add("s", ["y", "z"]);
+      expect((await stores.sets.members("s")).sort()).toEqual(["x", "y", "z"]);
+      await stores.sets.remove("s", ["x", "z"]);
+      expect(await stores.sets.members("s")).toEqual(["y"]);
+      expect(await stores.sets.members("missing")).toEqual([]);
+    });
+
+    it("expires a set after its TTL", async () => {
+      await stores.sets.add("short", ["x"], { ttlMs: 80 });
+      expect(await stores.sets.members("short")).toEqual(["x"]);
+      await sleep(150);
+      expect(await stores.sets.members("short")).toEqual([]);
     });
   });
 
@@ -451,7 +521,7 @@ describe.each(implementations)("$kind stores", ({ kind, create }) => {
   describe("lifecycle", () => {
     it("answers ping", async () => {
       const rtt = await stores.ping();
-      if (kind === "memory") expect(rtt).toBe(0);
+      if (name === "memory") expect(rtt).toBe(0);
       expect(rtt).toBeGreaterThanOrEqual(0);
       expect(rtt).toBeLessThan(1_000);
     });
