@@ -1,11 +1,12 @@
 import path from "node:path";
 import {
+  accessShape,
   ConfigError,
   env,
   identityKeyHint,
   parseConfig,
-  redisUrlHint,
   type Environment,
+  type SessionPolicy,
 } from "@rampart/kit";
 import { z } from "zod";
 
@@ -58,7 +59,7 @@ const shape = {
   LOG_LEVEL: env.logLevel(),
   HOST: env.host(),
   PORT: env.port(4000),
-  REDIS_URL: env.url(["redis", "rediss"], redisUrlHint),
+  ...accessShape,
   RAMPART_DATA_DIR: env.dataDir(),
   SUPERGRAPH_PATH: z
     .string()
@@ -104,6 +105,14 @@ export interface GatewayConfig {
   readonly port: number;
   /** Redis URL; in-memory stores when unset (development only). */
   readonly redisUrl: string | undefined;
+  /** The launcher's shared in-memory stores, when running under `npm start` without Redis. */
+  readonly sharedMemorySocket: string | undefined;
+  /** Idle and absolute session timeouts, step-up window. */
+  readonly sessionPolicy: SessionPolicy;
+  /** Clerk organization whose admins are platform superadmins. */
+  readonly superAdminOrganizationId: string;
+  /** Whether admin-only operations need a second factor. */
+  readonly adminRequiresSecondFactor: boolean;
   readonly dataDir: string;
   readonly supergraphPath: string;
   /** Subgraph endpoint per subgraph name. */
@@ -170,6 +179,14 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     host: raw.HOST,
     port: raw.PORT,
     redisUrl: raw.REDIS_URL,
+    sharedMemorySocket: raw.RAMPART_STORE_SOCKET,
+    sessionPolicy: Object.freeze({
+      idleTimeoutMs: raw.SESSION_IDLE_TIMEOUT_SECONDS,
+      absoluteTimeoutMs: raw.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+      stepUpWindowMs: raw.STEP_UP_WINDOW_SECONDS,
+    }),
+    superAdminOrganizationId: raw.CLERK_SUPERADMIN_ORG_ID,
+    adminRequiresSecondFactor: raw.ADMIN_REQUIRE_2FA,
     dataDir: raw.RAMPART_DATA_DIR,
     supergraphPath: raw.SUPERGRAPH_PATH,
     subgraphUrls: Object.freeze({

@@ -16,6 +16,7 @@ import {
   notFoundHandler,
   privateKeyFromPem,
   SecurityEventRecorder,
+  SessionStore,
   type Logger,
   type Stores,
 } from "@rampart/kit";
@@ -55,7 +56,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   const logger = createLogger({ service: "gateway", level: config.logLevel });
   const lifecycle = new Lifecycle(logger);
   try {
-    const stores = createStores({ redisUrl: config.redisUrl });
+    const stores = createStores({
+      redisUrl: config.redisUrl,
+      sharedMemorySocket: config.sharedMemorySocket,
+    });
     lifecycle.onShutdown("stores", () => stores.close());
     if (stores.kind === "memory")
       logger.warn("REDIS_URL is unset: using in-memory stores (single process, development only)");
@@ -66,6 +70,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     }
     const securityEvents = new SecurityEventRecorder(stores.events);
     const authenticate = createAuthentication({
+      sessions: new SessionStore(stores, config.sessionPolicy),
       verifySessionToken: createSessionTokenVerifier({
         ...sessionTokenKeys(config),
         issuer: config.issuer,
@@ -122,6 +127,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           const ip = req.socket.remoteAddress ?? "unknown";
           const identity = await authenticate({
             authorization: req.get("authorization"),
+            userAgent: req.get("user-agent"),
             ip,
             requestId: res.locals.requestId as string,
           });

@@ -1,6 +1,13 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
-import { exitWithStartupError, loadOrCreateDevKeyPair } from "@rampart/kit";
+import {
+  createMemoryStores,
+  exitWithStartupError,
+  loadOrCreateDevKeyPair,
+  serveSharedMemoryStores,
+  type SharedMemoryStoreServer,
+} from "@rampart/kit";
 import { loadConfig, subgraphNames, type GatewayConfig } from "../config";
 import { healthUrlOf } from "../health";
 import { repositoryRoot } from "../supergraph";
@@ -10,6 +17,7 @@ import { repositoryRoot } from "../supergraph";
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
+let storeServer: SharedMemoryStoreServer | undefined;
 
 function launch(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [script], {
@@ -23,10 +31,15 @@ function launch(name: string, script: string, env: NodeJS.ProcessEnv): ChildProc
       process.stderr.write(`${name} exited (${signal ?? code}); stopping the platform\n`);
       void stopAll(1);
     } else if (children.size === 0) {
-      process.exit(process.exitCode ?? 0);
+      void exit(Number(process.exitCode ?? 0));
     }
   });
   return child;
+}
+
+async function exit(code: number): Promise<never> {
+  await storeServer?.close();
+  process.exit(code);
 }
 
 async function stopAll(exitCode: number): Promise<void> {
@@ -34,7 +47,7 @@ async function stopAll(exitCode: number): Promise<void> {
   stopping = true;
   process.exitCode = exitCode;
   for (const child of children.values()) child.kill("SIGTERM");
-  if (children.size === 0) process.exit(exitCode);
+  if (children.size === 0) await exit(exitCode);
   setTimeout(() => {
     for (const child of children.values()) child.kill("SIGKILL");
     process.exit(1);
@@ -58,20 +71,30 @@ async function waitHealthy(url: string, timeoutMs: number): Promise<void> {
 async function startPlatform(config: GatewayConfig): Promise<void> {
   // Generate development keys once, before several processes race to read them.
   if (!config.identityPrivateKeyPem) loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519");
-  if (config.tokenVerification.kind === "dev-issuer")
+  if (config.tokenVerification.kind === "dev-issuer") {
     loadOrCreateDevKeyPair(config.dataDir, "dev-issuer-rsa");
+  }
+  // Without Redis, every process shares the launcher's in-memory stores over a Unix socket.
+  const shared: NodeJS.ProcessEnv = {};
+  if (!config.redisUrl) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const socketPath = path.join(config.dataDir, "stores.sock");
+    storeServer = await serveSharedMemoryStores(createMemoryStores(), socketPath);
+    shared.RAMPART_STORE_SOCKET = storeServer.socketPath;
+  }
 
   await Promise.all(
     subgraphNames.map(async (name) => {
       const url = new URL(config.subgraphUrls[name]);
       launch(name, path.join(repositoryRoot, "subgraphs", name, "dist", "main.js"), {
+        ...shared,
         PORT: url.port,
         HOST: url.hostname,
       });
       await waitHealthy(healthUrlOf(url.toString()), 60_000);
     }),
   );
-  launch("gateway", path.join(repositoryRoot, "gateway", "dist", "main.js"), {});
+  launch("gateway", path.join(repositoryRoot, "gateway", "dist", "main.js"), shared);
   await waitHealthy(`http://${config.host}:${config.port}/health`, 30_000);
   process.stdout.write(
     [

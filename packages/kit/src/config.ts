@@ -91,6 +91,15 @@ export const env = {
       .default(fallback ? "true" : "false")
       .transform((value) => value === "true" || value === "1")
       .describe(hint),
+  /** A whole number of seconds, returned in ms. */
+  secondsAsMs: (fallbackSeconds: number, hint: string) =>
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(fallbackSeconds)
+      .transform((seconds) => seconds * 1000)
+      .describe(hint),
   /** An optional PEM-encoded key. */
   pem: (kind: "PUBLIC" | "PRIVATE", hint: string) =>
     z
@@ -117,3 +126,36 @@ export const redisUrlHint =
 /** Hint shared by the gateway identity keys. */
 export const identityKeyHint =
   "Set it to the gateway's Ed25519 key in PEM (escape newlines as \\n), or leave it unset in development to use generated keys";
+
+/** Hint shared by the launcher's shared-memory store socket. */
+export const storeSocketHint =
+  "RAMPART_STORE_SOCKET is set by npm start's launcher; unset it, or set REDIS_URL instead";
+
+/** Session policy and authorization settings read by the gateway and every subgraph. */
+export const accessShape = {
+  SESSION_IDLE_TIMEOUT_SECONDS: env.secondsAsMs(
+    1800,
+    "Set SESSION_IDLE_TIMEOUT_SECONDS to a whole number of seconds (default 1800)",
+  ),
+  SESSION_ABSOLUTE_TIMEOUT_SECONDS: env.secondsAsMs(
+    43200,
+    "Set SESSION_ABSOLUTE_TIMEOUT_SECONDS to a whole number of seconds (default 43200)",
+  ),
+  STEP_UP_WINDOW_SECONDS: env.secondsAsMs(
+    600,
+    "Set STEP_UP_WINDOW_SECONDS to a whole number of seconds (default 600)",
+  ),
+  CLERK_SUPERADMIN_ORG_ID: z
+    .string()
+    .regex(/^org_[A-Za-z0-9_]+$/, "must be a Clerk organization id (org_...)")
+    .default("org_rampart_admin")
+    .describe(
+      "Set CLERK_SUPERADMIN_ORG_ID to the Clerk organization whose admins are platform superadmins",
+    ),
+  ADMIN_REQUIRE_2FA: env.flag(true, "Set ADMIN_REQUIRE_2FA to true (default) or false"),
+  REDIS_URL: env.url(["redis", "rediss"], redisUrlHint),
+  RAMPART_STORE_SOCKET: z.string().min(1).optional().describe(storeSocketHint),
+};
+
+/** The parsed {@link accessShape}. */
+export type AccessSettings = Readonly<z.infer<z.ZodObject<typeof accessShape>>>;

@@ -6,6 +6,10 @@ export const ErrorCode = {
   Unauthenticated: "UNAUTHENTICATED",
   /** Credentials are valid but do not grant this. */
   Forbidden: "FORBIDDEN",
+  /** A second factor must be verified (again, within the step-up window) before this. */
+  StepUpRequired: "STEP_UP_REQUIRED",
+  /** Too many attempts; `extensions.retryAfterSeconds` says when to try again. */
+  TooManyAttempts: "TOO_MANY_ATTEMPTS",
   /** The input is malformed or out of range. */
   BadUserInput: "BAD_USER_INPUT",
   /** The thing asked for does not exist (or is not visible to the caller). */
@@ -23,6 +27,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
+  STEP_UP_REQUIRED: 403,
+  TOO_MANY_ATTEMPTS: 429,
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
   SERVICE_UNAVAILABLE: 503,
@@ -47,6 +53,21 @@ export class RampartError extends GraphQLError {
   /** The caller may not do this. */
   static forbidden(message = "You are not allowed to do this."): RampartError {
     return new RampartError(ErrorCode.Forbidden, message);
+  }
+
+  /** The caller must verify a second factor (again) first. */
+  static stepUpRequired(message = "Verify your second factor to do this."): RampartError {
+    return new RampartError(ErrorCode.StepUpRequired, message);
+  }
+
+  /** Too many attempts; the caller may retry after `retryAfterSeconds` (whole seconds, >= 1). */
+  static tooManyAttempts(retryAfterSeconds: number): RampartError {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+    return new RampartError(
+      ErrorCode.TooManyAttempts,
+      `Too many attempts. Try again in ${seconds} seconds.`,
+      { retryAfterSeconds: seconds },
+    );
   }
 
   /** The input is not acceptable; `field` names the argument. */

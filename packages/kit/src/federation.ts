@@ -2,7 +2,9 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { lexicographicSortSchema, parse, type GraphQLSchema } from "graphql";
+import { applyMiddleware } from "graphql-middleware";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
+import type { Permissions } from "./shield";
 
 /** Federation directives every subgraph may use. */
 const federationLink =
@@ -23,10 +25,12 @@ export interface FederatedSchema {
 /**
  * Builds a federation 2 subgraph schema from type-graphql resolvers. type-graphql's printer
  * drops directives such as `@key`, so the SDL is printed with `printSchemaWithDirectives`.
+ * `permissions` (see `createPermissions`) guard every field, `_entities` included.
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, "skipCheck">,
   referenceResolvers: ReferenceResolvers = {},
+  permissions?: Permissions,
 ): Promise<FederatedSchema> {
   const typeGraphQLSchema = await buildSchema({ ...options, skipCheck: true, validate: false });
   // Sorted, so the SDL does not depend on the order in which a compiler applies decorators.
@@ -43,5 +47,17 @@ export async function buildFederatedSchema(
     typeDefs: parse(sdl),
     resolvers: resolvers as GraphQLResolverMap<unknown>,
   });
-  return { schema, sdl };
+  const federated = { schema, sdl };
+  return permissions ? applyPermissions(federated, permissions) : federated;
+}
+
+/**
+ * Guards a built subgraph schema with `permissions`. Applied after `buildSubgraphSchema`, so
+ * `_service` and `_entities` are wrapped too; the SDL is left as printed.
+ */
+export function applyPermissions(
+  federated: FederatedSchema,
+  permissions: Permissions,
+): FederatedSchema {
+  return { schema: applyMiddleware(federated.schema, permissions), sdl: federated.sdl };
 }

@@ -32,10 +32,12 @@ export interface Identity {
   readonly securityLevel: SecurityLevel;
   /** Correlates logs across the gateway and subgraphs. */
   readonly requestId: string;
+  /** Client IP as the gateway determined it; null when unknown. */
+  readonly ip: string | null;
 }
 
 /** Builds the identity of a caller who presented no credentials. */
-export function anonymousIdentity(requestId: string): Identity {
+export function anonymousIdentity(requestId: string, ip: string | null = null): Identity {
   return {
     userId: null,
     sessionId: null,
@@ -45,6 +47,7 @@ export function anonymousIdentity(requestId: string): Identity {
     permissions: [],
     securityLevel: SecurityLevel.Anonymous,
     requestId,
+    ip,
   };
 }
 
@@ -63,6 +66,7 @@ interface IdentityClaims {
   per?: string[];
   lvl: number;
   rid: string;
+  ip?: string;
 }
 
 /** Signs an Ed25519 JWS asserting `identity` to one subgraph (`audience`). */
@@ -79,6 +83,7 @@ export async function signIdentity(
     org: identity.organizationId ?? undefined,
     slg: identity.organizationSlug ?? undefined,
     rol: identity.role ?? undefined,
+    ip: identity.ip ?? undefined,
   };
   const jws = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: "EdDSA", typ: "rampart-identity+jwt" })
@@ -123,6 +128,7 @@ export async function verifyIdentity(
       permissions: Array.isArray(payload.per) ? payload.per.map(String) : [],
       securityLevel: level as SecurityLevel,
       requestId: String(payload.rid),
+      ip: typeof payload.ip === "string" ? payload.ip : null,
     };
   } catch (error) {
     if (error instanceof RampartError) throw error;

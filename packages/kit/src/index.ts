@@ -10,6 +10,8 @@ export * from "./lifecycle";
 export * from "./logger";
 export * from "./paging";
 export * from "./security-events";
+export * from "./sessions";
+export * from "./shield";
 export * from "./stores";
 export * from "./subgraph-runtime";
 export * from "./subgraph-server";

@@ -1,13 +1,23 @@
 import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
 import { z } from "zod";
-import { databaseUrlHint, env, identityKeyHint, parseConfig, type Environment } from "./config";
+import {
+  accessShape,
+  databaseUrlHint,
+  env,
+  identityKeyHint,
+  parseConfig,
+  type Environment,
+} from "./config";
 import { ConfigError } from "./errors";
 import { openDatabase, type Database, type MigrationEntry } from "./database";
 import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
 import { Lifecycle } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
+import { SecurityEventRecorder } from "./security-events";
+import { SessionStore } from "./sessions";
+import { createStores, type Stores } from "./stores";
 import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
 
 /** Everything that makes one subgraph, independent of how it is run. */
@@ -18,8 +28,10 @@ export interface SubgraphDefinition {
   entities: NonNullable<Options["entities"]>;
   /** Committed migrations, oldest first. */
   migrations: readonly MigrationEntry[];
-  /** Builds the executable schema and its SDL. */
-  buildSchema(): Promise<FederatedSchema>;
+  /** Builds the executable schema and its SDL; `config` sets authorization options. */
+  buildSchema(config?: SubgraphConfig): Promise<FederatedSchema>;
+  /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
+  services?(runtime: SubgraphRuntime): unknown;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -38,6 +50,7 @@ export function subgraphConfigShape(defaultPort: number) {
       `Set GATEWAY_IDENTITY_PUBLIC_KEY: ${identityKeyHint}`,
     ),
     SEED_DEMO_DATA: env.flag(true, "Set SEED_DEMO_DATA to true or false"),
+    ...accessShape,
   };
 }
 
@@ -55,6 +68,12 @@ export function parseSubgraphConfig(defaultPort: number, environment: Environmen
         message: "is required in production (embedded PGlite is for development)",
       });
     }
+    if (!config.REDIS_URL) {
+      problems.push({
+        variable: "REDIS_URL",
+        message: "is required in production (in-memory stores are for development)",
+      });
+    }
     if (!config.GATEWAY_IDENTITY_PUBLIC_KEY) {
       problems.push({
         variable: "GATEWAY_IDENTITY_PUBLIC_KEY",
@@ -66,10 +85,27 @@ export function parseSubgraphConfig(defaultPort: number, environment: Environmen
   return config;
 }
 
+/** What a running subgraph shares with its services and resolvers. */
+export interface SubgraphRuntime {
+  readonly config: SubgraphConfig;
+  readonly stores: Stores;
+  readonly sessions: SessionStore;
+  readonly securityEvents: SecurityEventRecorder;
+  readonly logger: Logger;
+}
+
+/** The session policy a configuration describes. */
+export const sessionPolicyOf = (config: SubgraphConfig) => ({
+  idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS,
+  absoluteTimeoutMs: config.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+  stepUpWindowMs: config.STEP_UP_WINDOW_SECONDS,
+});
+
 /** A started subgraph: its server, database and the lifecycle that stops both. */
 export interface RunningSubgraph {
   readonly server: SubgraphServer;
   readonly database: Database;
+  readonly runtime: SubgraphRuntime;
   readonly logger: Logger;
   /** Stops the server, then closes the database. */
   stop(): Promise<void>;
@@ -79,7 +115,7 @@ export interface RunningSubgraph {
 export async function runSubgraph(
   definition: SubgraphDefinition,
   config: SubgraphConfig,
-  overrides: { schemaName?: string; pgliteDataDir?: string } = {},
+  overrides: { schemaName?: string; pgliteDataDir?: string; stores?: Stores } = {},
 ): Promise<RunningSubgraph> {
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const lifecycle = new Lifecycle(logger);
@@ -99,19 +135,34 @@ export async function runSubgraph(
     logger.info({ engine: database.engine }, "database ready");
     if (config.SEED_DEMO_DATA && definition.seed) await definition.seed(database.orm.em.fork());
 
-    const { schema } = await definition.buildSchema();
+    const stores =
+      overrides.stores ??
+      createStores({ redisUrl: config.REDIS_URL, sharedMemorySocket: config.RAMPART_STORE_SOCKET });
+    if (!overrides.stores) lifecycle.onShutdown("stores", () => stores.close());
+    const runtime: SubgraphRuntime = {
+      config,
+      stores,
+      sessions: new SessionStore(stores, sessionPolicyOf(config)),
+      securityEvents: new SecurityEventRecorder(stores.events),
+      logger,
+    };
+    const services = definition.services?.(runtime);
+
+    const { schema } = await definition.buildSchema(config);
     const server = await startSubgraphServer({
       name: definition.name,
       schema,
       identityPublicKey: publicKeyFromPem(publicKeyPem),
       em: database.orm.em,
+      runtime,
+      services,
       logger,
       health: { database: () => database.ping() },
       host: config.HOST,
       port: config.PORT,
     });
     lifecycle.onShutdown("server", () => server.close());
-    return { server, database, logger, stop: () => lifecycle.shutdown() };
+    return { server, database, runtime, logger, stop: () => lifecycle.shutdown() };
   } catch (error) {
     await lifecycle.shutdown();
     throw error;

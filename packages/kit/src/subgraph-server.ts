@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { ErrorCode, RampartError } from "./errors";
 import { errorHandler, notFoundHandler, sendError } from "./http";
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from "./identity";
+import type { SubgraphRuntime } from "./subgraph-runtime";
 
 /** What every subgraph resolver receives as its context. */
 export interface SubgraphContext {
@@ -21,6 +22,10 @@ export interface SubgraphContext {
   readonly em: EntityManager;
   /** Logger bound to the request id. */
   readonly log: Logger;
+  /** Stores, sessions and the security-event recorder. */
+  readonly runtime: SubgraphRuntime;
+  /** Subgraph-specific services (see `SubgraphDefinition.services`). */
+  readonly services: unknown;
 }
 
 /** The state of one dependency, as reported by health endpoints. */
@@ -64,6 +69,10 @@ export interface SubgraphServerOptions {
   identityPublicKey: KeyObject;
   /** Root entity manager; forked per request. */
   em: EntityManager;
+  /** Shared runtime handed to resolvers. */
+  runtime: SubgraphRuntime;
+  /** Subgraph-specific services handed to resolvers. */
+  services: unknown;
   /** Process logger. */
   logger: Logger;
   /** Dependency checks for `GET /health`, by name. */
@@ -152,6 +161,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
           identity,
           em: options.em.fork(),
           log: logger.child({ requestId: identity.requestId }),
+          runtime: options.runtime,
+          services: options.services,
         };
       },
     }),

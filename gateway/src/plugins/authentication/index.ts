@@ -1,10 +1,11 @@
 import {
   anonymousIdentity,
   RampartError,
-  SecurityLevel,
   type Identity,
   type Logger,
+  type SecurityEventInput,
   type SecurityEventRecorder,
+  type SessionStore,
 } from "@rampart/kit";
 import { TokenRejected, type SessionTokenVerifier } from "../../auth/session-token";
 
@@ -12,7 +13,9 @@ import { TokenRejected, type SessionTokenVerifier } from "../../auth/session-tok
 export interface AuthenticationOptions {
   /** Verifies a Clerk session token. */
   verifySessionToken: SessionTokenVerifier;
-  /** Where refusals are recorded. */
+  /** Platform sessions (security levels, timeouts, revocation). */
+  sessions: SessionStore;
+  /** Where refusals and session changes are recorded. */
   securityEvents: SecurityEventRecorder;
   /** Logger for refusal reasons (never the token). */
   logger: Logger;
@@ -24,51 +27,95 @@ export interface AuthenticationRequest {
   authorization: string | undefined;
   /** Client address. */
   ip: string;
+  /** `User-Agent`, if any. */
+  userAgent: string | undefined;
   /** Request id. */
   requestId: string;
 }
 
 /**
  * Authenticates a request: no `Authorization` header makes the caller anonymous; a bearer
- * token is verified, and an invalid one is refused (`UNAUTHENTICATED`, 401) and recorded.
+ * token is verified and its platform session resumed. An invalid token, or a revoked or
+ * expired session, is refused (`UNAUTHENTICATED`, 401) and recorded as a security event.
  */
 export function createAuthentication(options: AuthenticationOptions) {
+  const { logger, securityEvents } = options;
+  const record = (event: SecurityEventInput) =>
+    securityEvents
+      .record(event)
+      .catch((error: unknown) => logger.error({ err: error }, "could not record security event"));
+
   return async function authenticate(request: AuthenticationRequest): Promise<Identity> {
     const { authorization, ip, requestId } = request;
-    if (authorization === undefined || authorization === "") return anonymousIdentity(requestId);
+    if (authorization === undefined || authorization === "")
+      return anonymousIdentity(requestId, ip);
     const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
+    let verified;
     try {
       if (!match) throw new TokenRejected("authorization-not-bearer");
-      const session = await options.verifySessionToken(match[1]);
-      return {
-        userId: session.userId,
-        sessionId: session.sessionId,
-        organizationId: session.organizationId,
-        organizationSlug: session.organizationSlug,
-        role: session.role,
-        permissions: session.permissions,
-        securityLevel: SecurityLevel.SignedIn,
-        requestId,
-      };
+      verified = await options.verifySessionToken(match[1]);
     } catch (error) {
       const reason = error instanceof TokenRejected ? error.message : "token-verification-error";
       if (!(error instanceof TokenRejected))
-        options.logger.error({ err: error, requestId }, "token verification failed");
-      options.logger.warn({ reason, ip, requestId }, "refused session token");
-      await options.securityEvents
-        .record({
-          type: "authentication.failed",
-          severity: "medium",
-          actorId: null,
-          organizationId: null,
-          ip,
-          reason,
-          requestId,
-        })
-        .catch((recordError: unknown) =>
-          options.logger.error({ err: recordError }, "could not record security event"),
-        );
+        logger.error({ err: error, requestId }, "token verification failed");
+      logger.warn({ reason, ip, requestId }, "refused session token");
+      await record({
+        type: "authentication.failed",
+        severity: "medium",
+        actorId: null,
+        organizationId: null,
+        ip,
+        reason,
+        requestId,
+      });
       throw RampartError.unauthenticated("The session token is invalid or expired.");
     }
+
+    const resumed = await options.sessions.resume(
+      {
+        sessionId: verified.sessionId,
+        userId: verified.userId,
+        organizationId: verified.organizationId,
+      },
+      { ip, userAgent: request.userAgent ?? null },
+    );
+    const actor = {
+      actorId: verified.userId,
+      organizationId: verified.organizationId,
+      ip,
+      requestId,
+    };
+    if (!resumed.ok) {
+      logger.warn(
+        { reason: resumed.reason, ip, requestId, sessionId: verified.sessionId },
+        "refused session",
+      );
+      await record({
+        ...actor,
+        type: "session.refused",
+        severity: "medium",
+        reason: resumed.reason,
+      });
+      throw RampartError.unauthenticated("Your session has ended. Sign in again.");
+    }
+    if (resumed.ipChanged) {
+      await record({
+        ...actor,
+        type: "session.ip_changed",
+        severity: "medium",
+        reason: "client IP changed; security level dropped to 1",
+      });
+    }
+    return {
+      userId: verified.userId,
+      sessionId: verified.sessionId,
+      organizationId: verified.organizationId,
+      organizationSlug: verified.organizationSlug,
+      role: verified.role,
+      permissions: verified.permissions,
+      securityLevel: resumed.level,
+      requestId,
+      ip,
+    };
   };
 }

@@ -20,6 +20,7 @@ const alice: Identity = {
   permissions: ["org:orders:read"],
   securityLevel: SecurityLevel.SignedIn,
   requestId: "req-1",
+  ip: "203.0.113.7",
 };
 
 const expectRefused = (promise: Promise<unknown>) =>

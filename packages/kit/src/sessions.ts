@@ -1,0 +1,240 @@
+import { SecurityLevel } from "./identity";
+import type { Stores } from "./stores/types";
+
+/** A platform session, keyed by the Clerk session id (`sid`). */
+export interface PlatformSession {
+  /** Clerk session id. */
+  readonly id: string;
+  readonly userId: string;
+  /** Active organization at the last request. */
+  organizationId: string | null;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  /** Epoch ms of the last request (kept to within {@link TOUCH_INTERVAL_MS}). */
+  lastSeenAt: number;
+  /** Epoch ms of the last second-factor verification; null until one, or after an IP change. */
+  secondFactorAt: number | null;
+  /** Client IP the session is bound to. */
+  ip: string;
+  userAgent: string | null;
+  /** Epoch ms of revocation or expiry; a session that has it is refused for good. */
+  revokedAt: number | null;
+  /** Why it ended. */
+  endReason: string | null;
+}
+
+/** How long sessions live and how long a step-up lasts. */
+export interface SessionPolicy {
+  /** Inactivity after which the caller must sign in again. Default 30 min. */
+  idleTimeoutMs: number;
+  /** Lifetime after which the caller must sign in again. Default 12 h. */
+  absoluteTimeoutMs: number;
+  /** How long a second-factor verification counts as recent (level 3). Default 10 min. */
+  stepUpWindowMs: number;
+}
+
+/** Defaults of {@link SessionPolicy}. */
+export const defaultSessionPolicy: SessionPolicy = Object.freeze({
+  idleTimeoutMs: 30 * 60_000,
+  absoluteTimeoutMs: 12 * 3_600_000,
+  stepUpWindowMs: 10 * 60_000,
+});
+
+/** Channel announcing revocations, so live connections close on every replica. */
+export const SESSION_REVOKED_CHANNEL = "session-revoked";
+/**
+ * How long an ended session is remembered, so its `sid` cannot start a fresh session: at least
+ * Clerk's longest session lifetime (7 days by default).
+ */
+export const ENDED_SESSION_RETENTION_MS = 7 * 24 * 3_600_000;
+/** lastSeenAt is written at most this often, to keep reads cheap. */
+export const TOUCH_INTERVAL_MS = 15_000;
+
+/** The outcome of resuming a session on a request. */
+export type SessionResumption =
+  | {
+      readonly ok: true;
+      readonly session: PlatformSession;
+      readonly level: SecurityLevel;
+      readonly ipChanged: boolean;
+      readonly created: boolean;
+    }
+  | {
+      readonly ok: false;
+      readonly reason:
+        | "session-revoked"
+        | "session-expired-idle"
+        | "session-expired-absolute"
+        | "session-user-mismatch";
+    };
+
+const sessionKey = (id: string) => `session:${id}`;
+const userIndexKey = (userId: string) => `user-sessions:${userId}`;
+const userRevokedBeforeKey = (userId: string) => `sessions-revoked-before:user:${userId}`;
+const allRevokedBeforeKey = "sessions-revoked-before:all";
+
+/** Platform sessions in the shared stores (Redis in production): one read per request. */
+export class SessionStore {
+  constructor(
+    private readonly stores: Stores,
+    private readonly policy: SessionPolicy = defaultSessionPolicy,
+  ) {}
+
+  /** The session's security level now: the step-up decays to a plain second factor. */
+  levelOf(session: PlatformSession, now = Date.now()): SecurityLevel {
+    if (session.secondFactorAt === null) return SecurityLevel.SignedIn;
+    return now - session.secondFactorAt <= this.policy.stepUpWindowMs
+      ? SecurityLevel.StepUp
+      : SecurityLevel.SecondFactor;
+  }
+
+  /**
+   * Resumes (or starts) the session a verified token names, for a request from `ip`. A session
+   * whose IP changed drops to level 1. Refuses revoked, expired or foreign sessions.
+   */
+  async resume(
+    claims: { sessionId: string; userId: string; organizationId: string | null },
+    request: { ip: string; userAgent: string | null },
+    now = Date.now(),
+  ): Promise<SessionResumption> {
+    const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
+      sessionKey(claims.sessionId),
+      userRevokedBeforeKey(claims.userId),
+      allRevokedBeforeKey,
+    ]);
+    if (stored === null) {
+      const session: PlatformSession = {
+        id: claims.sessionId,
+        userId: claims.userId,
+        organizationId: claims.organizationId,
+        createdAt: now,
+        lastSeenAt: now,
+        secondFactorAt: null,
+        ip: request.ip,
+        userAgent: request.userAgent,
+        revokedAt: null,
+        endReason: null,
+      };
+      await this.save(session, now);
+      await this.stores.sets.add(userIndexKey(session.userId), [session.id], {
+        ttlMs: this.policy.absoluteTimeoutMs,
+      });
+      return { ok: true, session, level: SecurityLevel.SignedIn, ipChanged: false, created: true };
+    }
+    const session = JSON.parse(stored) as PlatformSession;
+    if (session.userId !== claims.userId) return { ok: false, reason: "session-user-mismatch" };
+    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+    if (session.revokedAt !== null || session.createdAt <= revokedBefore) {
+      if (session.revokedAt === null) await this.end(session, "revoked", now);
+      return { ok: false, reason: "session-revoked" };
+    }
+    if (now - session.createdAt > this.policy.absoluteTimeoutMs) {
+      await this.end(session, "expired-absolute", now);
+      return { ok: false, reason: "session-expired-absolute" };
+    }
+    if (now - session.lastSeenAt > this.policy.idleTimeoutMs) {
+      await this.end(session, "expired-idle", now);
+      return { ok: false, reason: "session-expired-idle" };
+    }
+    const ipChanged = session.ip !== request.ip;
+    const organizationChanged = session.organizationId !== claims.organizationId;
+    if (ipChanged) {
+      session.ip = request.ip;
+      session.secondFactorAt = null;
+    }
+    session.organizationId = claims.organizationId;
+    if (ipChanged || organizationChanged || now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
+      session.lastSeenAt = now;
+      await this.save(session, now);
+    }
+    return { ok: true, session, level: this.levelOf(session, now), ipChanged, created: false };
+  }
+
+  /** Records a verified second factor: the session is at level 3 for the step-up window. */
+  async markSecondFactor(sessionId: string, now = Date.now()): Promise<PlatformSession | null> {
+    const session = await this.get(sessionId);
+    if (!session || session.revokedAt !== null) return null;
+    session.secondFactorAt = now;
+    session.lastSeenAt = now;
+    await this.save(session, now);
+    return session;
+  }
+
+  /** One session, or null. */
+  async get(sessionId: string): Promise<PlatformSession | null> {
+    const stored = await this.stores.kv.get(sessionKey(sessionId));
+    return stored === null ? null : (JSON.parse(stored) as PlatformSession);
+  }
+
+  /** A user's sessions that are still usable, newest first. */
+  async listForUser(userId: string, now = Date.now()): Promise<PlatformSession[]> {
+    const ids = await this.stores.sets.members(userIndexKey(userId));
+    const stored = await this.stores.kv.getMany(ids.map(sessionKey));
+    const [userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
+      userRevokedBeforeKey(userId),
+      allRevokedBeforeKey,
+    ]);
+    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+    const sessions = stored.flatMap((value) =>
+      value === null ? [] : [JSON.parse(value) as PlatformSession],
+    );
+    const gone = ids.filter((_, index) => stored[index] === null);
+    if (gone.length > 0) await this.stores.sets.remove(userIndexKey(userId), gone);
+    return sessions
+      .filter(
+        (s) =>
+          s.revokedAt === null &&
+          s.createdAt > revokedBefore &&
+          now - s.createdAt <= this.policy.absoluteTimeoutMs &&
+          now - s.lastSeenAt <= this.policy.idleTimeoutMs,
+      )
+      .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /** Ends one session at once, on every replica. */
+  async revoke(
+    sessionId: string,
+    reason = "revoked",
+    now = Date.now(),
+  ): Promise<PlatformSession | null> {
+    const session = await this.get(sessionId);
+    if (!session) return null;
+    if (session.revokedAt === null) await this.end(session, reason, now);
+    return session;
+  }
+
+  /** Ends every session of a user that exists now. */
+  async revokeUser(userId: string, now = Date.now()): Promise<void> {
+    await this.stores.kv.set(userRevokedBeforeKey(userId), String(now), {
+      ttlMs: this.policy.absoluteTimeoutMs,
+    });
+    await this.stores.pubsub.publish(SESSION_REVOKED_CHANNEL, JSON.stringify({ userId }));
+  }
+
+  /** Ends every session that exists now. */
+  async revokeAll(now = Date.now()): Promise<void> {
+    await this.stores.kv.set(allRevokedBeforeKey, String(now), {
+      ttlMs: this.policy.absoluteTimeoutMs,
+    });
+    await this.stores.pubsub.publish(SESSION_REVOKED_CHANNEL, JSON.stringify({ all: true }));
+  }
+
+  private async end(session: PlatformSession, reason: string, now: number): Promise<void> {
+    session.revokedAt = now;
+    session.endReason = reason;
+    await this.save(session, now);
+    await this.stores.pubsub.publish(
+      SESSION_REVOKED_CHANNEL,
+      JSON.stringify({ sessionId: session.id }),
+    );
+  }
+
+  /** A live session is kept until its absolute expiry; an ended one long enough never to return. */
+  private async save(session: PlatformSession, now: number): Promise<void> {
+    const ttlMs =
+      session.revokedAt === null
+        ? session.createdAt + this.policy.absoluteTimeoutMs + ENDED_SESSION_RETENTION_MS - now
+        : ENDED_SESSION_RETENTION_MS;
+    await this.stores.kv.set(sessionKey(session.id), JSON.stringify(session), { ttlMs });
+  }
+}

@@ -1,0 +1,29 @@
+/** Two-factor authentication (TOTP and backup codes): services and entities, no resolvers. */
+export {
+  BACKUP_CODE_ALPHABET,
+  BACKUP_CODE_LENGTH,
+  generateBackupCodes,
+  hashBackupCode,
+  normalizeBackupCode,
+  verifyBackupCode,
+} from "./backup-codes";
+export { SecretBox, SecretBoxError } from "./secret-box";
+export {
+  TOTP_DIGITS,
+  TOTP_PERIOD_SECONDS,
+  generateTotpSecret,
+  isWellFormedCode,
+  totpUri,
+  verifyTotp,
+  type TotpUriOptions,
+} from "./totp";
+export { BackupCode, TwoFactorCredential } from "./two-factor.entity";
+export { TwoFactorErrors, TwoFactorReason, twoFactorReasonOf } from "./two-factor.errors";
+export {
+  TwoFactorService,
+  type AttemptGuard,
+  type EnrollmentStart,
+  type IssuedBackupCodes,
+  type TwoFactorServiceOptions,
+  type TwoFactorStatus,
+} from "./two-factor.service";
