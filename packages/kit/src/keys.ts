@@ -1,4 +1,5 @@
 import {
+  randomBytes,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
@@ -61,4 +62,27 @@ export function privateKeyFromPem(pem: string): KeyObject {
 /** Parses a PEM public key. */
 export function publicKeyFromPem(pem: string): KeyObject {
   return createPublicKey(pem);
+}
+
+/**
+ * Returns a random development secret of `bytes` bytes stored under `<dataDir>/keys`,
+ * generating it on first use (same first-writer-wins rule as the key pairs). Never used in
+ * production.
+ */
+export function loadOrCreateDevSecret(dataDir: string, name: string, bytes = 32): Buffer {
+  const dir = path.join(dataDir, "keys");
+  const file = path.join(dir, `${name}.key`);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!fs.existsSync(file)) {
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, randomBytes(bytes).toString("base64"), { mode: 0o600 });
+    try {
+      fs.linkSync(temporary, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      fs.rmSync(temporary, { force: true });
+    }
+  }
+  return Buffer.from(fs.readFileSync(file, "utf8"), "base64");
 }

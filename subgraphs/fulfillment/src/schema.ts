@@ -1,4 +1,9 @@
-import { buildFederatedSchema, type FederatedSchema } from "@rampart/kit";
+import {
+  buildFederatedSchema,
+  ruleOptionsFrom,
+  type FederatedSchema,
+  type SubgraphConfig,
+} from "@rampart/kit";
 import {
   OrderShipmentsResolver,
   ShipmentResolver,
@@ -6,10 +11,15 @@ import {
   shipmentReference,
 } from "./modules/shipments/shipment.resolver";
 import { OrderReference } from "./modules/shipments/order.reference";
+import { fulfillmentPermissions } from "./permissions";
 
-/** The fulfillment subgraph's schema. */
-export const buildFulfillmentSchema = (): Promise<FederatedSchema> =>
+/**
+ * The fulfillment subgraph's schema, guarded by its permissions. Without `config` (the SDL drift
+ * check) the rules take their fail-closed defaults.
+ */
+export const buildFulfillmentSchema = (config?: SubgraphConfig): Promise<FederatedSchema> =>
   buildFederatedSchema(
     { resolvers: [ShipmentResolver, OrderShipmentsResolver], orphanedTypes: [OrderReference] },
     { Order: orderReference, Shipment: shipmentReference },
+    fulfillmentPermissions(config ? ruleOptionsFrom(config) : {}),
   );

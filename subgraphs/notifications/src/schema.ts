@@ -1,17 +1,27 @@
-import { buildFederatedSchema, type FederatedSchema } from "@rampart/kit";
+import {
+  buildFederatedSchema,
+  ruleOptionsFrom,
+  type FederatedSchema,
+  type SubgraphConfig,
+} from "@rampart/kit";
 import {
   NotificationResolver,
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
 import { UserReference } from "./modules/notifications/user.reference";
+import { notificationsPermissions } from "./permissions";
 
-/** The notifications subgraph's schema. */
-export const buildNotificationsSchema = (): Promise<FederatedSchema> =>
+/**
+ * The notifications subgraph's schema, guarded by its permissions. Without `config` (the SDL drift
+ * check) the rules take their fail-closed defaults.
+ */
+export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<FederatedSchema> =>
   buildFederatedSchema(
     {
       resolvers: [UserNotificationsResolver, NotificationResolver],
       orphanedTypes: [UserReference],
     },
     { User: userReference },
+    notificationsPermissions(config ? ruleOptionsFrom(config) : {}),
   );

@@ -11,6 +11,7 @@ export {
 export {
   createRules,
   refusalFor,
+  ruleOptionsFrom,
   type OrganizationRef,
   type RuleOptions,
   type Rules,

@@ -1,4 +1,5 @@
 import { chain, rule, type and } from "graphql-shield";
+import type { AccessSettings } from "../config";
 import { RampartError } from "../errors";
 import { SecurityLevel, type Identity } from "../identity";
 
@@ -15,6 +16,14 @@ export interface RuleOptions {
   /** Whether `adminOnly` also demands a verified second factor (`ADMIN_REQUIRE_2FA`). Default true. */
   adminRequiresSecondFactor?: boolean;
 }
+
+/** {@link RuleOptions} from the access settings every subgraph's configuration carries. */
+export const ruleOptionsFrom = (
+  settings: Pick<AccessSettings, "CLERK_SUPERADMIN_ORG_ID" | "ADMIN_REQUIRE_2FA">,
+): RuleOptions => ({
+  superAdminOrganizationId: settings.CLERK_SUPERADMIN_ORG_ID,
+  adminRequiresSecondFactor: settings.ADMIN_REQUIRE_2FA,
+});
 
 /** The organization a rule compares with: a fixed id, or the value of a field argument. */
 export type OrganizationRef = string | { readonly arg: string };

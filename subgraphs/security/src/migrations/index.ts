@@ -1,7 +1,9 @@
 import type { MigrationEntry } from "@rampart/kit";
 import { Migration20261128021940 } from "./Migration20261128021940";
+import { Migration20261128030136 } from "./Migration20261128030136";
 
 /** Committed migrations, oldest first. Create new ones with kit's create-migration tool. */
 export const migrations: MigrationEntry[] = [
   { name: "Migration20261128021940", class: Migration20261128021940 },
+  { name: "Migration20261128030136", class: Migration20261128030136 },
 ];

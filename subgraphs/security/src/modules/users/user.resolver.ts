@@ -1,5 +1,6 @@
 import type { SubgraphContext } from "@rampart/kit";
-import { Ctx, Query, Resolver } from "type-graphql";
+import { Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import { securityServices } from "../../services";
 import { User } from "./user.entity";
 import { UserService } from "./user.service";
 
@@ -11,6 +12,21 @@ export class UserResolver {
   async me(@Ctx() { identity, em }: SubgraphContext): Promise<User | null> {
     if (!identity.userId) return null;
     return new UserService(em).findOrProvision(identity.userId);
+  }
+
+  /** Whether two-factor authentication is on. */
+  @FieldResolver(() => Boolean, { description: "Whether two-factor authentication is on." })
+  async twoFactorEnabled(@Root() user: User, @Ctx() context: SubgraphContext): Promise<boolean> {
+    return (await securityServices(context).twoFactor(context.em).status(user.id)).enabled;
+  }
+
+  /** The caller's current security level (0–3); null for anyone but the caller. */
+  @FieldResolver(() => Int, {
+    nullable: true,
+    description: "Your session's security level (0-3); null for other users.",
+  })
+  securityLevel(@Root() user: User, @Ctx() { identity }: SubgraphContext): number | null {
+    return user.id === identity.userId ? identity.securityLevel : null;
   }
 }
 

@@ -1,0 +1,53 @@
+import {
+  chain,
+  createPermissions,
+  createRules,
+  type Permissions,
+  type RuleOptions,
+  type RuleTree,
+  type Rules,
+} from "@rampart/kit";
+
+/**
+ * Who may read what in commerce: members of an organization, and only their own tenant's
+ * objects (resolvers filter by tenant as well; these rules are the declared layer on top).
+ */
+export function commerceRuleTree(rules: Rules): RuleTree {
+  const member = chain(rules.isAuthenticated, rules.isMemberOf());
+  const { ownsTenant, isOwnOrganization } = rules;
+  return {
+    Query: { organization: member, products: member, orders: member, order: member },
+    // An organization is the tenant itself: its own id is the tenant id.
+    Organization: {
+      id: isOwnOrganization,
+      slug: isOwnOrganization,
+      name: isOwnOrganization,
+      createdAt: isOwnOrganization,
+      products: isOwnOrganization,
+      orders: isOwnOrganization,
+    },
+    Product: {
+      id: ownsTenant,
+      organizationId: ownsTenant,
+      sku: ownsTenant,
+      name: ownsTenant,
+      priceCents: ownsTenant,
+      currency: ownsTenant,
+    },
+    Order: {
+      id: ownsTenant,
+      organizationId: ownsTenant,
+      status: ownsTenant,
+      totalCents: ownsTenant,
+      currency: ownsTenant,
+      createdAt: ownsTenant,
+      customer: ownsTenant,
+    },
+    // Only reachable through Order.customer; it carries nothing but the id.
+    User: { id: member },
+  };
+}
+
+/** Commerce's shield middleware (`options` come from `CLERK_SUPERADMIN_ORG_ID`, `ADMIN_REQUIRE_2FA`). */
+export const commercePermissions = (options: RuleOptions = {}): Permissions =>
+  createPermissions(commerceRuleTree(createRules(options)));

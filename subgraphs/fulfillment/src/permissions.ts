@@ -1,0 +1,36 @@
+import {
+  chain,
+  createPermissions,
+  createRules,
+  type Permissions,
+  type RuleOptions,
+  type RuleTree,
+  type Rules,
+} from "@rampart/kit";
+
+/**
+ * Who may read what in fulfillment: members of an organization, and only their own tenant's
+ * shipments. `Order` comes from commerce as a bare id; its shipments are filtered by tenant.
+ */
+export function fulfillmentRuleTree(rules: Rules): RuleTree {
+  const member = chain(rules.isAuthenticated, rules.isMemberOf());
+  const { ownsTenant } = rules;
+  return {
+    Query: { shipment: member },
+    Order: { id: member, shipments: member },
+    Shipment: {
+      id: ownsTenant,
+      orderId: ownsTenant,
+      organizationId: ownsTenant,
+      carrier: ownsTenant,
+      trackingNumber: ownsTenant,
+      status: ownsTenant,
+      shippedAt: ownsTenant,
+      deliveredAt: ownsTenant,
+    },
+  };
+}
+
+/** Fulfillment's shield middleware (`options` come from `CLERK_SUPERADMIN_ORG_ID`, `ADMIN_REQUIRE_2FA`). */
+export const fulfillmentPermissions = (options: RuleOptions = {}): Permissions =>
+  createPermissions(fulfillmentRuleTree(createRules(options)));
