@@ -27,6 +27,7 @@ import type { GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { IdentityDataSource } from "./identity-data-source";
 import { createAuthentication } from "./plugins/authentication";
+import { createErrorStatusPlugin } from "./plugins/error-status";
 
 /** A running gateway. */
 export interface Gateway {
@@ -103,7 +104,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       gateway,
       introspection: config.nodeEnv !== "production",
       includeStacktraceInErrorResponses: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), createErrorStatusPlugin()],
       formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
     });
     await apollo.start();

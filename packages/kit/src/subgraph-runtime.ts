@@ -28,8 +28,11 @@ export interface SubgraphDefinition {
   entities: NonNullable<Options["entities"]>;
   /** Committed migrations, oldest first. */
   migrations: readonly MigrationEntry[];
-  /** Builds the executable schema and its SDL; `config` sets authorization options. */
-  buildSchema(config?: SubgraphConfig): Promise<FederatedSchema>;
+  /**
+   * Builds the executable schema and its SDL. `config` sets authorization options and
+   * `runtime` gives rules their stores; without them (printing the SDL) rules fail closed.
+   */
+  buildSchema(config?: SubgraphConfig, runtime?: SubgraphRuntime): Promise<FederatedSchema>;
   /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
   services?(runtime: SubgraphRuntime): unknown;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
@@ -148,7 +151,7 @@ export async function runSubgraph(
     };
     const services = definition.services?.(runtime);
 
-    const { schema } = await definition.buildSchema(config);
+    const { schema } = await definition.buildSchema(config, runtime);
     const server = await startSubgraphServer({
       name: definition.name,
       schema,

@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
@@ -115,6 +115,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
     plugins: [
+      answerExecutedOperationsWith200(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
     ],
@@ -180,6 +181,23 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     url,
     port,
     close: () => apollo.stop(),
+  };
+}
+
+/**
+ * An executed operation is answered 200 even when a resolver refused (its error code may carry
+ * an HTTP status): the gateway reads the errors and decides the client's status, while a non-2xx
+ * would make it discard the subgraph's typed errors.
+ */
+function answerExecutedOperationsWith200(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind === "single" && "data" in response.body.singleResult) response.http.status = 200;
+        },
+      };
+    },
   };
 }
 

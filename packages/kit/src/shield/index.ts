@@ -1,11 +1,9 @@
 /** Declared authorization for subgraphs: the shared rule library and the shield middleware. */
 export { allow, and, chain, not, or } from "graphql-shield";
 export {
-  completeRuleTree,
   createPermissions,
   fieldsWithoutRules,
   type Permissions,
-  type PermissionsOptions,
   type RuleTree,
 } from "./permissions";
 export {

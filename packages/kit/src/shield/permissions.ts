@@ -1,5 +1,4 @@
 import {
-  getNamedType,
   isIntrospectionType,
   isObjectType,
   responsePathAsArray,
@@ -17,16 +16,6 @@ export type RuleTree = Readonly<Record<string, ShieldRule | Readonly<Record<stri
 /** A shield middleware, ready for `applyMiddleware` (or `buildFederatedSchema`'s `permissions`). */
 export type Permissions = IMiddlewareGenerator<unknown, unknown, unknown>;
 
-/** Options for {@link createPermissions}. */
-export interface PermissionsOptions {
-  /**
-   * Rules for types and fields that may not exist yet (an API being added): entries the schema
-   * lacks are dropped, the others join the rule tree. Naming a field in both trees is an error.
-   * Default none.
-   */
-  optional?: RuleTree;
-}
-
 /** Fields federation needs open: composition reads `_service`; entity fields carry their own rules. */
 const federationRootFields = ["_service", "_entities"] as const;
 const serviceType = "_Service";
@@ -36,39 +25,9 @@ const isRuleEntry = (entry: RuleTree[string]): entry is ShieldRule =>
 
 type MutableTree = Record<string, ShieldRule | Record<string, ShieldRule>>;
 
-/** The rule tree as shield gets it for `schema`: optional rules that apply, federation opened. */
-export function completeRuleTree(
-  schema: GraphQLSchema,
-  ruleTree: RuleTree,
-  optional: RuleTree = {},
-): RuleTree {
-  const tree: MutableTree = Object.fromEntries(
-    Object.entries(ruleTree).map(([type, entry]) => [
-      type,
-      isRuleEntry(entry) ? entry : { ...entry },
-    ]),
-  );
-  for (const [typeName, entry] of Object.entries(optional)) {
-    const type = schema.getType(typeName);
-    if (!isObjectType(type)) continue;
-    const existing = tree[typeName];
-    if (isRuleEntry(entry)) {
-      if (existing) throw conflict(typeName);
-      tree[typeName] = entry;
-      continue;
-    }
-    const fields = type.getFields();
-    const present = Object.entries(entry).filter(([field]) => field === "*" || field in fields);
-    if (present.length === 0) continue;
-    if (existing && isRuleEntry(existing)) throw conflict(typeName);
-    const merged: Record<string, ShieldRule> = { ...existing };
-    for (const [field, fieldRule] of present) {
-      if (field in merged) throw conflict(`${typeName}.${field}`);
-      merged[field] = fieldRule;
-    }
-    tree[typeName] = merged;
-  }
-
+/** The rule tree as shield gets it for `schema`: federation's own fields opened. */
+function completeRuleTree(schema: GraphQLSchema, ruleTree: RuleTree): RuleTree {
+  const tree: MutableTree = { ...ruleTree };
   const queryType = schema.getQueryType();
   if (queryType) {
     const fields = queryType.getFields();
@@ -84,9 +43,6 @@ export function completeRuleTree(
   if (isObjectType(schema.getType(serviceType))) tree[serviceType] = allow;
   return tree;
 }
-
-const conflict = (name: string) =>
-  new Error(`Permissions name ${name} in both the rule tree and the optional rules.`);
 
 /** What shield answers when a rule says no or a resolver throws. */
 function typedErrorOrInternal(
@@ -116,14 +72,10 @@ function typedErrorOrInternal(
  * pass only when they are {@link RampartError}s and become a bare `INTERNAL_SERVER_ERROR`
  * otherwise.
  */
-export function createPermissions(
-  ruleTree: RuleTree,
-  options: PermissionsOptions = {},
-): Permissions {
-  // Built against the schema it is applied to, since which federation fields and optional
-  // fields exist is only known then.
+export function createPermissions(ruleTree: RuleTree): Permissions {
+  // Built against the schema it is applied to: which federation fields exist is known only then.
   return middleware((schema: GraphQLSchema) =>
-    shield(completeRuleTree(schema, ruleTree, options.optional) as MutableTree, {
+    shield(completeRuleTree(schema, ruleTree) as MutableTree, {
       fallbackRule: createDenyRule(),
       allowExternalErrors: false,
       debug: false,
@@ -133,19 +85,15 @@ export function createPermissions(
 }
 
 /**
- * Fields of `schema`'s object types that the rule tree (with its optional rules) names neither
- * by field, by `*` nor by a whole-type rule; they fall back to deny. Federation's own fields
- * are left out. Meant for tests: every field should have a declared rule.
+ * Fields of `schema`'s object types that the rule tree names neither by field, by `*` nor by a
+ * whole-type rule; they fall back to deny. Federation's own fields are left out. Meant for
+ * tests: every field should have a declared rule.
  */
-export function fieldsWithoutRules(
-  schema: GraphQLSchema,
-  ruleTree: RuleTree,
-  optional: RuleTree = {},
-): string[] {
-  const tree = completeRuleTree(schema, ruleTree, optional);
+export function fieldsWithoutRules(schema: GraphQLSchema, ruleTree: RuleTree): string[] {
+  const tree = completeRuleTree(schema, ruleTree);
   const missing: string[] = [];
   for (const type of Object.values(schema.getTypeMap())) {
-    if (!isObjectType(type) || isIntrospectionType(getNamedType(type))) continue;
+    if (!isObjectType(type) || isIntrospectionType(type)) continue;
     const entry = tree[type.name];
     if (entry && isRuleEntry(entry)) continue;
     for (const field of Object.keys(type.getFields())) {

@@ -504,33 +504,6 @@ describe("rule trees", () => {
     ).toThrow("Session");
   });
 
-  it("take optional rules only for types and fields the schema has", async () => {
-    const base = buildSubgraphSchema({ typeDefs, resolvers });
-    const withOptional = applyMiddleware(
-      base,
-      createPermissions(
-        { Query: { signedIn: rules.isAuthenticated } },
-        {
-          optional: {
-            Query: { unruled: rules.isAuthenticated, notYetThere: rules.adminOnly },
-            Session: rules.isAuthenticated,
-          },
-        },
-      ),
-    );
-    const result = await run("{ signedIn unruled member }", caller(), undefined, withOptional);
-    expect(result.data).toEqual({ signedIn: "ok", unruled: "ok", member: null });
-    expect(() =>
-      applyMiddleware(
-        base,
-        createPermissions(
-          { Query: { signedIn: rules.isAuthenticated } },
-          { optional: { Query: { signedIn: rules.isMemberOf() } } },
-        ),
-      ),
-    ).toThrow("Query.signedIn");
-  });
-
   it("fieldsWithoutRules lists what falls back to deny", () => {
     const base = buildSubgraphSchema({ typeDefs, resolvers });
     expect(fieldsWithoutRules(base, ruleTree(rules))).toEqual(["Invoice.memo", "Query.unruled"]);

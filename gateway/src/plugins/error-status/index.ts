@@ -1,0 +1,35 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { httpStatusOf, type ErrorCode } from "@rampart/kit";
+
+/** Codes in the order that decides a response's status when several errors occur. */
+const precedence: readonly ErrorCode[] = [
+  "UNAUTHENTICATED",
+  "TOO_MANY_ATTEMPTS",
+  "STEP_UP_REQUIRED",
+  "FORBIDDEN",
+  "BAD_USER_INPUT",
+  "NOT_FOUND",
+  "SERVICE_UNAVAILABLE",
+] as ErrorCode[];
+
+/**
+ * Gives a refused operation the HTTP status of its error code (401, 403, 429, ...). Only when
+ * nothing was answered (`data` is null): a partial result stays 200, as GraphQL over HTTP wants.
+ * Subgraphs always answer 200 for executed operations; the gateway decides the status.
+ */
+export function createErrorStatusPlugin(): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== "single") return;
+          const { data, errors } = response.body.singleResult;
+          if (!errors?.length || (data !== null && data !== undefined)) return;
+          const codes = new Set(errors.map((error) => error.extensions?.code));
+          const code = precedence.find((candidate) => codes.has(candidate));
+          if (code) response.http.status = httpStatusOf[code];
+        },
+      };
+    },
+  };
+}
