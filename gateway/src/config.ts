@@ -105,6 +105,8 @@ export interface GatewayConfig {
   readonly port: number;
   /** Redis URL; in-memory stores when unset (development only). */
   readonly redisUrl: string | undefined;
+  /** Namespace of every Redis key, stream and channel. */
+  readonly redisKeyPrefix: string;
   /** The launcher's shared in-memory stores, when running under `npm start` without Redis. */
   readonly sharedMemorySocket: string | undefined;
   /** Idle and absolute session timeouts, step-up window. */
@@ -179,6 +181,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     host: raw.HOST,
     port: raw.PORT,
     redisUrl: raw.REDIS_URL,
+    redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     sharedMemorySocket: raw.RAMPART_STORE_SOCKET,
     sessionPolicy: Object.freeze({
       idleTimeoutMs: raw.SESSION_IDLE_TIMEOUT_SECONDS,

@@ -156,7 +156,10 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
     (setup.redisUrl ? it : it.skip)(
       "records each refusal as a security event without the token",
       async () => {
-        const stores = createRedisStores({ url: setup.redisUrl! });
+        const stores = createRedisStores({
+          url: setup.redisUrl!,
+          keyPrefix: platform.env.REDIS_KEY_PREFIX,
+        });
         try {
           const events = (
             await stores.events.read(SECURITY_EVENT_STREAM, { after: "0", count: 10_000 })
@@ -249,7 +252,11 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
 describe("start-up refuses bad configuration, naming the variable", () => {
   const refusal = async (script: string, env: Record<string, string>) => {
     // Start from the embedded defaults, whatever services this run has.
-    const base = { RAMPART_DATA_DIR: "/nonexistent/never-written", DATABASE_URL: "", REDIS_URL: "" };
+    const base = {
+      RAMPART_DATA_DIR: "/nonexistent/never-written",
+      DATABASE_URL: "",
+      REDIS_URL: "",
+    };
     const child = startNode(script, { ...base, ...env });
     return { code: await child.exited, output: child.output() };
   };

@@ -59,6 +59,8 @@ export async function startPlatform(
     RAMPART_DATA_DIR: dataDir,
     DATABASE_URL: database?.url ?? "",
     REDIS_URL: services.redisUrl ?? "",
+    // Each run has a namespace of its own in a shared Redis (lockouts, sessions, events).
+    REDIS_KEY_PREFIX: `${path.basename(dataDir)}:`,
     SECURITY_SUBGRAPH_URL: subgraphUrls.security,
     COMMERCE_SUBGRAPH_URL: subgraphUrls.commerce,
     NOTIFICATIONS_SUBGRAPH_URL: subgraphUrls.notifications,

@@ -154,6 +154,11 @@ export const accessShape = {
     ),
   ADMIN_REQUIRE_2FA: env.flag(true, "Set ADMIN_REQUIRE_2FA to true (default) or false"),
   REDIS_URL: env.url(["redis", "rediss"], redisUrlHint),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{0,64}$/, "use letters, digits, ':', '_' or '-' (at most 64)")
+    .default("")
+    .describe("Set REDIS_KEY_PREFIX to namespace every key when environments share a Redis"),
   RAMPART_STORE_SOCKET: z.string().min(1).optional().describe(storeSocketHint),
 };
 

@@ -140,7 +140,11 @@ export async function runSubgraph(
 
     const stores =
       overrides.stores ??
-      createStores({ redisUrl: config.REDIS_URL, sharedMemorySocket: config.RAMPART_STORE_SOCKET });
+      createStores({
+        redisUrl: config.REDIS_URL,
+        keyPrefix: config.REDIS_KEY_PREFIX,
+        sharedMemorySocket: config.RAMPART_STORE_SOCKET,
+      });
     if (!overrides.stores) lifecycle.onShutdown("stores", () => stores.close());
     const runtime: SubgraphRuntime = {
       config,

@@ -194,7 +194,8 @@ function answerExecutedOperationsWith200(): ApolloServerPlugin {
     async requestDidStart() {
       return {
         async willSendResponse({ response }) {
-          if (response.body.kind === "single" && "data" in response.body.singleResult) response.http.status = 200;
+          if (response.body.kind === "single" && "data" in response.body.singleResult)
+            response.http.status = 200;
         },
       };
     },

@@ -10,15 +10,16 @@ import {
 
 /**
  * Who may read what in notifications: a notification is its recipient's alone, within the
- * organization it concerns. `User.notifications` of someone else answers an empty list
- * (the service filters), so it only needs a member.
+ * organization it concerns. `User.notifications` only needs a signed-in caller: the service
+ * answers an empty list for someone else, or without an active organization, and an error
+ * there would null the whole `me` at the gateway (the list is non-null).
  */
 export function notificationsRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
   const recipient = chain(rules.ownsRecord, rules.ownsTenant);
   return {
     Mutation: { markNotificationRead: member },
-    User: { id: rules.isAuthenticated, notifications: member },
+    User: { id: rules.isAuthenticated, notifications: rules.isAuthenticated },
     Notification: {
       id: recipient,
       userId: recipient,

@@ -8,16 +8,30 @@ import {
   type RuleOptions,
   type RuleTree,
   type Rules,
+  type ShieldRule,
 } from "@rampart/kit";
+
+/** Rules that need the running subgraph (its stores), added to {@link securityRuleTree}. */
+export interface SecurityRuleExtras {
+  /**
+   * Checked after the caller's own rule on every mutation that takes a second-factor code
+   * (`confirmTwoFactorEnrollment`, `verifyTwoFactor`, `verifyBackupCode`, `disableTwoFactor`),
+   * e.g. a per-field rate limit. Default none.
+   */
+  codeAttemptLimit?: ShieldRule;
+}
 
 /**
  * Who may do what in security. Verifying a factor is how a session rises to SecondFactor and
  * StepUp, so those mutations need only a signed-in caller; changing the factors needs StepUp;
  * revoking other people's sessions is for superadmins at StepUp.
  */
-export function securityRuleTree(rules: Rules): RuleTree {
+export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}): RuleTree {
   const { isAuthenticated: signedIn, isSelf, ownsRecord, recentlyVerified, adminOnly } = rules;
   const stepUp = chain(signedIn, recentlyVerified);
+  // After the caller's rule, so refused callers use up no attempts.
+  const limited = (rule: ShieldRule) =>
+    extras.codeAttemptLimit ? chain(rule, extras.codeAttemptLimit) : rule;
   const superAdminStepUp = chain(adminOnly, recentlyVerified);
   return {
     Query: {
@@ -27,11 +41,11 @@ export function securityRuleTree(rules: Rules): RuleTree {
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
-      confirmTwoFactorEnrollment: signedIn,
-      verifyTwoFactor: signedIn,
-      verifyBackupCode: signedIn,
+      confirmTwoFactorEnrollment: limited(signedIn),
+      verifyTwoFactor: limited(signedIn),
+      verifyBackupCode: limited(signedIn),
       regenerateBackupCodes: stepUp,
-      disableTwoFactor: stepUp,
+      disableTwoFactor: limited(stepUp),
       // The resolver answers NOT_FOUND for someone else's session.
       revokeSession: signedIn,
       revokeUserSessions: superAdminStepUp,
@@ -54,6 +68,8 @@ export function securityRuleTree(rules: Rules): RuleTree {
   };
 }
 
-/** Security's shield middleware; pass `ruleOptionsFrom(config)`. */
-export const securityPermissions = (options: RuleOptions = {}): Permissions =>
-  createPermissions(securityRuleTree(createRules(options)));
+/** Security's shield middleware; pass `ruleOptionsFrom(config)` and the runtime's extras. */
+export const securityPermissions = (
+  options: RuleOptions = {},
+  extras: SecurityRuleExtras = {},
+): Permissions => createPermissions(securityRuleTree(createRules(options), extras));

@@ -1,11 +1,30 @@
-import { buildFederatedSchema, type FederatedSchema, type SubgraphConfig } from "@rampart/kit";
+import {
+  buildFederatedSchema,
+  ruleOptionsFrom,
+  type FederatedSchema,
+  type SubgraphConfig,
+  type SubgraphRuntime,
+} from "@rampart/kit";
+import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
 import { UserResolver, userReference } from "./modules/users/user.resolver";
+import { securityPermissions } from "./permissions";
 
-/** The security subgraph's schema. */
-export const buildSecuritySchema = (_config?: SubgraphConfig): Promise<FederatedSchema> =>
+/**
+ * The security subgraph's schema, guarded by its permissions. Without `config` (the SDL drift
+ * check) the rules fail closed; without `runtime` there is no per-field rate limit.
+ */
+export const buildSecuritySchema = (
+  config?: SubgraphConfig,
+  runtime?: SubgraphRuntime,
+): Promise<FederatedSchema> =>
   buildFederatedSchema(
     { resolvers: [UserResolver, SessionResolver, TwoFactorResolver] },
     { User: userReference },
+    securityPermissions(config ? ruleOptionsFrom(config) : {}, {
+      codeAttemptLimit: runtime
+        ? createFieldRateLimit(runtime.stores.kv)({ window: "60s", max: 10 })
+        : undefined,
+    }),
   );

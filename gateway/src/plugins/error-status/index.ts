@@ -14,7 +14,7 @@ const precedence: readonly ErrorCode[] = [
 
 /**
  * Gives a refused operation the HTTP status of its error code (401, 403, 429, ...). Only when
- * nothing was answered (`data` is null): a partial result stays 200, as GraphQL over HTTP wants.
+ * nothing was answered (no root field has a value): a partial result stays 200.
  * Subgraphs always answer 200 for executed operations; the gateway decides the status.
  */
 export function createErrorStatusPlugin(): ApolloServerPlugin {
@@ -24,7 +24,11 @@ export function createErrorStatusPlugin(): ApolloServerPlugin {
         async willSendResponse({ response }) {
           if (response.body.kind !== "single") return;
           const { data, errors } = response.body.singleResult;
-          if (!errors?.length || (data !== null && data !== undefined)) return;
+          const answered =
+            data !== null &&
+            data !== undefined &&
+            Object.values(data).some((value) => value !== null);
+          if (!errors?.length || answered) return;
           const codes = new Set(errors.map((error) => error.extensions?.code));
           const code = precedence.find((candidate) => codes.has(candidate));
           if (code) response.http.status = httpStatusOf[code];

@@ -8,7 +8,6 @@ export {
 } from "./permissions";
 export {
   createRules,
-  refusalFor,
   ruleOptionsFrom,
   type OrganizationRef,
   type RuleOptions,

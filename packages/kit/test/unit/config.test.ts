@@ -62,7 +62,7 @@ describe("subgraph configuration", () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
-  it("refuses PGlite and generated identity keys in production", () => {
+  it("refuses PGlite, in-memory stores and generated identity keys in production", () => {
     const problems = problemsOf(() => parseSubgraphConfig(4002, { NODE_ENV: "production" }));
     expect(problems.map((p) => p.variable).sort()).toEqual([
       "DATABASE_URL",

@@ -14,10 +14,17 @@ class SharedRateLimitStore implements Store {
     timestamps: readonly number[],
     windowMs?: number,
   ): Promise<void> {
-    await this.kv.set(this.key(identity), JSON.stringify(timestamps), windowMs ? { ttlMs: windowMs } : {});
+    await this.kv.set(
+      this.key(identity),
+      JSON.stringify(timestamps),
+      windowMs ? { ttlMs: windowMs } : {},
+    );
   }
 
-  async getForIdentity(identity: { contextIdentity: string; fieldIdentity: string }): Promise<readonly number[]> {
+  async getForIdentity(identity: {
+    contextIdentity: string;
+    fieldIdentity: string;
+  }): Promise<readonly number[]> {
     const stored = await this.kv.get(this.key(identity));
     return stored === null ? [] : (JSON.parse(stored) as number[]);
   }
@@ -35,7 +42,8 @@ export function createFieldRateLimit(kv: KeyValueStore) {
   return createRateLimitRule({
     store: new SharedRateLimitStore(kv),
     enableBatchRequestCache: true,
-    identifyContext: (context: SubgraphContext) => context.identity.userId ?? context.identity.ip ?? "anonymous",
+    identifyContext: (context: SubgraphContext) =>
+      context.identity.userId ?? context.identity.ip ?? "anonymous",
     createError: () => RampartError.tooManyAttempts(SECOND_FACTOR_FIELD_WINDOW_SECONDS),
   });
 }
