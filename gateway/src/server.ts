@@ -59,11 +59,17 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
   try {
     const stores = createStores({
       redisUrl: config.redisUrl,
+      keyPrefix: config.redisKeyPrefix,
       sharedMemorySocket: config.sharedMemorySocket,
     });
     lifecycle.onShutdown("stores", () => stores.close());
-    if (stores.kind === "memory")
-      logger.warn("REDIS_URL is unset: using in-memory stores (single process, development only)");
+    if (stores.kind === "memory") {
+      logger.warn(
+        config.sharedMemorySocket
+          ? "REDIS_URL is unset: using the launcher's shared in-memory stores (development only)"
+          : "REDIS_URL is unset: using in-memory stores (single process, development only)",
+      );
+    }
     if (config.tokenVerification.kind === "dev-issuer") {
       logger.warn(
         "Clerk is not configured: accepting tokens from the local development issuer (npm run dev-token)",

@@ -84,7 +84,9 @@ export class TwoFactorResolver {
     return codes;
   }
 
+  // Nullable, so that a refused alias does not stop the others: each is executed and counted.
   @Mutation(() => SessionView, {
+    nullable: true,
     description: "Verifies a TOTP code; the session reaches level 3.",
   })
   async verifyTwoFactor(
@@ -100,6 +102,7 @@ export class TwoFactorResolver {
   }
 
   @Mutation(() => SessionView, {
+    nullable: true,
     description: "Verifies a single-use backup code; the session reaches level 3.",
   })
   async verifyBackupCode(
