@@ -67,6 +67,7 @@ describe("subgraph configuration", () => {
     expect(problems.map((p) => p.variable).sort()).toEqual([
       "DATABASE_URL",
       "GATEWAY_IDENTITY_PUBLIC_KEY",
+      "REDIS_URL",
     ]);
   });
 
