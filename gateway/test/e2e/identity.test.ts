@@ -224,6 +224,35 @@ describe.each(setups)("2FA and sessions on $name", ({ setup }) => {
     expect(wrong.body.errors?.[0]?.message).toBe(locked.body.errors?.[0]?.message);
   });
 
+  it("refuses admin-only operations to a member, and records every refusal and 2FA change", async () => {
+    const { status, body } = await postGraphQL(platform.url, "mutation { revokeAllSessions }", {
+      headers: { authorization: `Bearer ${malformedCaller}` },
+    });
+    expect([status, codeOf(body.errors)]).toEqual([403, "FORBIDDEN"]);
+    const events = await platform.securityEvents();
+    const mine = events.filter((e) => e.actorId === userId).map((e) => e.type);
+    expect(mine).toEqual(
+      expect.arrayContaining([
+        "two_factor.enabled",
+        "two_factor.verified",
+        "two_factor.failed",
+        "two_factor.lockout",
+        "session.ip_changed",
+      ]),
+    );
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: "authorization.denied",
+        actorId: `${userId}_b`,
+        ip: "127.0.0.1",
+      }),
+    );
+    // No secret, code or token is ever part of an event.
+    expect(JSON.stringify(events)).not.toContain(secret);
+    expect(JSON.stringify(events)).not.toContain(backupCodes[0]);
+    expect(JSON.stringify(events)).not.toMatch(/eyJ/);
+  });
+
   it("revokes the session from a second gateway replica, refused at once on the first", async () => {
     const listed = await as(secondUrl, "{ mySessions { id current } }");
     const [session] = listed.body.data?.mySessions as { id: string; current: boolean }[];

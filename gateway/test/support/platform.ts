@@ -3,6 +3,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  connectSharedMemoryStores,
+  createRedisStores,
+  parseSecurityEvent,
+  SECURITY_EVENT_STREAM,
+  type SecurityEvent,
+  type Stores,
+} from "@rampart/kit";
+import {
   createTestDatabase,
   freePort,
   startNode,
@@ -32,6 +40,10 @@ export interface TestPlatform {
   readonly process: TestProcess;
   /** Data folder (dev keys, PGlite). */
   readonly dataDir: string;
+  /** The stores the platform shares (Redis, or the launcher's shared memory); close them after use. */
+  openStores(): Stores;
+  /** Security events recorded so far, oldest first. */
+  securityEvents(): Promise<SecurityEvent[]>;
   /** `npm run dev-token` with these arguments, as a user would run it. */
   devToken(...args: string[]): string;
   /** Stops the platform and removes its data and database. */
@@ -75,12 +87,29 @@ export async function startPlatform(
     await database?.drop();
     throw error;
   }
+  const openStores = () =>
+    services.redisUrl
+      ? createRedisStores({ url: services.redisUrl, keyPrefix: env.REDIS_KEY_PREFIX })
+      : connectSharedMemoryStores(path.join(dataDir, "stores.sock"));
   return {
     url: `http://127.0.0.1:${gatewayPort}/graphql`,
     subgraphUrls,
     env,
     process: launcher,
     dataDir,
+    openStores,
+    async securityEvents() {
+      const stores = openStores();
+      try {
+        const entries = await stores.events.read(SECURITY_EVENT_STREAM, {
+          after: "0",
+          count: 100_000,
+        });
+        return entries.map((entry) => parseSecurityEvent(entry.fields));
+      } finally {
+        await stores.close();
+      }
+    },
     devToken: (...args) =>
       execFileSync(process.execPath, [scripts.devToken, ...args], {
         env: { ...process.env, ...env },

@@ -2,6 +2,8 @@ import { chain, rule, type and } from "graphql-shield";
 import type { AccessSettings } from "../config";
 import { RampartError } from "../errors";
 import { SecurityLevel, type Identity } from "../identity";
+import type { Logger } from "../logger";
+import type { SecurityEventRecorder } from "../security-events";
 
 /** A graphql-shield rule or a logic rule built from them (`and`, `or`, `chain`, `not`). */
 export type ShieldRule = Parameters<typeof and>[number];
@@ -67,7 +69,44 @@ export interface Rules {
 /** The part of a resolver context the rules read (a `SubgraphContext` has it). */
 interface RuleContext {
   readonly identity?: Identity;
+  readonly runtime?: { readonly securityEvents?: SecurityEventRecorder; readonly logger?: Logger };
 }
+
+/** Rules already recorded per request, so a list of refused objects is one event per rule. */
+const recordedRefusals = new WeakMap<object, Set<string>>();
+
+/** Every refusal is a security event: recorded once per rule and request, never awaited. */
+function recordRefusal(ruleName: string, context: RuleContext, refusal: RampartError): void {
+  const recorder = context?.runtime?.securityEvents;
+  if (!recorder) return;
+  const recorded = recordedRefusals.get(context) ?? new Set<string>();
+  if (recorded.has(ruleName)) return;
+  recorded.add(ruleName);
+  recordedRefusals.set(context, recorded);
+  const identity = context.identity;
+  recorder
+    .record({
+      type: "authorization.denied",
+      severity: "medium",
+      actorId: identity?.userId ?? null,
+      organizationId: identity?.organizationId ?? null,
+      ip: identity?.ip ?? null,
+      reason: `${ruleName}: ${refusal.code}`,
+      requestId: identity?.requestId ?? null,
+    })
+    .catch((error: unknown) =>
+      context.runtime?.logger?.error({ err: error }, "could not record security event"),
+    );
+}
+
+/** A check that records its refusals. */
+const recording =
+  (ruleName: string, check: Check): Check =>
+  (parent, args, context) => {
+    const result = check(parent, args, context);
+    if (result !== true) recordRefusal(ruleName, context, result);
+    return result;
+  };
 
 type Check = (
   parent: unknown,
@@ -95,7 +134,8 @@ export function refusalFor(context: unknown, message?: string): RampartError {
 const denyCheck: Check = (_parent, _args, context) => refusalFor(context);
 
 /** The rule shield falls back to for fields the rule tree does not name. */
-export const createDenyRule = (): ShieldRule => rule("deny", { cache: "contextual" })(denyCheck);
+export const createDenyRule = (): ShieldRule =>
+  rule("deny", { cache: "contextual" })(recording("deny", denyCheck));
 
 /** Clerk names roles and permissions with an `org:` prefix; accept them with or without. */
 const withOrgPrefix = (name: string): string => (name.startsWith("org:") ? name : `org:${name}`);
@@ -124,9 +164,9 @@ export function createRules(options: RuleOptions = {}): Rules {
     return existing;
   };
   const contextual = (name: string, check: Check) =>
-    once(name, () => rule(name, { cache: "contextual" })(check));
+    once(name, () => rule(name, { cache: "contextual" })(recording(name, check)));
   const perParent = (name: string, check: Check) =>
-    once(name, () => rule(name, { cache: "no_cache" })(check));
+    once(name, () => rule(name, { cache: "no_cache" })(recording(name, check)));
 
   const isAuthenticated = contextual("isAuthenticated", (_p, _a, context) =>
     isSignedIn(identityOf(context)) ? true : signInFirst(),
