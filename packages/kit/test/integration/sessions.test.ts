@@ -1,0 +1,161 @@
+import { randomUUID } from "node:crypto";
+import {
+  createMemoryStores,
+  createRedisStores,
+  SecurityLevel,
+  SessionStore,
+  SESSION_REVOKED_CHANNEL,
+  type Stores,
+} from "../../src";
+import { testServices } from "../../src/testing";
+
+const { redisUrl } = testServices();
+const implementations = [
+  { name: "memory", create: (): Stores => createMemoryStores() },
+  ...(redisUrl
+    ? [
+        {
+          name: "redis",
+          create: (): Stores =>
+            createRedisStores({ url: redisUrl, keyPrefix: `test:${randomUUID()}:` }),
+        },
+      ]
+    : []),
+];
+
+const policy = {
+  idleTimeoutMs: 30 * 60_000,
+  absoluteTimeoutMs: 12 * 3_600_000,
+  stepUpWindowMs: 10 * 60_000,
+};
+const t0 = Date.UTC(2026, 10, 28, 12);
+const minutes = (n: number) => n * 60_000;
+const claims = (sessionId = "sess_1", userId = "user_1") => ({
+  sessionId,
+  userId,
+  organizationId: "org_1",
+});
+const from = (ip = "10.0.0.1") => ({ ip, userAgent: "jest" });
+
+describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
+  let stores: Stores;
+  let sessions: SessionStore;
+  beforeEach(() => {
+    stores = create();
+    sessions = new SessionStore(stores, policy);
+  });
+  afterEach(() => stores.close());
+
+  it("starts a session at level 1 and resumes it", async () => {
+    const first = await sessions.resume(claims(), from(), t0);
+    expect(first).toMatchObject({ ok: true, created: true, level: SecurityLevel.SignedIn });
+    const again = await sessions.resume(claims(), from(), t0 + minutes(1));
+    expect(again).toMatchObject({
+      ok: true,
+      created: false,
+      level: SecurityLevel.SignedIn,
+      ipChanged: false,
+    });
+  });
+
+  it("reaches level 3 on a second factor, decays to 2 after the step-up window", async () => {
+    await sessions.resume(claims(), from(), t0);
+    await sessions.markSecondFactor("sess_1", t0 + minutes(1));
+    expect(await sessions.resume(claims(), from(), t0 + minutes(5))).toMatchObject({
+      level: SecurityLevel.StepUp,
+    });
+    expect(await sessions.resume(claims(), from(), t0 + minutes(12))).toMatchObject({
+      level: SecurityLevel.SecondFactor,
+    });
+  });
+
+  it("drops to level 1 when the client IP changes", async () => {
+    await sessions.resume(claims(), from(), t0);
+    await sessions.markSecondFactor("sess_1", t0);
+    const moved = await sessions.resume(claims(), from("10.9.9.9"), t0 + minutes(1));
+    expect(moved).toMatchObject({ ok: true, ipChanged: true, level: SecurityLevel.SignedIn });
+    expect((await sessions.get("sess_1"))?.ip).toBe("10.9.9.9");
+  });
+
+  it("expires after the idle timeout, for good", async () => {
+    await sessions.resume(claims(), from(), t0);
+    expect(await sessions.resume(claims(), from(), t0 + minutes(31))).toEqual({
+      ok: false,
+      reason: "session-expired-idle",
+    });
+    expect(await sessions.resume(claims(), from(), t0 + minutes(32))).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+  });
+
+  it("expires after the absolute timeout even when active", async () => {
+    await sessions.resume(claims(), from(), t0);
+    for (let at = t0; at < t0 + policy.absoluteTimeoutMs; at += minutes(20)) {
+      expect((await sessions.resume(claims(), from(), at)).ok).toBe(true);
+    }
+    expect(
+      await sessions.resume(claims(), from(), t0 + policy.absoluteTimeoutMs + minutes(1)),
+    ).toEqual({
+      ok: false,
+      reason: "session-expired-absolute",
+    });
+  });
+
+  it("revokes one session and announces it", async () => {
+    const announced: string[] = [];
+    const unsubscribe = await stores.pubsub.subscribe(SESSION_REVOKED_CHANNEL, (message) =>
+      announced.push(message),
+    );
+    await sessions.resume(claims("sess_1"), from(), t0);
+    await sessions.resume(claims("sess_2"), from(), t0);
+    await sessions.revoke("sess_1", "test", t0 + 1);
+    expect(await sessions.resume(claims("sess_1"), from(), t0 + 2)).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+    expect((await sessions.resume(claims("sess_2"), from(), t0 + 2)).ok).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(announced).toContain(JSON.stringify({ sessionId: "sess_1" }));
+    await unsubscribe();
+  });
+
+  it("revokes all of a user's sessions, but not a later sign-in or another user's", async () => {
+    await sessions.resume(claims("sess_a", "user_1"), from(), t0);
+    await sessions.resume(claims("sess_b", "user_1"), from(), t0);
+    await sessions.resume(claims("sess_c", "user_2"), from(), t0);
+    await sessions.revokeUser("user_1", t0 + 10);
+    expect((await sessions.resume(claims("sess_a", "user_1"), from(), t0 + 20)).ok).toBe(false);
+    expect((await sessions.resume(claims("sess_b", "user_1"), from(), t0 + 20)).ok).toBe(false);
+    expect((await sessions.resume(claims("sess_c", "user_2"), from(), t0 + 20)).ok).toBe(true);
+    expect((await sessions.resume(claims("sess_new", "user_1"), from(), t0 + 30)).ok).toBe(true);
+    expect((await sessions.listForUser("user_1", t0 + 30)).map((s) => s.id)).toEqual(["sess_new"]);
+  });
+
+  it("revokes every session", async () => {
+    await sessions.resume(claims("sess_a", "user_1"), from(), t0);
+    await sessions.resume(claims("sess_c", "user_2"), from(), t0);
+    await sessions.revokeAll(t0 + 10);
+    expect((await sessions.resume(claims("sess_a", "user_1"), from(), t0 + 20)).ok).toBe(false);
+    expect((await sessions.resume(claims("sess_c", "user_2"), from(), t0 + 20)).ok).toBe(false);
+  });
+
+  it("refuses a session id presented with another user's token", async () => {
+    await sessions.resume(claims("sess_1", "user_1"), from(), t0);
+    expect(await sessions.resume(claims("sess_1", "user_2"), from(), t0 + 1)).toEqual({
+      ok: false,
+      reason: "session-user-mismatch",
+    });
+  });
+
+  it("lists a user's usable sessions, newest first", async () => {
+    await sessions.resume(claims("sess_old"), from(), t0);
+    await sessions.resume(claims("sess_new"), from(), t0 + 1000);
+    await sessions.resume(claims("sess_gone"), from(), t0 + 2000);
+    await sessions.revoke("sess_gone", "test", t0 + 3000);
+    expect((await sessions.listForUser("user_1", t0 + 4000)).map((s) => s.id)).toEqual([
+      "sess_new",
+      "sess_old",
+    ]);
+  });
+});
