@@ -176,7 +176,10 @@ describe("security permissions", () => {
     const root = await subgraph.query(query, { identity: superAdmin(SecurityLevel.SecondFactor) });
     expect(root.body.errors).toBeUndefined();
     const alice = await subgraph.query(query, { identity: testIdentity() });
-    expect(alice.body.data).toEqual({ _entities: [null] });
+    // Only the refused field is null; the rest of the user stays readable.
+    expect(alice.body.data).toEqual({
+      _entities: [{ id: "user_demo_bob", displayName: "Bob Buyer", twoFactorEnabled: null }],
+    });
     expect(codesOf(alice.body)).toEqual(["FORBIDDEN"]);
   });
 });

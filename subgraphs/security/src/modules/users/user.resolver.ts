@@ -14,8 +14,11 @@ export class UserResolver {
     return new UserService(em).findOrProvision(identity.userId);
   }
 
-  /** Whether two-factor authentication is on. */
-  @FieldResolver(() => Boolean, { description: "Whether two-factor authentication is on." })
+  /** Whether two-factor authentication is on; nullable so a refusal does not null the user. */
+  @FieldResolver(() => Boolean, {
+    nullable: true,
+    description: "Whether two-factor authentication is on (you, or a superadmin asking).",
+  })
   async twoFactorEnabled(@Root() user: User, @Ctx() context: SubgraphContext): Promise<boolean> {
     return (await securityServices(context).twoFactor(context.em).status(user.id)).enabled;
   }
