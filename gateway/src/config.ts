@@ -54,16 +54,75 @@ const list = (hint: string) =>
     .optional()
     .describe(hint);
 
+/** Which face of the gateway a process serves (DESIGN.md, "Profiles and environments"). */
+export type GatewayProfile = "main" | "admin";
+
+/** Default port per profile. */
+export const defaultPortOf: Readonly<Record<GatewayProfile, number>> = { main: 4000, admin: 4400 };
+
+/** The supergraph each profile serves by default: main gets the contract without admin fields. */
+export const defaultSupergraphPathOf = (profile: GatewayProfile): string =>
+  profile === "main"
+    ? defaultSupergraphPath.replace(/\.graphql$/, ".main.graphql")
+    : defaultSupergraphPath;
+
+const origins = (variable: string) =>
+  list(`Set ${variable} to comma-separated exact origins, e.g. https://shop.example.com`).refine(
+    (values) =>
+      values === undefined ||
+      values.every((origin) => {
+        try {
+          return new URL(origin).origin === origin;
+        } catch {
+          return false;
+        }
+      }),
+    "each entry must be an exact origin like https://shop.example.com (scheme, host, optional port; no path)",
+  );
+
 const shape = {
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
   HOST: env.host(),
-  PORT: env.port(4000),
+  GATEWAY_PROFILE: z
+    .enum(["main", "admin"])
+    .default("main")
+    .describe(
+      "Set GATEWAY_PROFILE to main (storefronts, port 4000) or admin (admin dashboard, port 4400)",
+    ),
+  PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe("Use a TCP port number between 0 and 65535 (default 4000 on main, 4400 on admin)"),
+  ADMIN_PORT: env.port(4400),
+  STOREFRONT_ORIGINS: origins("STOREFRONT_ORIGINS"),
+  ADMIN_ORIGINS: origins("ADMIN_ORIGINS"),
+  ADMIN_ENFORCE_IP_RESTRICTIONS: env.flag(
+    true,
+    "Set ADMIN_ENFORCE_IP_RESTRICTIONS to true (default) or false",
+  ),
+  ADMIN_IP_ALLOWLIST: list(
+    "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs, e.g. 127.0.0.1/32,::1/128",
+  ),
+  TRUSTED_PROXIES: list("Set TRUSTED_PROXIES to comma-separated CIDRs of your load balancers"),
+  LOCKDOWN_MAIN_MODE: z
+    .enum(["read-only", "block"])
+    .default("read-only")
+    .describe("Set LOCKDOWN_MAIN_MODE to read-only (default) or block"),
+  INTROSPECTION: z
+    .enum(["superadmin", "off", "everyone"])
+    .default("superadmin")
+    .describe(
+      "Set INTROSPECTION to superadmin (default: superadmins on the admin profile), off, or everyone (development only)",
+    ),
   ...accessShape,
   RAMPART_DATA_DIR: env.dataDir(),
   SUPERGRAPH_PATH: z
     .string()
-    .default(defaultSupergraphPath)
+    .optional()
     .describe("Set SUPERGRAPH_PATH to the composed supergraph file (npm run compose writes it)"),
   SECURITY_SUBGRAPH_URL: subgraphUrl("security"),
   COMMERCE_SUBGRAPH_URL: subgraphUrl("commerce"),
@@ -91,6 +150,9 @@ const shape = {
   ),
 };
 
+/** Key material published in documentation and examples; never acceptable in production. */
+const exampleKeys = ["EXAMPLE", "CHANGE-ME", "CHANGEME", "changeme"];
+
 /** How session tokens are verified. */
 export type TokenVerification =
   | { kind: "jwt-key"; publicKeyPem: string }
@@ -102,7 +164,23 @@ export interface GatewayConfig {
   readonly nodeEnv: "development" | "test" | "production";
   readonly logLevel: string;
   readonly host: string;
+  /** Which face this process serves. */
+  readonly profile: GatewayProfile;
   readonly port: number;
+  /** Port of the admin profile when `npm start` runs both. */
+  readonly adminPort: number;
+  /** Exact origins allowed by CORS on this profile. */
+  readonly allowedOrigins: readonly string[];
+  /** Whether the IP allowlist is enforced for every request (admin profile). */
+  readonly enforceIpAllowlist: boolean;
+  /** CIDRs always allowed (bootstrap entries). */
+  readonly ipAllowlistBootstrap: readonly string[];
+  /** CIDRs whose X-Forwarded-For is believed. */
+  readonly trustedProxies: readonly string[];
+  /** What the main profile does during an emergency lockdown. */
+  readonly lockdownMainMode: "read-only" | "block";
+  /** Who may introspect. */
+  readonly introspection: "superadmin" | "off" | "everyone";
   /** Redis URL; in-memory stores when unset (development only). */
   readonly redisUrl: string | undefined;
   /** Namespace of every Redis key, stream and channel. */
@@ -168,6 +246,45 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       });
     }
   }
+  const profile = raw.GATEWAY_PROFILE;
+  const allowedOrigins =
+    (profile === "admin" ? raw.ADMIN_ORIGINS : raw.STOREFRONT_ORIGINS) ??
+    (production
+      ? []
+      : [`http://localhost:${raw.PORT ?? defaultPortOf[profile]}`, "http://localhost:5173"]);
+  if (production) {
+    if (raw.ADMIN_ENFORCE_IP_RESTRICTIONS === false) {
+      problems.push({
+        variable: "ADMIN_ENFORCE_IP_RESTRICTIONS",
+        message: "must be true in production",
+      });
+    }
+    if (raw.ADMIN_REQUIRE_2FA === false) {
+      problems.push({ variable: "ADMIN_REQUIRE_2FA", message: "must be true in production" });
+    }
+    if (raw.INTROSPECTION === "everyone") {
+      problems.push({
+        variable: "INTROSPECTION",
+        message: "everyone is refused in production; use superadmin or off",
+      });
+    }
+    for (const variable of ["STOREFRONT_ORIGINS", "ADMIN_ORIGINS"] as const) {
+      if (raw[variable]?.some((origin) => origin.includes("*"))) {
+        problems.push({
+          variable,
+          message: "wildcard origins are refused in production (credentials are allowed)",
+        });
+      }
+    }
+    for (const variable of ["GATEWAY_IDENTITY_PRIVATE_KEY", "CLERK_JWT_KEY"] as const) {
+      if (raw[variable] && exampleKeys.some((example) => raw[variable]?.includes(example))) {
+        problems.push({
+          variable,
+          message: "is an example key from the documentation; generate your own",
+        });
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const tokenVerification: TokenVerification = raw.CLERK_JWT_KEY
@@ -179,7 +296,15 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     nodeEnv: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
     host: raw.HOST,
-    port: raw.PORT,
+    profile,
+    port: raw.PORT ?? defaultPortOf[profile],
+    adminPort: raw.ADMIN_PORT,
+    allowedOrigins: Object.freeze(allowedOrigins),
+    enforceIpAllowlist: profile === "admin" && raw.ADMIN_ENFORCE_IP_RESTRICTIONS,
+    ipAllowlistBootstrap: Object.freeze(raw.ADMIN_IP_ALLOWLIST ?? ["127.0.0.1/32", "::1/128"]),
+    trustedProxies: Object.freeze(raw.TRUSTED_PROXIES ?? []),
+    lockdownMainMode: raw.LOCKDOWN_MAIN_MODE,
+    introspection: raw.INTROSPECTION,
     redisUrl: raw.REDIS_URL,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     sharedMemorySocket: raw.RAMPART_STORE_SOCKET,
@@ -191,7 +316,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     superAdminOrganizationId: raw.CLERK_SUPERADMIN_ORG_ID,
     adminRequiresSecondFactor: raw.ADMIN_REQUIRE_2FA,
     dataDir: raw.RAMPART_DATA_DIR,
-    supergraphPath: raw.SUPERGRAPH_PATH,
+    supergraphPath: raw.SUPERGRAPH_PATH ?? defaultSupergraphPathOf(profile),
     subgraphUrls: Object.freeze({
       security: raw.SECURITY_SUBGRAPH_URL,
       commerce: raw.COMMERCE_SUBGRAPH_URL,
@@ -201,10 +326,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     identityPrivateKeyPem: raw.GATEWAY_IDENTITY_PRIVATE_KEY,
     tokenVerification,
     issuer: raw.CLERK_ISSUER ?? DEV_ISSUER,
+    // Development tokens name the main profile's origin; both profiles accept them.
     authorizedParties: Object.freeze(
       raw.CLERK_AUTHORIZED_PARTIES ?? [
-        `http://localhost:${raw.PORT}`,
-        `http://127.0.0.1:${raw.PORT}`,
+        `http://localhost:${raw.PORT ?? defaultPortOf.main}`,
+        "http://localhost:4000",
       ],
     ),
   });

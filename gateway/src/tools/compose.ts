@@ -5,6 +5,7 @@ import { runTool } from "@rampart/kit/dist/tools/load-definition";
 import { subgraphNames } from "../config";
 import {
   composeSupergraph,
+  contractSupergraphPath,
   readCommittedSdls,
   repositoryRoot,
   subgraphSdlPath,
@@ -28,5 +29,9 @@ runTool(async () => {
   }
   fs.mkdirSync(path.dirname(supergraphPath), { recursive: true });
   fs.writeFileSync(supergraphPath, composeSupergraph(readCommittedSdls()));
+  fs.writeFileSync(
+    contractSupergraphPath,
+    composeSupergraph(readCommittedSdls(), { contract: true }),
+  );
   process.stdout.write(`wrote ${path.relative(repositoryRoot, supergraphPath)}\n`);
 });

@@ -94,12 +94,28 @@ async function startPlatform(config: GatewayConfig): Promise<void> {
       await waitHealthy(healthUrlOf(url.toString()), 60_000);
     }),
   );
-  launch("gateway", path.join(repositoryRoot, "gateway", "dist", "main.js"), shared);
-  await waitHealthy(`http://${config.host}:${config.port}/health`, 30_000);
+  // Both profiles accept the same tokens: the development issuer names the main profile.
+  const gateways = { ...shared, CLERK_AUTHORIZED_PARTIES: config.authorizedParties.join(",") };
+  const gatewayScript = path.join(repositoryRoot, "gateway", "dist", "main.js");
+  launch("gateway (main)", gatewayScript, {
+    ...gateways,
+    GATEWAY_PROFILE: "main",
+    PORT: String(config.port),
+  });
+  launch("gateway (admin)", gatewayScript, {
+    ...gateways,
+    GATEWAY_PROFILE: "admin",
+    PORT: String(config.adminPort),
+  });
+  await Promise.all([
+    waitHealthy(`http://${config.host}:${config.port}/health`, 30_000),
+    waitHealthy(`http://${config.host}:${config.adminPort}/health`, 30_000),
+  ]);
   process.stdout.write(
     [
       "",
-      `Rampart is up: http://${config.host}:${config.port}/graphql`,
+      `Rampart is up: http://${config.host}:${config.port}/graphql (storefronts, main profile)`,
+      `               http://${config.host}:${config.adminPort}/graphql (admin profile)`,
       "Get a development token:  npm run --silent dev-token -- --user user_demo_alice --org org_demo_acme --role admin",
       "Try the example query:    docs/examples/cross-subgraph.graphql (see README.md)",
       "Stop with Ctrl-C.",

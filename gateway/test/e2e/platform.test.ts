@@ -82,6 +82,18 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
     ]);
   });
 
+  it("serves admin-only fields on the admin profile only", async () => {
+    const headers = { authorization: `Bearer ${aliceToken}` };
+    const main = await postGraphQL(platform.url, "mutation { revokeAllSessions }", { headers });
+    expect(main.status).toBe(400);
+    expect(main.body.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    // The admin profile knows the field; Alice is no superadmin, so shield refuses her.
+    const admin = await postGraphQL(platform.adminUrl, "mutation { revokeAllSessions }", {
+      headers,
+    });
+    expect([admin.status, admin.body.errors?.[0]?.extensions?.code]).toEqual([403, "FORBIDDEN"]);
+  });
+
   it("treats a request without a token as anonymous", async () => {
     const { status, body } = await postGraphQL(platform.url, "{ me { id } }");
     expect(status).toBe(200);
@@ -223,7 +235,7 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
   it("stops every process on SIGTERM", async () => {
     const code = await platform.process.stop();
     expect(code).toBe(0);
-    for (const url of [platform.url, ...Object.values(platform.subgraphUrls)]) {
+    for (const url of [platform.url, platform.adminUrl, ...Object.values(platform.subgraphUrls)]) {
       expect(await portIsClosed(url)).toBe(true);
     }
   });

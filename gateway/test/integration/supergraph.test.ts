@@ -1,9 +1,50 @@
 import fs from "node:fs";
-import { composeSupergraph, readCommittedSdls, supergraphPath } from "../../src/supergraph";
+import { Supergraph } from "@apollo/federation-internals";
+import {
+  composeSupergraph,
+  contractSupergraphPath,
+  readCommittedSdls,
+  supergraphPath,
+} from "../../src/supergraph";
 
-describe("committed supergraph", () => {
-  it("is the composition of the committed subgraph SDLs (run npm run compose after a schema change)", () => {
+/** Root and type fields of a supergraph's API schema, as `Type.field`. */
+function apiFields(supergraphSdl: string): Set<string> {
+  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  const fields = new Set<string>();
+  for (const type of Object.values(api.getTypeMap())) {
+    if (type.name.startsWith("__") || !("getFields" in type)) continue;
+    for (const field of Object.keys(type.getFields())) fields.add(`${type.name}.${field}`);
+  }
+  return fields;
+}
+
+describe("committed supergraphs (run npm run compose after a schema change)", () => {
+  it("the full supergraph is the composition of the committed subgraph SDLs", () => {
     expect(composeSupergraph(readCommittedSdls())).toBe(fs.readFileSync(supergraphPath, "utf8"));
+  });
+
+  it("the main profile's contract is the composition without admin elements", () => {
+    expect(composeSupergraph(readCommittedSdls(), { contract: true })).toBe(
+      fs.readFileSync(contractSupergraphPath, "utf8"),
+    );
+  });
+
+  it("the contract lacks every field tagged admin, and keeps the rest", () => {
+    const full = apiFields(fs.readFileSync(supergraphPath, "utf8"));
+    const contract = apiFields(fs.readFileSync(contractSupergraphPath, "utf8"));
+    const adminFields = [...full].filter((field) => !contract.has(field));
+    expect(adminFields).toEqual(
+      expect.arrayContaining(["Mutation.revokeAllSessions", "Mutation.revokeUserSessions"]),
+    );
+    for (const sdl of Object.values(readCommittedSdls())) {
+      for (const [, field] of sdl.matchAll(
+        /^\s+(\w+)(?:\([^)]*\))?: [^\n]*@tag\(name: "admin"\)/gm,
+      )) {
+        expect([...contract].some((entry) => entry.endsWith(`.${field}`))).toBe(false);
+      }
+    }
+    expect(contract.has("Mutation.verifyTwoFactor")).toBe(true);
+    expect(contract.has("Query.orders")).toBe(true);
   });
 
   it("fails loudly when subgraphs do not compose", () => {

@@ -30,8 +30,10 @@ export const scripts = {
 
 /** The whole platform (`npm start`'s launcher) on free ports, with its own data folder. */
 export interface TestPlatform {
-  /** Gateway GraphQL endpoint. */
+  /** Main-profile gateway GraphQL endpoint. */
   readonly url: string;
+  /** Admin-profile gateway GraphQL endpoint. */
+  readonly adminUrl: string;
   /** Subgraph GraphQL endpoints by name. */
   readonly subgraphUrls: Record<string, string>;
   /** Environment the platform runs with (reuse it for CLIs and extra processes). */
@@ -58,7 +60,9 @@ export async function startPlatform(
   const database: TestDatabase | undefined = services.databaseUrl
     ? await createTestDatabase(services.databaseUrl)
     : undefined;
-  const [gatewayPort, ...subgraphPorts] = await Promise.all([0, 1, 2, 3, 4].map(() => freePort()));
+  const [gatewayPort, adminPort, ...subgraphPorts] = await Promise.all(
+    [0, 1, 2, 3, 4, 5].map(() => freePort()),
+  );
   const subgraphUrls = Object.fromEntries(
     ["security", "commerce", "notifications", "fulfillment"].map((name, i) => [
       name,
@@ -68,6 +72,7 @@ export async function startPlatform(
   const env: Record<string, string | undefined> = {
     NODE_ENV: "development",
     PORT: String(gatewayPort),
+    ADMIN_PORT: String(adminPort),
     RAMPART_DATA_DIR: dataDir,
     DATABASE_URL: database?.url ?? "",
     REDIS_URL: services.redisUrl ?? "",
@@ -82,6 +87,7 @@ export async function startPlatform(
   const launcher = startNode(scripts.platform, env);
   try {
     await waitForHttp(`http://127.0.0.1:${gatewayPort}/health`, 120_000, 200, launcher);
+    await waitForHttp(`http://127.0.0.1:${adminPort}/health`, 30_000, 200, launcher);
   } catch (error) {
     await launcher.stop();
     await database?.drop();
@@ -93,6 +99,7 @@ export async function startPlatform(
       : connectSharedMemoryStores(path.join(dataDir, "stores.sock"));
   return {
     url: `http://127.0.0.1:${gatewayPort}/graphql`,
+    adminUrl: `http://127.0.0.1:${adminPort}/graphql`,
     subgraphUrls,
     env,
     process: launcher,

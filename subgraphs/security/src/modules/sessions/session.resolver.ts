@@ -4,7 +4,7 @@ import {
   type SessionStore,
   type SubgraphContext,
 } from "@rampart/kit";
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from "type-graphql";
 import { SessionView } from "./session.type";
 
 /** Presents a stored session. */
@@ -64,6 +64,7 @@ export class SessionResolver {
   }
 
   /** Ends every current session of a user (superadmin, step-up). */
+  @Directive('@tag(name: "admin")')
   @Mutation(() => Boolean, {
     description: "Ends every current session of a user. Superadmin, step-up required.",
   })
@@ -86,6 +87,7 @@ export class SessionResolver {
   }
 
   /** Ends every current session of every user (superadmin, step-up). */
+  @Directive('@tag(name: "admin")')
   @Mutation(() => Boolean, {
     description: "Ends every current session of every user. Superadmin, step-up required.",
   })
