@@ -10,6 +10,7 @@ import {
   createLogger,
   createStores,
   errorHandler,
+  isSuperAdminIdentity,
   Lifecycle,
   loadOrCreateDevKeyPair,
   maskUnexpected,
@@ -28,6 +29,7 @@ import { checkSubgraphs } from "./health";
 import { IdentityDataSource } from "./identity-data-source";
 import { createAuthentication } from "./plugins/authentication";
 import { createErrorStatusPlugin } from "./plugins/error-status";
+import { createLockdown } from "./plugins/lockdown";
 
 /** A running gateway. */
 export interface Gateway {
@@ -87,6 +89,30 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       logger,
     });
 
+    const lockdown = createLockdown({
+      stores,
+      profile: config.profile,
+      mainMode: config.lockdownMainMode,
+      isSuperAdmin: (identity) => isSuperAdminIdentity(identity, config.superAdminOrganizationId),
+      onRefusal: ({ type, reason, identity }) =>
+        void securityEvents
+          .record({
+            type,
+            severity: "high",
+            actorId: identity.userId,
+            organizationId: identity.organizationId,
+            ip: identity.ip,
+            reason,
+            requestId: identity.requestId,
+          })
+          .catch((error: unknown) =>
+            logger.error({ err: error }, "could not record security event"),
+          ),
+      logger,
+    });
+    await lockdown.start();
+    lifecycle.onShutdown("lockdown", () => lockdown.close());
+
     const identityKey = privateKeyFromPem(
       config.identityPrivateKeyPem ??
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
@@ -110,7 +136,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       gateway,
       introspection: config.nodeEnv !== "production",
       includeStacktraceInErrorResponses: false,
-      plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), createErrorStatusPlugin()],
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer }),
+        lockdown.plugin,
+        createErrorStatusPlugin(),
+      ],
       formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
     });
     await apollo.start();
@@ -148,7 +178,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
     const { port } = httpServer.address() as AddressInfo;
     const url = `http://${config.host}:${port}/graphql`;
-    logger.info({ url }, "gateway ready");
+    logger.info({ url, profile: config.profile }, "gateway ready");
     return { url, port, logger, stores, close: () => lifecycle.shutdown() };
   } catch (error) {
     await lifecycle.shutdown();

@@ -25,6 +25,7 @@ export const scripts = {
   platform: path.join(root, "gateway", "dist", "tools", "start-platform.js"),
   gateway: path.join(root, "gateway", "dist", "main.js"),
   devToken: path.join(root, "gateway", "dist", "tools", "dev-token.js"),
+  rampart: path.join(root, "gateway", "dist", "tools", "rampart.js"),
   subgraph: (name: string) => path.join(root, "subgraphs", name, "dist", "main.js"),
 };
 
@@ -46,6 +47,8 @@ export interface TestPlatform {
   openStores(): Stores;
   /** Security events recorded so far, oldest first. */
   securityEvents(): Promise<SecurityEvent[]>;
+  /** `npm run rampart -- <args>`, the break-glass CLI. */
+  rampart(...args: string[]): string;
   /** `npm run dev-token` with these arguments, as a user would run it. */
   devToken(...args: string[]): string;
   /** Stops the platform and removes its data and database. */
@@ -117,6 +120,11 @@ export async function startPlatform(
         await stores.close();
       }
     },
+    rampart: (...args) =>
+      execFileSync(process.execPath, [scripts.rampart, ...args], {
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+      }).trim(),
     devToken: (...args) =>
       execFileSync(process.execPath, [scripts.devToken, ...args], {
         env: { ...process.env, ...env },

@@ -16,6 +16,12 @@ export const ErrorCode = {
   NotFound: "NOT_FOUND",
   /** A dependency the request needs is down; security checks fail closed. */
   ServiceUnavailable: "SERVICE_UNAVAILABLE",
+  /** The client IP is not on the allowlist. */
+  IpNotAllowed: "IP_NOT_ALLOWED",
+  /** The gateway's request budget is spent; `Retry-After` says when to try again. */
+  RateLimited: "RATE_LIMITED",
+  /** The platform is in emergency lockdown. */
+  LockdownActive: "LOCKDOWN_ACTIVE",
   /** Anything unexpected; details go to the log, never to the client. */
   Internal: "INTERNAL_SERVER_ERROR",
 } as const;
@@ -32,6 +38,9 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   BAD_USER_INPUT: 400,
   NOT_FOUND: 404,
   SERVICE_UNAVAILABLE: 503,
+  IP_NOT_ALLOWED: 403,
+  RATE_LIMITED: 429,
+  LOCKDOWN_ACTIVE: 503,
   INTERNAL_SERVER_ERROR: 500,
 });
 

@@ -38,6 +38,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       // Anonymous callers get null, not an error: clients ask `me` to learn whether they are signed in.
       me: allow,
       mySessions: signedIn,
+      emergencyLockdown: adminOnly,
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
@@ -50,6 +51,8 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       revokeSession: signedIn,
       revokeUserSessions: superAdminStepUp,
       revokeAllSessions: superAdminStepUp,
+      activateEmergencyLockdown: superAdminStepUp,
+      deactivateEmergencyLockdown: superAdminStepUp,
     },
     User: {
       id: signedIn,
@@ -62,6 +65,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
     },
     // A session is its owner's (and a superadmin's); it carries `userId`.
     Session: or(ownsRecord, adminOnly),
+    EmergencyLockdown: adminOnly,
     // Only ever returned to the caller who asked for them.
     TwoFactorEnrollment: signedIn,
     BackupCodes: signedIn,

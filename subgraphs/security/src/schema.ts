@@ -6,6 +6,7 @@ import {
   type SubgraphRuntime,
 } from "@rampart/kit";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
+import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
 import { UserResolver, userReference } from "./modules/users/user.resolver";
@@ -20,7 +21,7 @@ export const buildSecuritySchema = (
   runtime?: SubgraphRuntime,
 ): Promise<FederatedSchema> =>
   buildFederatedSchema(
-    { resolvers: [UserResolver, SessionResolver, TwoFactorResolver] },
+    { resolvers: [UserResolver, SessionResolver, TwoFactorResolver, LockdownResolver] },
     { User: userReference },
     securityPermissions(config ? ruleOptionsFrom(config) : {}, {
       codeAttemptLimit: runtime

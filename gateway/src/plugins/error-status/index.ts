@@ -4,6 +4,9 @@ import { httpStatusOf, type ErrorCode } from "@rampart/kit";
 /** Codes in the order that decides a response's status when several errors occur. */
 const precedence: readonly ErrorCode[] = [
   "UNAUTHENTICATED",
+  "IP_NOT_ALLOWED",
+  "LOCKDOWN_ACTIVE",
+  "RATE_LIMITED",
   "TOO_MANY_ATTEMPTS",
   "STEP_UP_REQUIRED",
   "FORBIDDEN",

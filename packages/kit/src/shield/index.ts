@@ -8,6 +8,7 @@ export {
 } from "./permissions";
 export {
   createRules,
+  isSuperAdminIdentity,
   ruleOptionsFrom,
   type OrganizationRef,
   type RuleOptions,

@@ -140,6 +140,20 @@ export const createDenyRule = (): ShieldRule =>
 /** Clerk names roles and permissions with an `org:` prefix; accept them with or without. */
 const withOrgPrefix = (name: string): string => (name.startsWith("org:") ? name : `org:${name}`);
 
+/**
+ * Whether a caller is a platform superadmin: an admin of the superadmin organization
+ * (`CLERK_SUPERADMIN_ORG_ID`). The one definition, used by the rule and by the gateway.
+ */
+export function isSuperAdminIdentity(identity: Identity, superAdminOrganizationId: string | null): boolean {
+  return (
+    superAdminOrganizationId !== null &&
+    identity.userId !== null &&
+    identity.organizationId === superAdminOrganizationId &&
+    identity.role !== null &&
+    withOrgPrefix(identity.role) === "org:admin"
+  );
+}
+
 const parentField = (parent: unknown, field: string): unknown =>
   typeof parent === "object" && parent !== null
     ? (parent as Record<string, unknown>)[field]
@@ -234,10 +248,7 @@ export function createRules(options: RuleOptions = {}): Rules {
   const isSuperAdmin = contextual("isSuperAdmin", (_p, _a, context) => {
     const identity = identityOf(context);
     if (!isSignedIn(identity)) return signInFirst();
-    const isAdmin = identity.role !== null && withOrgPrefix(identity.role) === "org:admin";
-    return superAdminOrganizationId !== null &&
-      identity.organizationId === superAdminOrganizationId &&
-      isAdmin
+    return isSuperAdminIdentity(identity, superAdminOrganizationId)
       ? true
       : RampartError.forbidden("Only platform administrators may do this.");
   });

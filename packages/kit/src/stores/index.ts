@@ -1,6 +1,6 @@
 /**
- * Stores shared by every Rampart process: key-values, counters, sets, pub/sub and event
- * streams, backed by Redis in production, or by memory for the embedded default.
+ * Stores shared by every Rampart process: key-values, counters, sets, pub/sub, event
+ * streams and rate limits, backed by Redis in production, or by memory for the embedded default.
  */
 import { createMemoryStores } from "./memory";
 import { createRedisStores } from "./redis";

@@ -2,6 +2,7 @@
  * In-memory stores: the embedded default for a single process. They follow the Redis
  * implementation's semantics (./redis.ts) closely enough that one test suite covers both.
  */
+import { MemoryRateLimiter } from "./rate-limiter";
 import type {
   CounterStore,
   EventStream,
@@ -515,7 +516,11 @@ export function createMemoryStores(): Stores {
   const pubsub = new MemoryPubSub(life);
   const events = new MemoryEventStream(life);
   const sets = new MemorySetStore(life);
-  const sweeper = setInterval(() => keyspace.sweep(), SWEEP_INTERVAL_MS);
+  const rateLimiter = new MemoryRateLimiter(() => life.assertOpen());
+  const sweeper = setInterval(() => {
+    keyspace.sweep();
+    rateLimiter.sweep();
+  }, SWEEP_INTERVAL_MS);
   // The sweep only frees memory; it must not keep the process alive on its own.
   sweeper.unref();
 
@@ -526,6 +531,7 @@ export function createMemoryStores(): Stores {
     sets,
     pubsub,
     events,
+    rateLimiter,
     async ping() {
       life.assertOpen();
       return 0;
@@ -538,6 +544,7 @@ export function createMemoryStores(): Stores {
       pubsub.clear();
       keyspace.clear();
       sets.clear();
+      rateLimiter.clear();
     },
   };
 }

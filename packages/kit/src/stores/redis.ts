@@ -4,6 +4,11 @@
  * reads so a waiting reader never holds up other commands.
  */
 import Redis, { type RedisOptions } from "ioredis";
+import {
+  defineRateLimitCommand,
+  RedisRateLimiter,
+  type RateLimitConnection,
+} from "./rate-limiter-redis";
 import type {
   CounterStore,
   EventStream,
@@ -52,9 +57,10 @@ end
 return value`;
 
 /** The command connection once {@link INCREMENT_SCRIPT} is defined on it. */
-type CommandConnection = Redis & {
-  rampartIncrement(key: string, by: number, ttlMs: number): Promise<number>;
-};
+type CommandConnection = Redis &
+  RateLimitConnection & {
+    rampartIncrement(key: string, by: number, ttlMs: number): Promise<number>;
+  };
 
 /** `[id, [field, value, ...]]`; fields are null for a pending entry trimmed since delivery. */
 type RawEntry = [id: string, fields: string[] | null];
@@ -137,6 +143,7 @@ class Connections {
   ) {
     const commands = this.open(this.replyLimits());
     commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    defineRateLimitCommand(commands);
     this.commands = commands as CommandConnection;
   }
 
@@ -522,6 +529,7 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     sets: new RedisSetStore(connections, prefix),
     pubsub: new RedisPubSub(connections, prefix),
     events: new RedisEventStream(connections, prefix),
+    rateLimiter: new RedisRateLimiter(connections.commands, prefix),
     async ping() {
       const started = performance.now();
       await connections.commands.ping(); // bounded by commandTimeout like every command

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import { deliver } from "./memory";
-import type { Stores, Unsubscribe } from "./types";
+import type { RateLimitCheck, RateLimitRule, Stores, Unsubscribe } from "./types";
 
 /**
  * In-memory stores shared by the processes of one machine: the embedded default's answer to
@@ -42,6 +42,9 @@ const operations: Record<string, Operation> = {
   "events.ack": (s, [stream, group, ids]) =>
     s.events.ack(stream as string, group as string, ids as string[]),
   "events.length": (s, [stream]) => s.events.length(stream as string),
+  "rateLimiter.consume": (s, [key, rule, cost]) =>
+    s.rateLimiter.consume(key as string, rule as RateLimitRule, cost as number | undefined),
+  "rateLimiter.consumeAll": (s, [checks]) => s.rateLimiter.consumeAll(checks as RateLimitCheck[]),
   ping: (s) => s.ping(),
 };
 
@@ -225,6 +228,10 @@ export function connectSharedMemoryStores(socketPath: string): Stores {
         call("events.readGroup", stream, group, consumer, options),
       ack: (stream, group, ids) => call("events.ack", stream, group, ids),
       length: (stream) => call("events.length", stream),
+    },
+    rateLimiter: {
+      consume: (key, rule, cost) => call("rateLimiter.consume", key, rule, cost),
+      consumeAll: (checks) => call("rateLimiter.consumeAll", checks),
     },
     ping: async () => {
       const started = performance.now();

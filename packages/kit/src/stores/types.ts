@@ -2,6 +2,15 @@
  * Store interfaces shared by every Rampart process. Each has a Redis implementation
  * (production, shared across replicas) and an in-memory one (embedded default, one process).
  */
+import type { RateLimiter } from "./rate-limiter";
+
+export type {
+  RateLimitCheck,
+  RateLimitDecision,
+  RateLimiter,
+  RateLimitRule,
+  RateLimitVerdict,
+} from "./rate-limiter";
 
 /** Options for {@link KeyValueStore.set}. */
 export interface SetOptions {
@@ -126,6 +135,8 @@ export interface Stores {
   readonly sets: SetStore;
   readonly pubsub: PubSub;
   readonly events: EventStream;
+  /** Rate limits (GCRA), one atomic decision per call. */
+  readonly rateLimiter: RateLimiter;
   /** Round-trip time to the backing store in ms; rejects when it is unreachable. */
   ping(): Promise<number>;
   /** Releases connections and timers. */

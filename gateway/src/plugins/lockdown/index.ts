@@ -1,0 +1,113 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import {
+  ErrorCode,
+  LOCKDOWN_OFF,
+  RampartError,
+  LockdownSwitch,
+  SecurityLevel,
+  type Identity,
+  type LockdownState,
+  type Logger,
+  type Stores,
+} from "@rampart/kit";
+import type { GatewayContext } from "../../context";
+
+/** Options for {@link createLockdown}. */
+export interface LockdownOptions {
+  /** Shared stores holding the switch. */
+  stores: Stores;
+  /** `admin`: only superadmins at level 3 pass; `main`: see `mainMode`. */
+  profile: "main" | "admin";
+  /** On main during a lockdown: `read-only` refuses mutations (default), `block` refuses everything. */
+  mainMode: "read-only" | "block";
+  /** Decides who is a superadmin (the shared rule's definition). */
+  isSuperAdmin(identity: Identity): boolean;
+  /** Every refusal is a security event. */
+  onRefusal(event: { type: string; reason: string; identity: Identity }): void;
+  logger: Logger;
+}
+
+/** How often each replica re-reads the switch, besides following announcements. */
+const REFRESH_MS = 5_000;
+
+/** The error a caller gets while the lockdown refuses them. */
+export const lockdownActive = (): RampartError =>
+  new RampartError(ErrorCode.LockdownActive, "The platform is in emergency lockdown.");
+
+/**
+ * Emergency lockdown: the switch lives in the shared stores, every replica holds it in memory
+ * and applies each change the moment it is announced (pub/sub). While it is on, the admin
+ * profile serves only superadmins at level 3 (the IP allowlist runs before), and the main
+ * profile refuses mutations (`read-only`) or everything (`block`).
+ */
+export function createLockdown(options: LockdownOptions) {
+  const lockdownSwitch = new LockdownSwitch(options.stores);
+  let state: LockdownState = LOCKDOWN_OFF;
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const refuses = (identity: Identity, isMutation: boolean): boolean => {
+    if (!state.active) return false;
+    if (options.profile === "admin") {
+      return !(options.isSuperAdmin(identity) && identity.securityLevel >= SecurityLevel.StepUp);
+    }
+    return options.mainMode === "block" || isMutation;
+  };
+
+  const plugin: ApolloServerPlugin<GatewayContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, operation }) {
+          if (!refuses(contextValue.identity, operation?.operation === "mutation")) return;
+          options.onRefusal({
+            type: "lockdown.refused",
+            reason: `lockdown active (${options.profile}${options.profile === "main" ? `, ${options.mainMode}` : ""})`,
+            identity: contextValue.identity,
+          });
+          throw lockdownActive();
+        },
+      };
+    },
+  };
+
+  return {
+    plugin,
+    /** The state this replica applies. */
+    current: () => state,
+    /**
+     * Loads the switch and follows its changes. Also re-reads it every few seconds, in case an
+     * announcement was missed while Redis was away. Fails closed (lockdown on) when the
+     * switch cannot be read.
+     */
+    async start(): Promise<void> {
+      const refresh = async () => {
+        try {
+          state = await lockdownSwitch.read();
+        } catch (error) {
+          options.logger.error({ err: error }, "cannot read the lockdown switch; failing closed");
+          state = {
+            active: true,
+            reason: "lockdown state unreadable",
+            actorId: null,
+            changedAt: null,
+          };
+        }
+      };
+      try {
+        unsubscribe = await lockdownSwitch.subscribe((next) => {
+          state = next;
+          options.logger.warn({ lockdown: next }, "emergency lockdown changed");
+        });
+      } catch (error) {
+        options.logger.error({ err: error }, "cannot follow lockdown changes; polling only");
+      }
+      await refresh();
+      timer = setInterval(() => void refresh(), REFRESH_MS);
+      timer.unref();
+    },
+    async close(): Promise<void> {
+      clearInterval(timer);
+      await unsubscribe?.();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import {
+  connectSharedMemoryStores,
+  createRedisStores,
+  exitWithStartupError,
+  LockdownSwitch,
+  SecurityEventRecorder,
+  validLockdownReason,
+  type Stores,
+} from "@rampart/kit";
+import { loadConfig, type GatewayConfig } from "../config";
+
+// `npm run rampart -- <command>`: break-glass operations that work when the API cannot be
+// reached, by writing straight to the shared stores (Redis, or the running embedded platform).
+//   lockdown on --reason "..."    turn the emergency lockdown on (every replica within 500 ms)
+//   lockdown off --reason "..."   turn it off
+//   lockdown status               print the current state
+const usage = `usage: npm run rampart -- lockdown on|off --reason "<why>"
+       npm run rampart -- lockdown status`;
+
+function openStores(config: GatewayConfig): Stores {
+  if (config.redisUrl)
+    return createRedisStores({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix });
+  const socket = config.sharedMemorySocket ?? path.join(config.dataDir, "stores.sock");
+  if (!fs.existsSync(socket)) {
+    throw new Error(
+      "REDIS_URL is unset and no embedded platform is running (npm start): nothing to switch",
+    );
+  }
+  return connectSharedMemoryStores(socket);
+}
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { reason: { type: "string" } },
+  });
+  const [area, action] = positionals;
+  if (area !== "lockdown" || !["on", "off", "status"].includes(action ?? "")) {
+    process.stderr.write(`${usage}\n`);
+    process.exit(2);
+  }
+  const stores = openStores(loadConfig());
+  try {
+    const lockdownSwitch = new LockdownSwitch(stores);
+    if (action === "status") {
+      process.stdout.write(`${JSON.stringify(await lockdownSwitch.read())}\n`);
+      return;
+    }
+    const reason = values.reason ?? "";
+    if (!validLockdownReason(reason))
+      throw new Error('--reason "<why>" is required (3 to 500 printable characters)');
+    const actorId = `break-glass-cli:${os.userInfo().username}@${os.hostname()}`;
+    const state = await lockdownSwitch.set(action === "on", reason, actorId);
+    await new SecurityEventRecorder(stores.events).record({
+      type: action === "on" ? "lockdown.activated" : "lockdown.deactivated",
+      severity: "critical",
+      actorId,
+      organizationId: null,
+      ip: null,
+      reason,
+      requestId: null,
+    });
+    process.stdout.write(`${JSON.stringify(state)}\n`);
+  } finally {
+    await stores.close();
+  }
+}
+
+main().catch((error: unknown) => exitWithStartupError("rampart", error));
