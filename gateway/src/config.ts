@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import {
   accessShape,
@@ -150,7 +151,11 @@ const shape = {
   ),
 };
 
-/** Key material published in documentation and examples; never acceptable in production. */
+/** The file's text, or null when it does not exist. */
+const readIfExists = (file: string): string | null =>
+  fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
+
+/** Placeholder markers of documentation keys; never acceptable in production. */
 const exampleKeys = ["EXAMPLE", "CHANGE-ME", "CHANGEME", "changeme"];
 
 /** How session tokens are verified. */
@@ -276,11 +281,25 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         });
       }
     }
-    for (const variable of ["GATEWAY_IDENTITY_PRIVATE_KEY", "CLERK_JWT_KEY"] as const) {
-      if (raw[variable] && exampleKeys.some((example) => raw[variable]?.includes(example))) {
+    // Development keys (generated into the data folder) or documentation placeholders.
+    const devKey = (name: string) => readIfExists(path.join(raw.RAMPART_DATA_DIR, "keys", name));
+    const examples = {
+      GATEWAY_IDENTITY_PRIVATE_KEY: devKey("identity-ed25519.pem"),
+      CLERK_JWT_KEY: devKey("dev-issuer-rsa.pub.pem"),
+    };
+    for (const [variable, devPem] of Object.entries(examples) as [
+      keyof typeof examples,
+      string | null,
+    ][]) {
+      const value = raw[variable]?.trim();
+      if (
+        value &&
+        ((devPem !== null && value === devPem.trim()) ||
+          exampleKeys.some((marker) => value.includes(marker)))
+      ) {
         problems.push({
           variable,
-          message: "is an example key from the documentation; generate your own",
+          message: "is a development or example key; generate a key of your own",
         });
       }
     }

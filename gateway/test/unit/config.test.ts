@@ -1,5 +1,8 @@
 import { generateKeyPairSync } from "node:crypto";
-import { ConfigError } from "@rampart/kit";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, loadOrCreateDevKeyPair } from "@rampart/kit";
 import { DEV_ISSUER, loadConfig } from "../../src/config";
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -19,6 +22,11 @@ const variablesRefused = (environment: Record<string, string>) => {
   }
   throw new Error("configuration was accepted");
 };
+
+const devDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-config-"));
+const devKeys = loadOrCreateDevKeyPair(devDataDir, "identity-ed25519");
+const devIssuerKeys = loadOrCreateDevKeyPair(devDataDir, "dev-issuer-rsa");
+afterAll(() => fs.rmSync(devDataDir, { recursive: true, force: true }));
 
 describe("gateway configuration", () => {
   it("defaults to the development issuer and embedded stores", () => {
@@ -66,6 +74,90 @@ describe("gateway configuration", () => {
       "CLERK_JWT_KEY",
       "GATEWAY_IDENTITY_PRIVATE_KEY",
       "REDIS_URL",
+    ]);
+  });
+
+  describe("production guards: one refusal each, naming the variable", () => {
+    const production = {
+      NODE_ENV: "production",
+      CLERK_JWT_KEY: publicPem,
+      CLERK_ISSUER: "https://clerk.shop.example",
+      CLERK_AUTHORIZED_PARTIES: "https://shop.example",
+      REDIS_URL: "redis://redis:6379",
+      GATEWAY_IDENTITY_PRIVATE_KEY: privatePem,
+    };
+    const without = (variable: keyof typeof production) => {
+      const { [variable]: _removed, ...rest } = production;
+      return rest;
+    };
+    it.each([
+      ["the development token issuer", without("CLERK_JWT_KEY"), ["CLERK_JWT_KEY"]],
+      ["in-memory stores", without("REDIS_URL"), ["REDIS_URL"]],
+      [
+        "a missing identity key",
+        without("GATEWAY_IDENTITY_PRIVATE_KEY"),
+        ["GATEWAY_IDENTITY_PRIVATE_KEY"],
+      ],
+      [
+        "the development identity key",
+        {
+          ...production,
+          RAMPART_DATA_DIR: devDataDir,
+          GATEWAY_IDENTITY_PRIVATE_KEY: devKeys.privateKeyPem,
+        },
+        ["GATEWAY_IDENTITY_PRIVATE_KEY"],
+      ],
+      [
+        "the development issuer's key as Clerk's",
+        { ...production, RAMPART_DATA_DIR: devDataDir, CLERK_JWT_KEY: devIssuerKeys.publicKeyPem },
+        ["CLERK_JWT_KEY"],
+      ],
+      [
+        "wildcard storefront CORS",
+        { ...production, STOREFRONT_ORIGINS: "*" },
+        ["STOREFRONT_ORIGINS"],
+      ],
+      [
+        "wildcard admin CORS",
+        { ...production, ADMIN_ORIGINS: "https://*.example.com" },
+        ["ADMIN_ORIGINS"],
+      ],
+      [
+        "introspection for everyone",
+        { ...production, INTROSPECTION: "everyone" },
+        ["INTROSPECTION"],
+      ],
+      [
+        "an unrestricted admin profile",
+        { ...production, ADMIN_ENFORCE_IP_RESTRICTIONS: "false" },
+        ["ADMIN_ENFORCE_IP_RESTRICTIONS"],
+      ],
+      [
+        "admins without a second factor",
+        { ...production, ADMIN_REQUIRE_2FA: "false" },
+        ["ADMIN_REQUIRE_2FA"],
+      ],
+    ])("refuses %s", (_name, environment, variables) => {
+      expect(variablesRefused(environment as Record<string, string>)).toEqual(variables);
+    });
+  });
+
+  it("serves the contract on main and the full supergraph on admin, on their own ports", () => {
+    expect(loadConfig({})).toMatchObject({
+      profile: "main",
+      port: 4000,
+      enforceIpAllowlist: false,
+    });
+    expect(loadConfig({}).supergraphPath).toMatch(/supergraph\.main\.graphql$/);
+    const admin = loadConfig({ GATEWAY_PROFILE: "admin" });
+    expect(admin).toMatchObject({ profile: "admin", port: 4400, enforceIpAllowlist: true });
+    expect(admin.supergraphPath).toMatch(/supergraph\.graphql$/);
+    expect(admin.ipAllowlistBootstrap).toEqual(["127.0.0.1/32", "::1/128"]);
+  });
+
+  it("refuses an origin that is not exact", () => {
+    expect(variablesRefused({ STOREFRONT_ORIGINS: "https://shop.example.com/path" })).toEqual([
+      "STOREFRONT_ORIGINS",
     ]);
   });
 
