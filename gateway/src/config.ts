@@ -5,11 +5,13 @@ import {
   ConfigError,
   env,
   identityKeyHint,
+  ipRangeListSetting,
   parseConfig,
   type Environment,
   type SessionPolicy,
 } from "@rampart/kit";
 import { z } from "zod";
+import type { RateLimitBudgets } from "./plugins/rate-limit";
 
 /** Names of the subgraphs the gateway routes to, as written in the supergraph. */
 export const subgraphNames = ["security", "commerce", "notifications", "fulfillment"] as const;
@@ -81,6 +83,16 @@ const origins = (variable: string) =>
     "each entry must be an exact origin like https://shop.example.com (scheme, host, optional port; no path)",
   );
 
+const perWindow = (variable: string, fallback: number) =>
+  z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(fallback)
+    .describe(
+      `Set ${variable} to a whole number of requests per RATE_LIMIT_WINDOW_SECONDS (default ${fallback})`,
+    );
+
 const shape = {
   NODE_ENV: env.nodeEnv(),
   LOG_LEVEL: env.logLevel(),
@@ -105,14 +117,34 @@ const shape = {
     true,
     "Set ADMIN_ENFORCE_IP_RESTRICTIONS to true (default) or false",
   ),
-  ADMIN_IP_ALLOWLIST: list(
-    "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs, e.g. 127.0.0.1/32,::1/128",
+  ADMIN_IP_ALLOWLIST: ipRangeListSetting(
+    "127.0.0.1/32,::1/128",
+    "Set ADMIN_IP_ALLOWLIST to comma-separated IPv4/IPv6 CIDRs always allowed (default loopback)",
   ),
-  TRUSTED_PROXIES: list("Set TRUSTED_PROXIES to comma-separated CIDRs of your load balancers"),
+  TRUSTED_PROXIES: ipRangeListSetting(
+    "",
+    "Set TRUSTED_PROXIES to comma-separated CIDRs of the proxies whose X-Forwarded-For is believed (default none)",
+  ),
   LOCKDOWN_MAIN_MODE: z
     .enum(["read-only", "block"])
     .default("read-only")
     .describe("Set LOCKDOWN_MAIN_MODE to read-only (default) or block"),
+  RATE_LIMIT_WINDOW_SECONDS: env.secondsAsMs(
+    60,
+    "Set RATE_LIMIT_WINDOW_SECONDS to a whole number of seconds (default 60)",
+  ),
+  RATE_LIMIT_ANONYMOUS_PER_IP: perWindow("RATE_LIMIT_ANONYMOUS_PER_IP", 60),
+  RATE_LIMIT_PER_USER: perWindow("RATE_LIMIT_PER_USER", 600),
+  RATE_LIMIT_SIGNED_IN_PER_IP: perWindow("RATE_LIMIT_SIGNED_IN_PER_IP", 1200),
+  RATE_LIMIT_ANONYMOUS_MUTATIONS_PER_IP: perWindow("RATE_LIMIT_ANONYMOUS_MUTATIONS_PER_IP", 20),
+  RATE_LIMIT_MUTATIONS_PER_USER: perWindow("RATE_LIMIT_MUTATIONS_PER_USER", 60),
+  RATE_LIMIT_IPV6_PREFIX: z.coerce
+    .number()
+    .int()
+    .min(32)
+    .max(128)
+    .default(64)
+    .describe("Set RATE_LIMIT_IPV6_PREFIX to an IPv6 prefix length from 32 to 128 (default 64)"),
   INTROSPECTION: z
     .enum(["superadmin", "off", "everyone"])
     .default("superadmin")
@@ -184,6 +216,10 @@ export interface GatewayConfig {
   readonly trustedProxies: readonly string[];
   /** What the main profile does during an emergency lockdown. */
   readonly lockdownMainMode: "read-only" | "block";
+  /** Gateway rate-limit budgets. */
+  readonly rateLimits: RateLimitBudgets;
+  /** IPv6 clients are limited per network of this length. */
+  readonly rateLimitIpv6PrefixLength: number;
   /** Who may introspect. */
   readonly introspection: "superadmin" | "off" | "everyone";
   /** Redis URL; in-memory stores when unset (development only). */
@@ -320,10 +356,30 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     adminPort: raw.ADMIN_PORT,
     allowedOrigins: Object.freeze(allowedOrigins),
     enforceIpAllowlist: profile === "admin" && raw.ADMIN_ENFORCE_IP_RESTRICTIONS,
-    ipAllowlistBootstrap: Object.freeze(raw.ADMIN_IP_ALLOWLIST ?? ["127.0.0.1/32", "::1/128"]),
-    trustedProxies: Object.freeze(raw.TRUSTED_PROXIES ?? []),
+    ipAllowlistBootstrap: Object.freeze(raw.ADMIN_IP_ALLOWLIST),
+    trustedProxies: Object.freeze(raw.TRUSTED_PROXIES),
     lockdownMainMode: raw.LOCKDOWN_MAIN_MODE,
     introspection: raw.INTROSPECTION,
+    rateLimits: Object.freeze({
+      anonymousPerIp: {
+        limit: raw.RATE_LIMIT_ANONYMOUS_PER_IP,
+        windowMs: raw.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      perUser: { limit: raw.RATE_LIMIT_PER_USER, windowMs: raw.RATE_LIMIT_WINDOW_SECONDS },
+      signedInPerIp: {
+        limit: raw.RATE_LIMIT_SIGNED_IN_PER_IP,
+        windowMs: raw.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      anonymousMutationsPerIp: {
+        limit: raw.RATE_LIMIT_ANONYMOUS_MUTATIONS_PER_IP,
+        windowMs: raw.RATE_LIMIT_WINDOW_SECONDS,
+      },
+      mutationsPerUser: {
+        limit: raw.RATE_LIMIT_MUTATIONS_PER_USER,
+        windowMs: raw.RATE_LIMIT_WINDOW_SECONDS,
+      },
+    }),
+    rateLimitIpv6PrefixLength: raw.RATE_LIMIT_IPV6_PREFIX,
     redisUrl: raw.REDIS_URL,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     sharedMemorySocket: raw.RAMPART_STORE_SOCKET,

@@ -4,11 +4,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import {
+  anonymousIdentity,
   createLogger,
   createStores,
+  ErrorCode,
   errorHandler,
   isSuperAdminIdentity,
   Lifecycle,
@@ -16,9 +20,12 @@ import {
   maskUnexpected,
   notFoundHandler,
   privateKeyFromPem,
+  RampartError,
   SecurityEventRecorder,
   SessionStore,
+  type Identity,
   type Logger,
+  type SecurityEventInput,
   type Stores,
 } from "@rampart/kit";
 import express, { type NextFunction, type Request, type Response } from "express";
@@ -29,7 +36,13 @@ import { checkSubgraphs } from "./health";
 import { IdentityDataSource } from "./identity-data-source";
 import { createAuthentication } from "./plugins/authentication";
 import { createErrorStatusPlugin } from "./plugins/error-status";
+import { createClientIpMiddleware, createClientIpResolver } from "./plugins/client-ip";
+import { createCors } from "./plugins/cors";
+import { createIpAllowlist } from "./plugins/ip-allowlist";
 import { createLockdown } from "./plugins/lockdown";
+import { createOperationLimits, operationLimitCodes } from "./plugins/operation-limits";
+import { createRateLimit } from "./plugins/rate-limit";
+import { createSecurityHeaders } from "./plugins/security-headers";
 
 /** A running gateway. */
 export interface Gateway {
@@ -54,9 +67,25 @@ function sessionTokenKeys(config: GatewayConfig): { jwtKey?: string; secretKey?:
   }
 }
 
-/** Starts the gateway: authentication, identity signing, query planning, health. */
+/** Content-Security-Policy of the admin profile, which will also serve the admin UI. */
+const adminUiContentSecurityPolicy = {
+  "default-src": ["'self'"],
+  "script-src": ["'self'"],
+  "style-src": ["'self'"],
+  "img-src": ["'self'", "data:"],
+  "connect-src": ["'self'"],
+  "frame-ancestors": ["'none'"],
+  "base-uri": ["'none'"],
+  "form-action": ["'none'"],
+} as const;
+
+/**
+ * Starts the gateway. The request path (DESIGN.md): request id and security headers, CORS,
+ * client IP, IP allowlist, then body limits; in Apollo: authentication and session, rate limits,
+ * operation limits, lockdown, query planning with signed identities. Every refusal is recorded.
+ */
 export async function startGateway(config: GatewayConfig): Promise<Gateway> {
-  const logger = createLogger({ service: "gateway", level: config.logLevel });
+  const logger = createLogger({ service: `gateway-${config.profile}`, level: config.logLevel });
   const lifecycle = new Lifecycle(logger);
   try {
     const stores = createStores({
@@ -78,6 +107,21 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       );
     }
     const securityEvents = new SecurityEventRecorder(stores.events);
+    const record = (event: SecurityEventInput) =>
+      void securityEvents
+        .record(event)
+        .catch((error: unknown) => logger.error({ err: error }, "could not record security event"));
+    const refusal =
+      (severity: SecurityEventInput["severity"]) =>
+      (event: {
+        type: string;
+        reason: string;
+        ip: string | null;
+        requestId: string | null;
+        organizationId?: string | null;
+      }) =>
+        record({ actorId: null, organizationId: null, ...event, severity });
+
     const authenticate = createAuthentication({
       sessions: new SessionStore(stores, config.sessionPolicy),
       verifySessionToken: createSessionTokenVerifier({
@@ -88,30 +132,55 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       securityEvents,
       logger,
     });
-
+    const clientIp = createClientIpResolver({ trustedProxies: config.trustedProxies });
+    const ipAllowlist = createIpAllowlist({
+      stores,
+      enforce: config.enforceIpAllowlist,
+      bootstrap: config.ipAllowlistBootstrap,
+      logger,
+      onRefusal: refusal("medium"),
+    });
+    await ipAllowlist.ready();
+    lifecycle.onShutdown("ip-allowlist", () => ipAllowlist.close());
+    const rateLimit = createRateLimit({
+      limiter: stores.rateLimiter,
+      budgets: config.rateLimits,
+      keyPrefix: `gateway:${config.profile}`,
+      ipv6PrefixLength: config.rateLimitIpv6PrefixLength,
+      onRefusal: (event) => record(event),
+      onError: (error, { requestId }) =>
+        logger.error({ err: error, requestId }, "rate limiting failed"),
+    });
+    const isSuperAdmin = (identity: Identity) =>
+      isSuperAdminIdentity(identity, config.superAdminOrganizationId);
     const lockdown = createLockdown({
       stores,
       profile: config.profile,
       mainMode: config.lockdownMainMode,
-      isSuperAdmin: (identity) => isSuperAdminIdentity(identity, config.superAdminOrganizationId),
+      isSuperAdmin,
       onRefusal: ({ type, reason, identity }) =>
-        void securityEvents
-          .record({
-            type,
-            severity: "high",
-            actorId: identity.userId,
-            organizationId: identity.organizationId,
-            ip: identity.ip,
-            reason,
-            requestId: identity.requestId,
-          })
-          .catch((error: unknown) =>
-            logger.error({ err: error }, "could not record security event"),
-          ),
+        record({
+          type,
+          severity: "high",
+          actorId: identity.userId,
+          organizationId: identity.organizationId,
+          ip: identity.ip,
+          reason,
+          requestId: identity.requestId,
+        }),
       logger,
     });
     await lockdown.start();
     lifecycle.onShutdown("lockdown", () => lockdown.close());
+    const limits = createOperationLimits<GatewayContext>({
+      onRefusal: refusal("medium"),
+      clientIp,
+      allowIntrospection: ({ identity }) =>
+        config.introspection === "everyone" ||
+        (config.introspection === "superadmin" &&
+          config.profile === "admin" &&
+          isSuperAdmin(identity)),
+    });
 
     const identityKey = privateKeyFromPem(
       config.identityPrivateKeyPem ??
@@ -133,41 +202,101 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     app.disable("etag");
     const httpServer = http.createServer(app);
     const apollo = new ApolloServer<GatewayContext>({
-      gateway,
-      introspection: config.nodeEnv !== "production",
+      gateway: limits.withExecutionTimeout(gateway),
+      // The per-request gate is in the operation limits; false here would refuse superadmins too.
+      introspection: true,
+      csrfPrevention: true,
+      allowBatchedHttpRequests: false,
+      hideSchemaDetailsFromClientErrors: true,
       includeStacktraceInErrorResponses: false,
+      validationRules: limits.validationRules,
+      parseOptions: limits.parseOptions,
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer }),
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
+        rateLimit.plugin,
         lockdown.plugin,
+        ...limits.apolloPlugins,
         createErrorStatusPlugin(),
       ],
-      formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+      formatError: (formatted, error) =>
+        operationLimitCodes.has(formatted.extensions?.code as string) ||
+        formatted.extensions?.code === "RATE_LIMITED"
+          ? formatted
+          : maskUnexpected(formatted, error, logger),
     });
     await apollo.start();
     lifecycle.onShutdown("apollo", () => apollo.stop());
 
-    app.use((req: Request, res: Response, next: NextFunction) => {
+    app.use((_req: Request, res: Response, next: NextFunction) => {
       res.locals.requestId = randomUUID();
       res.setHeader("x-request-id", res.locals.requestId as string);
       next();
     });
+    app.use(
+      createSecurityHeaders(
+        config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {},
+      ),
+    );
+    app.use(
+      createCors({
+        allowedOrigins: config.allowedOrigins,
+        onRefusal: refusal("medium"),
+        clientIp,
+        setting: config.profile === "admin" ? "ADMIN_ORIGINS" : "STOREFRONT_ORIGINS",
+      }),
+    );
+    app.use(createClientIpMiddleware(clientIp));
+    app.use(ipAllowlist.middleware());
     app.get("/health", async (_req, res) => {
       const subgraphs = await checkSubgraphs(config.subgraphUrls);
       const up = Object.values(subgraphs).every((s) => s.status === "up");
-      res.status(up ? 200 : 503).json({ status: up ? "up" : "down", subgraphs });
+      res
+        .status(up ? 200 : 503)
+        .json({ status: up ? "up" : "down", profile: config.profile, subgraphs });
     });
     app.use(
       "/graphql",
-      express.json({ limit: "100kb" }),
+      limits.bodyParser,
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
-          const ip = req.socket.remoteAddress ?? "unknown";
-          const identity = await authenticate({
-            authorization: req.get("authorization"),
-            userAgent: req.get("user-agent"),
-            ip,
-            requestId: res.locals.requestId as string,
-          });
+          const ip = res.locals.clientIp as string;
+          const requestId = res.locals.requestId as string;
+          let identity: Identity;
+          try {
+            identity = await authenticate({
+              authorization: req.get("authorization"),
+              userAgent: req.get("user-agent"),
+              ip,
+              requestId,
+            });
+          } catch (error) {
+            // Failed sign-ins spend the anonymous budget, so token guessing is limited too.
+            await rateLimit.admit(anonymousIdentity(requestId, ip), ip);
+            throw error;
+          }
+          await rateLimit.admit(identity, ip);
+          // Organizations may restrict themselves to their own ranges, on either profile.
+          if (
+            identity.organizationId &&
+            ipAllowlist.restricts(identity.organizationId) &&
+            !ipAllowlist.allows(ip, identity.organizationId)
+          ) {
+            record({
+              type: "ip_allowlist.refused",
+              severity: "medium",
+              actorId: identity.userId,
+              organizationId: identity.organizationId,
+              ip,
+              reason: "client IP outside the organization's allowlist",
+              requestId,
+            });
+            throw new RampartError(
+              ErrorCode.IpNotAllowed,
+              "Your IP address is not allowed for this organization.",
+            );
+          }
           return { identity, ip };
         },
       }),

@@ -13,7 +13,12 @@ export interface LockdownState {
 }
 
 /** The state before anyone switched the lockdown. */
-export const LOCKDOWN_OFF: LockdownState = Object.freeze({ active: false, reason: "", actorId: null, changedAt: null });
+export const LOCKDOWN_OFF: LockdownState = Object.freeze({
+  active: false,
+  reason: "",
+  actorId: null,
+  changedAt: null,
+});
 
 /** Key of the state in the shared stores. */
 export const LOCKDOWN_KEY = "lockdown:state";
@@ -41,11 +46,14 @@ export class LockdownSwitch {
 
   /** Calls `listener` with every announced change; returns the unsubscribe function. */
   subscribe(listener: (state: LockdownState) => void) {
-    return this.stores.pubsub.subscribe(LOCKDOWN_CHANNEL, (message) => listener(JSON.parse(message) as LockdownState));
+    return this.stores.pubsub.subscribe(LOCKDOWN_CHANNEL, (message) =>
+      listener(JSON.parse(message) as LockdownState),
+    );
   }
 }
 
 /** Lockdown reasons are short, printable text. */
 export function validLockdownReason(reason: string): boolean {
-  return reason.trim().length >= 3 && reason.length <= 500 && !/[\u0000-\u001f]/.test(reason);
+  const printable = [...reason].every((character) => character.charCodeAt(0) >= 0x20);
+  return printable && reason.trim().length >= 3 && reason.length <= 500;
 }

@@ -35,6 +35,8 @@ export interface SubgraphDefinition {
   buildSchema(config?: SubgraphConfig, runtime?: SubgraphRuntime): Promise<FederatedSchema>;
   /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
   services?(runtime: SubgraphRuntime): unknown;
+  /** Runs at every start, after migrations and before serving (e.g. bootstrap settings). */
+  start?(runtime: SubgraphRuntime, em: EntityManager): Promise<void>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -154,6 +156,7 @@ export async function runSubgraph(
       logger,
     };
     const services = definition.services?.(runtime);
+    if (definition.start) await definition.start(runtime, database.orm.em.fork());
 
     const { schema } = await definition.buildSchema(config, runtime);
     const server = await startSubgraphServer({

@@ -1,7 +1,17 @@
-import { ConfigError, parseConfig, parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit";
+import {
+  ConfigError,
+  ipRangeListSetting,
+  parseConfig,
+  parseSubgraphConfig,
+  type SubgraphConfig,
+} from "@rampart/kit";
 import { z } from "zod";
 
 const securityShape = {
+  ADMIN_IP_ALLOWLIST: ipRangeListSetting(
+    "127.0.0.1/32,::1/128",
+    "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs always allowed (default loopback)",
+  ),
   TWO_FACTOR_ENCRYPTION_KEY: z
     .string()
     .transform((value) => Buffer.from(value, "base64"))

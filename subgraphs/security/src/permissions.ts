@@ -39,6 +39,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       me: allow,
       mySessions: signedIn,
       emergencyLockdown: adminOnly,
+      ipAllowlistEntries: superAdminStepUp,
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
@@ -53,6 +54,8 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       revokeAllSessions: superAdminStepUp,
       activateEmergencyLockdown: superAdminStepUp,
       deactivateEmergencyLockdown: superAdminStepUp,
+      addIpAllowlistEntry: superAdminStepUp,
+      removeIpAllowlistEntry: superAdminStepUp,
     },
     User: {
       id: signedIn,
@@ -66,6 +69,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
     // A session is its owner's (and a superadmin's); it carries `userId`.
     Session: or(ownsRecord, adminOnly),
     EmergencyLockdown: adminOnly,
+    IpAllowlistEntry: adminOnly,
     // Only ever returned to the caller who asked for them.
     TwoFactorEnrollment: signedIn,
     BackupCodes: signedIn,

@@ -6,6 +6,7 @@ import {
   type SubgraphRuntime,
 } from "@rampart/kit";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
+import { IpAllowlistResolver } from "./modules/ip-allowlist";
 import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
@@ -21,7 +22,15 @@ export const buildSecuritySchema = (
   runtime?: SubgraphRuntime,
 ): Promise<FederatedSchema> =>
   buildFederatedSchema(
-    { resolvers: [UserResolver, SessionResolver, TwoFactorResolver, LockdownResolver] },
+    {
+      resolvers: [
+        UserResolver,
+        SessionResolver,
+        TwoFactorResolver,
+        LockdownResolver,
+        IpAllowlistResolver,
+      ],
+    },
     { User: userReference },
     securityPermissions(config ? ruleOptionsFrom(config) : {}, {
       codeAttemptLimit: runtime

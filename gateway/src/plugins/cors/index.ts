@@ -121,7 +121,9 @@ function checkOrigin(origin: string, setting: string): string {
   try {
     url = new URL(origin);
   } catch {
-    throw refuse("is not an origin; write scheme://host[:port], for example https://admin.example.com");
+    throw refuse(
+      "is not an origin; write scheme://host[:port], for example https://admin.example.com",
+    );
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     throw refuse("must use http or https");

@@ -23,11 +23,7 @@ export interface RequestOrigin {
 }
 
 /** Reports a refusal of an operation (a security event). */
-export type OperationRefused<TContext> = (
-  context: TContext,
-  code: Code,
-  reason: string,
-) => void;
+export type OperationRefused<TContext> = (context: TContext, code: Code, reason: string) => void;
 
 /** A suggestion graphql-js appends to a message: ` Did you mean "name"?`, `... the enum value "X"?`. */
 const suggestion = / ?Did you mean [^?]*\?/g;
@@ -50,10 +46,18 @@ export function refusalCodesPlugin<TContext extends BaseContext>(
         async didEncounterErrors({ errors, contextValue }) {
           let first: { code: Code; reason: string } | undefined;
           for (const error of errors) {
-            error.message = error.message.replace(suggestion, "");
+            // Apollo hands over GraphQLErrors; a gateway's result could carry bare objects.
+            if (typeof error.message === "string") {
+              error.message = error.message.replace(suggestion, "");
+            }
+            if (!error.extensions) continue;
             const code = limitCodeOf(error);
             if (!code) continue;
             error.extensions.code = code;
+            const tokens = /more tha[nt] (\d+) tokens/.exec(error.message);
+            if (code === OperationLimitCode.TooManyTokens && tokens) {
+              error.message = `The document has more than ${tokens[1]} tokens.`;
+            }
             // Timeouts are reported when the deadline passes, not again here.
             if (!first && code !== OperationLimitCode.ExecutionTimeout) {
               first = { code, reason: error.message };
@@ -75,8 +79,11 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   if (validationErrorCode === "INTROSPECTION_DISABLED") {
     return OperationLimitCode.IntrospectionDisabled;
   }
-  // graphql-js stops parsing at `parseOptions.maxTokens`.
-  if (code === "GRAPHQL_PARSE_FAILED" && /Document contains more than \d+ tokens/.test(error.message)) {
+  // graphql-js stops parsing at `parseOptions.maxTokens` ("more that": its spelling in 16.x).
+  if (
+    code === "GRAPHQL_PARSE_FAILED" &&
+    /Document contains more tha[nt] \d+ tokens/.test(error.message)
+  ) {
     return OperationLimitCode.TooManyTokens;
   }
   if (code === "BAD_REQUEST" && error.message.startsWith("GET requests only support query")) {
@@ -162,7 +169,7 @@ export function executionTimeoutPlugin<TContext extends BaseContext>(
             refused(contextValue, error.code, error.message);
             controller.abort(error);
           }, timeoutMs);
-          return { executionDidEnd: stop };
+          return { executionDidEnd: async () => stop() };
         },
         async willSendResponse({ response }) {
           stop();
@@ -170,7 +177,9 @@ export function executionTimeoutPlugin<TContext extends BaseContext>(
           const error = OperationLimitError.executionTimeout(timeoutMs);
           response.body = {
             kind: "single",
-            singleResult: { errors: [{ message: error.message, extensions: { code: error.code } }] },
+            singleResult: {
+              errors: [{ message: error.message, extensions: { code: error.code } }],
+            },
           };
           response.http.status = 400;
         },

@@ -1,4 +1,9 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import express, {
+  type NextFunction,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from "express";
 import { OperationLimitError, operationLimitStatus } from "./errors";
 
 /** Content types a browser sends cross-site without a CORS preflight. */
@@ -9,7 +14,10 @@ const simpleContentTypes = new Set([
 ]);
 
 /** Apollo's recommended CSRF-prevention headers (`csrfPrevention: true`). */
-export const csrfPreventionRequestHeaders = ["x-apollo-operation-name", "apollo-require-preflight"];
+export const csrfPreventionRequestHeaders: readonly string[] = [
+  "x-apollo-operation-name",
+  "apollo-require-preflight",
+];
 
 /** What the body parser needs. */
 export interface BodyParserOptions {
@@ -27,11 +35,14 @@ export function createBodyParser(options: BodyParserOptions): RequestHandler {
   const parseJson = express.json({ limit: options.maxBodyBytes, strict: true });
   const refuse = (req: Request, res: Response, error: OperationLimitError) => {
     options.refused(req, res, error);
-    res.status(operationLimitStatus[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+    res
+      .status(operationLimitStatus[error.code])
+      .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
   };
 
   return function operationBody(req: Request, res: Response, next: NextFunction): void {
-    if (mayBeForged(req)) return refuse(req, res, OperationLimitError.csrfPrevented(csrfPreventionRequestHeaders));
+    if (mayBeForged(req))
+      return refuse(req, res, OperationLimitError.csrfPrevented(csrfPreventionRequestHeaders));
     parseJson(req, res, (error?: unknown) => {
       if (error) {
         const { type, status } = error as { type?: string; status?: number };

@@ -1,4 +1,4 @@
-import { parseAddress, parseIpRange, parseIpv4, toParsedRange } from "./ip-range";
+import { ipv6PrefixKey, parseAddress, parseIpRange, parseIpv4, toParsedRange } from "./ip-range";
 
 /** What the index needs to know about one allowlist entry. */
 export interface IpAllowlistIndexEntry {
@@ -61,7 +61,8 @@ const grants = (grant: Grant, organizationId: string | null, now: number): boole
  * The allowlist as prefix tables: per prefix length present, a map from network to grant.
  * A check looks up each length present (at most 33 for IPv4, 129 for IPv6; a handful in
  * practice) instead of scanning entries, so its cost does not grow with the entry count.
- * IPv4 networks are keyed by `address >>> (32 - length)`; IPv6 ones by their leading bits.
+ * IPv4 networks are keyed by `address >>> (32 - length)`; IPv6 ones by their leading bits in
+ * hex (see `ipv6PrefixKey`).
  * Immutable: build a new index when the entries change.
  */
 export class IpAllowlistIndex {
@@ -73,14 +74,13 @@ export class IpAllowlistIndex {
   private readonly ipv4Tables: (Map<number, Grant> | undefined)[] = new Array(33);
   /** Prefix lengths present, longest first. */
   private readonly ipv4Lengths: number[];
-  private readonly ipv6Table = new Map<string, Grant>();
+  private readonly ipv6Tables: (Map<string, Grant> | undefined)[] = new Array(129);
   private readonly ipv6Lengths: number[];
   /** Latest expiry of each organization's own entries. */
   private readonly organizationsUntil = new Map<string, number>();
 
   constructor(entries: Iterable<IpAllowlistIndexEntry>) {
     const rejected: RejectedIpAllowlistEntry[] = [];
-    const ipv6Lengths = new Set<number>();
     let size = 0;
     for (const entry of entries) {
       const parsed = parseIpRange(entry.ipRange);
@@ -100,8 +100,8 @@ export class IpAllowlistIndex {
         const table = (this.ipv4Tables[length] ??= new Map());
         grant = grantOf(table, length === 0 ? 0 : range.value >>> (32 - length));
       } else {
-        ipv6Lengths.add(range.prefixLength);
-        grant = grantOf(this.ipv6Table, range.bits);
+        const table = (this.ipv6Tables[range.prefixLength] ??= new Map());
+        grant = grantOf(table, range.key);
       }
       extend(grant, entry.organizationId, until);
       if (entry.organizationId !== null) {
@@ -114,7 +114,10 @@ export class IpAllowlistIndex {
     for (let length = 32; length >= 0; length--) {
       if (this.ipv4Tables[length] !== undefined) this.ipv4Lengths.push(length);
     }
-    this.ipv6Lengths = [...ipv6Lengths].sort((a, b) => b - a);
+    this.ipv6Lengths = [];
+    for (let length = 128; length >= 0; length--) {
+      if (this.ipv6Tables[length] !== undefined) this.ipv6Lengths.push(length);
+    }
     this.rejected = Object.freeze(rejected);
     this.size = size;
   }
@@ -132,7 +135,8 @@ export class IpAllowlistIndex {
     if (parsed === null) return false;
     if (parsed.family === 4) return this.allowsIpv4(parsed.value, organizationId, at);
     for (const length of this.ipv6Lengths) {
-      const grant = this.ipv6Table.get(parsed.bits.slice(0, length));
+      const table = this.ipv6Tables[length] as Map<string, Grant>;
+      const grant = table.get(ipv6PrefixKey(parsed.hex, length));
       if (grant !== undefined && grants(grant, organizationId, at)) return true;
     }
     return false;
@@ -173,7 +177,9 @@ export class IpRangeSet {
     this.index = new IpAllowlistIndex(entries);
     const [first] = this.index.rejected;
     if (first) {
-      throw new RangeError(`invalid IP range "${entries[Number(first.id)].ipRange}": ${first.reason}`);
+      throw new RangeError(
+        `invalid IP range "${entries[Number(first.id)].ipRange}": ${first.reason}`,
+      );
     }
   }
 

@@ -13,7 +13,12 @@ export const IP_ALLOWLIST_CHANNEL = "ip-allowlist:changed";
 interface StoredSnapshot {
   version: 1;
   publishedAt: string;
-  entries: { id: string; ipRange: string; organizationId: string | null; expiresAt: string | null }[];
+  entries: {
+    id: string;
+    ipRange: string;
+    organizationId: string | null;
+    expiresAt: string | null;
+  }[];
 }
 
 /** The text stored under {@link IP_ALLOWLIST_SNAPSHOT_KEY} for `entries`. */

@@ -144,7 +144,10 @@ const withOrgPrefix = (name: string): string => (name.startsWith("org:") ? name 
  * Whether a caller is a platform superadmin: an admin of the superadmin organization
  * (`CLERK_SUPERADMIN_ORG_ID`). The one definition, used by the rule and by the gateway.
  */
-export function isSuperAdminIdentity(identity: Identity, superAdminOrganizationId: string | null): boolean {
+export function isSuperAdminIdentity(
+  identity: Identity,
+  superAdminOrganizationId: string | null,
+): boolean {
   return (
     superAdminOrganizationId !== null &&
     identity.userId !== null &&

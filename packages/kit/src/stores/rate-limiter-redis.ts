@@ -127,14 +127,19 @@ export class RedisRateLimiter implements RateLimiter {
       cost: checkCost(check.rule, check.cost),
     }));
     if (checked.length === 0) throw new RangeError("consumeAll needs at least one check");
-    const settled = await Promise.allSettled(
-      checked.map(({ name, cost }) => this.run(name, cost, 0)),
+    if (checked.length === 1)
+      return { ...(await this.run(checked[0].name, checked[0].cost, 0)), index: 0 };
+    const decisions: (RateLimitDecision | undefined)[] = [];
+    let failure: { error: unknown } | undefined;
+    await Promise.all(
+      checked.map(({ name, cost }, i) =>
+        this.run(name, cost, 0).then(
+          (decision) => void (decisions[i] = decision),
+          (error: unknown) => void (failure ??= { error }),
+        ),
+      ),
     );
-    const decisions = settled.map((result) =>
-      result.status === "fulfilled" ? result.value : undefined,
-    );
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed !== undefined || decisions.some((decision) => !decision?.allowed)) {
+    if (failure !== undefined || decisions.some((decision) => !decision?.allowed)) {
       // A refund that fails (Redis went down) leaves a reservation that expires with its
       // window: stricter, never looser, so the verdict stands.
       await Promise.allSettled(
@@ -142,7 +147,7 @@ export class RedisRateLimiter implements RateLimiter {
           .filter(({ cost }, i) => decisions[i]?.allowed && cost.cost > 0)
           .map(({ name, cost }) => this.run(name, cost, 1)),
       );
-      if (failed !== undefined) throw failed.reason;
+      if (failure !== undefined) throw failure.error;
     }
     return mostRestrictive(decisions as RateLimitDecision[]);
   }

@@ -98,9 +98,7 @@ function makeWorld(rng: Random) {
       // Short global prefixes would allow nearly everything and hide the interesting cases.
       organizationId: bits >= 8 && rng.next() < 0.4 ? null : rng.pick(organizations),
       expiresAt:
-        expiry < 0.6
-          ? null
-          : new Date(NOW + (expiry < 0.8 ? -1 : 1) * (1 + rng.int(48)) * HOUR),
+        expiry < 0.6 ? null : new Date(NOW + (expiry < 0.8 ? -1 : 1) * (1 + rng.int(48)) * HOUR),
     };
   };
   const randomIp = () => {
@@ -109,7 +107,8 @@ function makeWorld(rng: Random) {
     if (kind < 0.65) return `::ffff:${v4()}`;
     return v6();
   };
-  const randomOrganization = () => (rng.next() < 0.3 ? null : rng.pick([...organizations, "org_z"]));
+  const randomOrganization = () =>
+    rng.next() < 0.3 ? null : rng.pick([...organizations, "org_z"]);
   return { randomEntry, randomIp, randomOrganization };
 }
 

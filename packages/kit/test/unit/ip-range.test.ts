@@ -1,4 +1,5 @@
 import { ConfigError, parseConfig } from "@rampart/kit";
+import ipaddr from "ipaddr.js";
 import {
   ipRangeListSetting,
   normalizeIp,
@@ -121,5 +122,76 @@ describe("ipRangeListSetting", () => {
     expect(() => parseConfig(shape, { ADMIN_IP_ALLOWLIST: "10.0.0.0/8,10.0.0.0/33" })).toThrow(
       /ADMIN_IP_ALLOWLIST: "10\.0\.0\.0\/33" is refused: The prefix length/,
     );
+  });
+});
+
+describe("IPv6 parsing against ipaddr.js", () => {
+  /** A seeded PRNG (mulberry32), so a failing case can be replayed. */
+  function random(seed: number) {
+    let state = seed >>> 0;
+    return (n: number) => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    };
+  }
+
+  /** One of the many ways to write the same address. */
+  function spell(parts: number[], int: (n: number) => number): string {
+    const groups = parts.map((part) => {
+      const hex = part.toString(16);
+      const padded = int(4) === 0 ? hex.padStart(4, "0") : hex;
+      return int(3) === 0 ? padded.toUpperCase() : padded;
+    });
+    // Compress a random run of zero groups, if any.
+    const zeroRuns: [number, number][] = [];
+    for (let i = 0; i < 8; i++) {
+      if (parts[i] !== 0) continue;
+      let j = i;
+      while (j < 8 && parts[j] === 0) j++;
+      zeroRuns.push([i, j]);
+      i = j;
+    }
+    if (zeroRuns.length > 0 && int(4) !== 0) {
+      const [from, to] = zeroRuns[int(zeroRuns.length)];
+      return `${groups.slice(0, from).join(":")}::${groups.slice(to).join(":")}`;
+    }
+    return groups.join(":");
+  }
+
+  it("agrees on 5,000 random addresses and refuses what ipaddr.js refuses", () => {
+    const int = random(42);
+    const alphabet = "0123456789abcdefABCDEF:.%";
+    let accepted = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const parts = Array.from({ length: 8 }, () =>
+        int(3) === 0 ? 0 : int(2) === 0 ? int(16) : int(65536),
+      );
+      const text = spell(parts, int);
+      const expected = new ipaddr.IPv6(parts);
+      const canonical = expected.isIPv4MappedAddress()
+        ? expected.toIPv4Address().toString()
+        : expected.toRFC5952String();
+      expect([text, normalizeIp(text)]).toEqual([text, canonical]);
+
+      // A random edit: whatever it gives, never accept what ipaddr.js refuses.
+      const position = int(text.length + 1);
+      const mutated =
+        text.slice(0, position) + alphabet[int(alphabet.length)] + text.slice(position + int(2));
+      const ours = normalizeIp(mutated);
+      if (ours !== null && !mutated.includes("%")) {
+        expect([mutated, ipaddr.isValid(mutated)]).toEqual([mutated, true]);
+        const theirs = ipaddr.process(mutated);
+        expect([mutated, ours]).toEqual([
+          mutated,
+          theirs.kind() === "ipv4" ? theirs.toString() : (theirs as ipaddr.IPv6).toRFC5952String(),
+        ]);
+        accepted++;
+      }
+    }
+    // The edits must also produce addresses, or the second half checks nothing.
+    expect(accepted).toBeGreaterThan(500);
   });
 });

@@ -1,4 +1,9 @@
-import { LockdownSwitch, RampartError, validLockdownReason, type SubgraphContext } from "@rampart/kit";
+import {
+  LockdownSwitch,
+  RampartError,
+  validLockdownReason,
+  type SubgraphContext,
+} from "@rampart/kit";
 import { Arg, Ctx, Directive, Field, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 
 /** The emergency lockdown as admins see it. */
@@ -18,8 +23,13 @@ export class EmergencyLockdown {
   changedAt!: Date | null;
 }
 
-async function switchLockdown(active: boolean, reason: string, context: SubgraphContext): Promise<EmergencyLockdown> {
-  if (!validLockdownReason(reason)) throw RampartError.badInput("Give a reason of 3 to 500 printable characters.", "reason");
+async function switchLockdown(
+  active: boolean,
+  reason: string,
+  context: SubgraphContext,
+): Promise<EmergencyLockdown> {
+  if (!validLockdownReason(reason))
+    throw RampartError.badInput("Give a reason of 3 to 500 printable characters.", "reason");
   const { identity, runtime } = context;
   const state = await new LockdownSwitch(runtime.stores).set(active, reason, identity.userId);
   await runtime.securityEvents.record({
@@ -45,14 +55,24 @@ export class LockdownResolver {
   }
 
   @Directive('@tag(name: "admin")')
-  @Mutation(() => EmergencyLockdown, { description: "Turns the emergency lockdown on for every replica. Superadmin, step-up." })
-  activateEmergencyLockdown(@Arg("reason", () => String) reason: string, @Ctx() context: SubgraphContext): Promise<EmergencyLockdown> {
+  @Mutation(() => EmergencyLockdown, {
+    description: "Turns the emergency lockdown on for every replica. Superadmin, step-up.",
+  })
+  activateEmergencyLockdown(
+    @Arg("reason", () => String) reason: string,
+    @Ctx() context: SubgraphContext,
+  ): Promise<EmergencyLockdown> {
     return switchLockdown(true, reason, context);
   }
 
   @Directive('@tag(name: "admin")')
-  @Mutation(() => EmergencyLockdown, { description: "Turns the emergency lockdown off for every replica. Superadmin, step-up." })
-  deactivateEmergencyLockdown(@Arg("reason", () => String) reason: string, @Ctx() context: SubgraphContext): Promise<EmergencyLockdown> {
+  @Mutation(() => EmergencyLockdown, {
+    description: "Turns the emergency lockdown off for every replica. Superadmin, step-up.",
+  })
+  deactivateEmergencyLockdown(
+    @Arg("reason", () => String) reason: string,
+    @Ctx() context: SubgraphContext,
+  ): Promise<EmergencyLockdown> {
     return switchLockdown(false, reason, context);
   }
 }
