@@ -36,6 +36,8 @@ export interface SessionTokenVerifierOptions {
   authorizedParties: readonly string[];
   /** Allowed clock skew in ms. Default 5000 (Clerk's default). */
   clockSkewInMs?: number;
+  /** Verified tokens kept until they expire, so each is verified once. Default 10,000; 0 turns it off. */
+  cacheSize?: number;
 }
 
 /** Verifies a Clerk session token; rejects with {@link TokenRejected}. */
@@ -49,7 +51,9 @@ export type SessionTokenVerifier = (token: string) => Promise<VerifiedSession>;
 export function createSessionTokenVerifier(
   options: SessionTokenVerifierOptions,
 ): SessionTokenVerifier {
-  return async (token) => {
+  const verified = new VerifiedTokenCache(options.cacheSize ?? 10_000);
+
+  const verifyUncached = async (token: string): Promise<VerifiedSession> => {
     let claims: JwtPayload;
     try {
       claims = await verifyToken(token, {
@@ -65,12 +69,49 @@ export function createSessionTokenVerifier(
     }
     if (typeof claims.azp !== "string" || claims.azp === "")
       throw new TokenRejected("token-missing-azp");
-    if (claims.sts !== undefined && claims.sts !== "active")
+    if (claims.sts !== undefined && claims.sts !== "active") {
       throw new TokenRejected(`session-status-${String(claims.sts)}`);
-    if (typeof claims.sub !== "string" || typeof claims.sid !== "string")
+    }
+    if (typeof claims.sub !== "string" || typeof claims.sid !== "string") {
       throw new TokenRejected("token-missing-subject");
+    }
     return sessionFromClaims(claims);
   };
+
+  return async (token) => {
+    const cached = verified.get(token);
+    if (cached) return cached;
+    const session = await verifyUncached(token);
+    verified.set(token, session);
+    return session;
+  };
+}
+
+/**
+ * Tokens already verified, until they expire. A token is immutable and its signature, issuer,
+ * party and times were checked once; revocation is the session store's job, checked on every
+ * request. Bounded: the oldest entries go first.
+ */
+class VerifiedTokenCache {
+  private readonly entries = new Map<string, VerifiedSession>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(token: string): VerifiedSession | undefined {
+    const session = this.entries.get(token);
+    if (session && session.expiresAt * 1000 <= Date.now()) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return session;
+  }
+
+  set(token: string, session: VerifiedSession): void {
+    if (this.capacity === 0) return;
+    const oldest = this.entries.keys().next();
+    if (this.entries.size >= this.capacity && !oldest.done) this.entries.delete(oldest.value);
+    this.entries.set(token, session);
+  }
 }
 
 /** Reads user, session and organization from v1 (`org_*`) or v2 (`o`) claims. */

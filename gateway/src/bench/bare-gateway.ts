@@ -2,7 +2,12 @@ import fs from "node:fs";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
-import { anonymousIdentity, loadOrCreateDevKeyPair, privateKeyFromPem, SecurityLevel } from "@rampart/kit";
+import {
+  anonymousIdentity,
+  loadOrCreateDevKeyPair,
+  privateKeyFromPem,
+  SecurityLevel,
+} from "@rampart/kit";
 import type { GatewayContext } from "../context";
 import { IdentityDataSource } from "../identity-data-source";
 import { supergraphPath } from "../supergraph";
@@ -18,7 +23,9 @@ const subgraphUrl = Object.fromEntries(
     return [name, `http://127.0.0.1:${subgraphPort}/graphql`];
   }),
 );
-const privateKey = privateKeyFromPem(loadOrCreateDevKeyPair(dataDir, "identity-ed25519").privateKeyPem);
+const privateKey = privateKeyFromPem(
+  loadOrCreateDevKeyPair(dataDir, "identity-ed25519").privateKeyPem,
+);
 const identity = {
   ...anonymousIdentity("bench", "127.0.0.1"),
   userId: "user_demo_alice",
@@ -30,7 +37,8 @@ const identity = {
 const server = new ApolloServer<GatewayContext>({
   gateway: new ApolloGateway({
     supergraphSdl: fs.readFileSync(supergraphPath, "utf8"),
-    buildService: ({ name, url }) => new IdentityDataSource({ name, url: subgraphUrl[name] ?? url ?? "", privateKey }),
+    buildService: ({ name, url }) =>
+      new IdentityDataSource({ name, url: subgraphUrl[name] ?? url ?? "", privateKey }),
   }),
 });
 void startStandaloneServer(server, {

@@ -32,7 +32,12 @@ function tenThousandRanges() {
     const ipRange = v6
       ? `2001:db8:${random(65536).toString(16)}:${random(65536).toString(16)}::/64`
       : `${10 + random(200)}.${random(256)}.${random(256)}.0/24`;
-    entries.push({ id: `e${i}`, ipRange, organizationId: i % 3 === 0 ? `org_${random(100)}` : null, expiresAt: null });
+    entries.push({
+      id: `e${i}`,
+      ipRange,
+      organizationId: i % 3 === 0 ? `org_${random(100)}` : null,
+      expiresAt: null,
+    });
   }
   return entries;
 }
@@ -42,21 +47,38 @@ runTool(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-"));
 
   const index = new IpAllowlistIndex(tenThousandRanges());
-  const probes = Array.from({ length: 1024 }, () => `${10 + random(200)}.${random(256)}.${random(256)}.${random(256)}`);
+  const probes = Array.from(
+    { length: 1024 },
+    () => `${10 + random(200)}.${random(256)}.${random(256)}.${random(256)}`,
+  );
   let probe = 0;
   bench.add("IP check, 10,000 CIDRs (IPv4 client)", () => {
     index.allows(probes[probe++ & 1023], "org_7");
   });
 
   const keys = loadOrCreateDevKeyPair(dataDir, "dev-issuer-rsa");
-  const verify = createSessionTokenVerifier({ jwtKey: keys.publicKeyPem, issuer: DEV_ISSUER, authorizedParties: ["http://localhost:4000"] });
+  const verifierOptions = {
+    jwtKey: keys.publicKeyPem,
+    issuer: DEV_ISSUER,
+    authorizedParties: ["http://localhost:4000"],
+  };
+  const verifyUncached = createSessionTokenVerifier({ ...verifierOptions, cacheSize: 0 });
+  const verify = createSessionTokenVerifier(verifierOptions);
   const token = await issueDevToken(
     { userId: "user_bench", organizationId: "org_bench", role: "admin" },
-    { privateKeyPem: keys.privateKeyPem, issuer: DEV_ISSUER, authorizedParty: "http://localhost:4000" },
+    {
+      privateKeyPem: keys.privateKeyPem,
+      issuer: DEV_ISSUER,
+      authorizedParty: "http://localhost:4000",
+    },
   );
-  bench.add("session token (RS256 JWT) verification", async () => {
-    await verify(token);
-  });
+  bench
+    .add("session token (RS256 JWT) verification, first sight", async () => {
+      await verifyUncached(token);
+    })
+    .add("session token (RS256 JWT) verification, token seen before", async () => {
+      await verify(token);
+    });
 
   const headers = createSecurityHeaders();
   const response = {
@@ -68,7 +90,9 @@ runTool(async () => {
     headers({} as Request, response, () => undefined);
   });
 
-  const storeSets: { name: string; stores: Stores }[] = [{ name: "memory", stores: createMemoryStores() }];
+  const storeSets: { name: string; stores: Stores }[] = [
+    { name: "memory", stores: createMemoryStores() },
+  ];
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const redis = createRedisStores({ url: redisUrl, keyPrefix: `bench:${process.pid}:` });
   try {
@@ -97,7 +121,12 @@ runTool(async () => {
   await bench.run();
   const rows = bench.tasks.map((task) => {
     const latency = task.result.state === "completed" ? task.result.latency : undefined;
-    return { task: task.name, medianMs: latency?.p50 ?? null, p99Ms: latency?.p99 ?? null, samples: latency?.samplesCount ?? 0 };
+    return {
+      task: task.name,
+      medianMs: latency?.p50 ?? null,
+      p99Ms: latency?.p99 ?? null,
+      samples: latency?.samplesCount ?? 0,
+    };
   });
   const report = {
     benchmark: "gateway components",
@@ -105,9 +134,16 @@ runTool(async () => {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
     rows,
   };
-  const file = path.join(repositoryRoot, "bench", "results", `components-${report.date.replace(/[:.]/g, "-")}.json`);
+  const file = path.join(
+    repositoryRoot,
+    "bench",
+    "results",
+    `components-${report.date.replace(/[:.]/g, "-")}.json`,
+  );
   fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(rows, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(rows, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
+  );
   for (const { stores } of storeSets) await stores.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });

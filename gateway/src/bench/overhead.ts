@@ -38,10 +38,15 @@ async function measure(url: string, token: string, query: string, duration = dur
 
 runTool(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-"));
-  const [main, admin, bare, ...subgraphPorts] = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(() => freePort()));
+  const [main, admin, bare, ...subgraphPorts] = await Promise.all(
+    [0, 1, 2, 3, 4, 5, 6].map(() => freePort()),
+  );
   const names = ["security", "commerce", "notifications", "fulfillment"];
   const subgraphEnv = Object.fromEntries(
-    names.map((name, i) => [`${name.toUpperCase()}_SUBGRAPH_URL`, `http://127.0.0.1:${subgraphPorts[i]}/graphql`]),
+    names.map((name, i) => [
+      `${name.toUpperCase()}_SUBGRAPH_URL`,
+      `http://127.0.0.1:${subgraphPorts[i]}/graphql`,
+    ]),
   );
   const huge = "100000000";
   const env = {
@@ -57,7 +62,10 @@ runTool(async () => {
     RATE_LIMIT_ANONYMOUS_PER_IP: huge,
     ...subgraphEnv,
   };
-  const platform = startNode(path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"), env);
+  const platform = startNode(
+    path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"),
+    env,
+  );
   const bareGateway = startNode(path.join(__dirname, "bare-gateway.js"), env, [
     String(bare),
     dataDir,
@@ -66,21 +74,33 @@ runTool(async () => {
   try {
     await waitForHttp(`http://127.0.0.1:${admin}/health`, 120_000, 200, platform);
     // The bare server has no health route: it is up once it answers anything.
-    for (let started = Date.now(); ; ) {
-      const answered = await fetch(`http://127.0.0.1:${bare}/`).then(() => true, () => false);
+    for (let started = Date.now(); ;) {
+      const answered = await fetch(`http://127.0.0.1:${bare}/`).then(
+        () => true,
+        () => false,
+      );
       if (answered) break;
-      if (Date.now() - started > 60_000) throw new Error(`bare gateway did not start:\n${bareGateway.output()}`);
+      if (Date.now() - started > 60_000)
+        throw new Error(`bare gateway did not start:\n${bareGateway.output()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const token = await issueDevToken(
-      { userId: "user_demo_alice", organizationId: "org_demo_acme", role: "admin", ttlSeconds: 3600 },
+      {
+        userId: "user_demo_alice",
+        organizationId: "org_demo_acme",
+        role: "admin",
+        ttlSeconds: 3600,
+      },
       {
         privateKeyPem: loadOrCreateDevKeyPair(dataDir, "dev-issuer-rsa").privateKeyPem,
         issuer: DEV_ISSUER,
         authorizedParty: `http://localhost:${main}`,
       },
     );
-    const query = fs.readFileSync(path.join(repositoryRoot, "docs", "examples", "cross-subgraph.graphql"), "utf8");
+    const query = fs.readFileSync(
+      path.join(repositoryRoot, "docs", "examples", "cross-subgraph.graphql"),
+      "utf8",
+    );
     const targets = {
       bare: `http://127.0.0.1:${bare}/`,
       main: `http://127.0.0.1:${main}/graphql`,
@@ -88,11 +108,17 @@ runTool(async () => {
     };
     for (const url of Object.values(targets)) await measure(url, token, query, 3); // warm-up
     // Rounds interleave the three targets, so drift on this shared machine hits each alike.
-    const runs: Record<string, Awaited<ReturnType<typeof measure>>[]> = { bare: [], main: [], admin: [] };
+    const runs: Record<string, Awaited<ReturnType<typeof measure>>[]> = {
+      bare: [],
+      main: [],
+      admin: [],
+    };
     for (let round = 0; round < rounds; round++) {
-      for (const [name, url] of Object.entries(targets)) runs[name].push(await measure(url, token, query));
+      for (const [name, url] of Object.entries(targets))
+        runs[name].push(await measure(url, token, query));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const results = Object.fromEntries(
       Object.entries(runs).map(([name, measured]) => [
         name,
@@ -113,16 +139,36 @@ runTool(async () => {
       benchmark: "gateway overhead: bare vs main vs admin",
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
-      services: { database: env.DATABASE_URL ? "postgres" : "pglite", stores: env.REDIS_URL ? "redis" : "shared memory" },
-      settings: { durationSeconds, connections, rounds, query: "docs/examples/cross-subgraph.graphql" },
+      services: {
+        database: env.DATABASE_URL ? "postgres" : "pglite",
+        stores: env.REDIS_URL ? "redis" : "shared memory",
+      },
+      settings: {
+        durationSeconds,
+        connections,
+        rounds,
+        query: "docs/examples/cross-subgraph.graphql",
+      },
       results,
       toBare: { main: ratio("main"), admin: ratio("admin") },
     };
-    const file = path.join(repositoryRoot, "bench", "results", `overhead-${report.date.replace(/[:.]/g, "-")}.json`);
+    const file = path.join(
+      repositoryRoot,
+      "bench",
+      "results",
+      `overhead-${report.date.replace(/[:.]/g, "-")}.json`,
+    );
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    const summary = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, { rps: r.requestsPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms, non2xx: r.non2xx }]));
-    process.stdout.write(`${JSON.stringify({ summary, toBare: report.toBare }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`);
+    const summary = Object.fromEntries(
+      Object.entries(results).map(([name, r]) => [
+        name,
+        { rps: r.requestsPerSecond, p50Ms: r.p50Ms, p99Ms: r.p99Ms, non2xx: r.non2xx },
+      ]),
+    );
+    process.stdout.write(
+      `${JSON.stringify({ summary, toBare: report.toBare }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
+    );
   } finally {
     await Promise.all([platform.stop(), bareGateway.stop()]);
     fs.rmSync(dataDir, { recursive: true, force: true });

@@ -149,6 +149,20 @@ describe("session token verification (Clerk, networkless)", () => {
     );
   });
 
+  it("verifies a token once, and again once it has expired", async () => {
+    const strict = createSessionTokenVerifier({
+      jwtKey: issuerKeys.publicKeyPem,
+      issuer,
+      authorizedParties: [authorizedParty],
+      clockSkewInMs: 0,
+    });
+    const token = await sign({ ...baseClaims(), exp: now() + 1 });
+    await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });
+    await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await expect(strict(token)).rejects.toThrow("token-expired");
+  });
+
   it("refuses a token without a session id", async () => {
     const { sid: _sid, ...claims } = baseClaims();
     expect(await rejectionOf(await sign(claims))).toBe("token-missing-subject");
