@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   accessShape,
   ConfigError,
+  databaseUrlHint,
   env,
   identityKeyHint,
   ipRangeListSetting,
@@ -153,6 +154,7 @@ const shape = {
     ),
   ...accessShape,
   RAMPART_DATA_DIR: env.dataDir(),
+  DATABASE_URL: env.url(["postgres", "postgresql"], databaseUrlHint),
   SUPERGRAPH_PATH: z
     .string()
     .optional()
@@ -222,6 +224,8 @@ export interface GatewayConfig {
   readonly rateLimitIpv6PrefixLength: number;
   /** Who may introspect. */
   readonly introspection: "superadmin" | "off" | "everyone";
+  /** The security subgraph's PostgreSQL, for `npm run rampart -- audit verify`; PGlite when unset. */
+  readonly databaseUrl: string | undefined;
   /** Redis URL; in-memory stores when unset (development only). */
   readonly redisUrl: string | undefined;
   /** Namespace of every Redis key, stream and channel. */
@@ -380,6 +384,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       },
     }),
     rateLimitIpv6PrefixLength: raw.RATE_LIMIT_IPV6_PREFIX,
+    databaseUrl: raw.DATABASE_URL,
     redisUrl: raw.REDIS_URL,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,
     sharedMemorySocket: raw.RAMPART_STORE_SOCKET,

@@ -12,14 +12,17 @@ import {
   type Stores,
 } from "@rampart/kit";
 import { loadConfig, type GatewayConfig } from "../config";
+import { auditVerify } from "./audit";
 
 // `npm run rampart -- <command>`: break-glass operations that work when the API cannot be
 // reached, by writing straight to the shared stores (Redis, or the running embedded platform).
 //   lockdown on --reason "..."    turn the emergency lockdown on (every replica within 500 ms)
 //   lockdown off --reason "..."   turn it off
 //   lockdown status               print the current state
+//   audit verify                  check the security events' hash chain; names the first bad event
 const usage = `usage: npm run rampart -- lockdown on|off --reason "<why>"
-       npm run rampart -- lockdown status`;
+       npm run rampart -- lockdown status
+       npm run rampart -- audit verify`;
 
 function openStores(config: GatewayConfig): Stores {
   if (config.redisUrl)
@@ -39,6 +42,14 @@ async function main(): Promise<void> {
     options: { reason: { type: "string" } },
   });
   const [area, action] = positionals;
+  if (area === "audit" && action === "verify") {
+    const config = loadConfig();
+    process.exitCode = await auditVerify({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+    });
+    return;
+  }
   if (area !== "lockdown" || !["on", "off", "status"].includes(action ?? "")) {
     process.stderr.write(`${usage}\n`);
     process.exit(2);

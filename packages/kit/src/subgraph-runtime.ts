@@ -13,7 +13,7 @@ import { ConfigError } from "./errors";
 import { openDatabase, type Database, type MigrationEntry } from "./database";
 import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
-import { Lifecycle } from "./lifecycle";
+import { Lifecycle, type Closer } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { SecurityEventRecorder } from "./security-events";
 import { SessionStore } from "./sessions";
@@ -36,7 +36,7 @@ export interface SubgraphDefinition {
   /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
   services?(runtime: SubgraphRuntime): unknown;
   /** Runs at every start, after migrations and before serving (e.g. bootstrap settings). */
-  start?(runtime: SubgraphRuntime, em: EntityManager): Promise<void>;
+  start?(runtime: SubgraphRuntime, em: EntityManager): Promise<void | Closer>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -156,7 +156,10 @@ export async function runSubgraph(
       logger,
     };
     const services = definition.services?.(runtime);
-    if (definition.start) await definition.start(runtime, database.orm.em.fork());
+    const stopStarted = definition.start
+      ? await definition.start(runtime, database.orm.em.fork())
+      : undefined;
+    if (stopStarted) lifecycle.onShutdown(`${definition.name} background work`, stopStarted);
 
     const { schema } = await definition.buildSchema(config, runtime);
     const server = await startSubgraphServer({

@@ -40,6 +40,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       mySessions: signedIn,
       emergencyLockdown: adminOnly,
       ipAllowlistEntries: superAdminStepUp,
+      securityEvents: adminOnly,
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
@@ -70,6 +71,12 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
     Session: or(ownsRecord, adminOnly),
     EmergencyLockdown: adminOnly,
     IpAllowlistEntry: adminOnly,
+    SecurityEvent: adminOnly,
+    SecurityEventConnection: adminOnly,
+    SecurityEventEdge: adminOnly,
+    SecurityEventPageInfo: adminOnly,
+    // Only reachable as SecurityEvent.organization; resolved by commerce.
+    Organization: adminOnly,
     // Only ever returned to the caller who asked for them.
     TwoFactorEnrollment: signedIn,
     BackupCodes: signedIn,

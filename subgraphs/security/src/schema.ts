@@ -7,6 +7,7 @@ import {
 } from "@rampart/kit";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { IpAllowlistResolver } from "./modules/ip-allowlist";
+import { SecurityEventResolver } from "./modules/security-events";
 import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
@@ -29,6 +30,7 @@ export const buildSecuritySchema = (
         TwoFactorResolver,
         LockdownResolver,
         IpAllowlistResolver,
+        SecurityEventResolver,
       ],
     },
     { User: userReference },

@@ -2,6 +2,7 @@ import type { SubgraphDefinition } from "@rampart/kit";
 import type { SecurityConfig } from "./config";
 import { migrations } from "./migrations";
 import { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
+import { startSecurityEventConsumer, StoredSecurityEvent } from "./modules/security-events";
 import { BackupCode, TwoFactorCredential } from "./modules/two-factor/two-factor.entity";
 import { User } from "./modules/users/user.entity";
 import { buildSecuritySchema } from "./schema";
@@ -11,19 +12,23 @@ import { createSecurityServices } from "./services";
 /** The security subgraph: users, 2FA, platform sessions (and later allowlists, events). */
 export const securitySubgraph: SubgraphDefinition = {
   name: "security",
-  entities: [User, TwoFactorCredential, BackupCode, IpAllowlistEntry],
+  entities: [User, TwoFactorCredential, BackupCode, IpAllowlistEntry, StoredSecurityEvent],
   migrations,
   buildSchema: buildSecuritySchema,
   services: createSecurityServices,
   // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot. Logged, not
   // fatal: gateways always allow the bootstrap ranges of their own environment.
-  start: (runtime, em) =>
-    new IpAllowlistService({ em, stores: runtime.stores, logger: runtime.logger })
+  // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot (logged, not
+  // fatal: gateways always allow their own bootstrap ranges); then security events are stored.
+  start: async (runtime, em) => {
+    await new IpAllowlistService({ em, stores: runtime.stores, logger: runtime.logger })
       .seedFromBootstrap((runtime.config as SecurityConfig).ADMIN_IP_ALLOWLIST)
       .then(
         (result) => runtime.logger.info(result, "IP allowlist bootstrapped"),
         (error: unknown) =>
           runtime.logger.error({ err: error }, "could not bootstrap the IP allowlist"),
-      ),
+      );
+    return startSecurityEventConsumer(runtime, em);
+  },
   seed: seedSecurity,
 };

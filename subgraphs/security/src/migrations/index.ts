@@ -2,10 +2,12 @@ import type { MigrationEntry } from "@rampart/kit";
 import { Migration20261128021940 } from "./Migration20261128021940";
 import { Migration20261128030136 } from "./Migration20261128030136";
 import { Migration20261128100000IpAllowlist } from "./Migration20261128100000IpAllowlist";
+import { Migration20261128110000SecurityEvents } from "./Migration20261128110000SecurityEvents";
 
 /** Committed migrations, oldest first. Create new ones with kit's create-migration tool. */
 export const migrations: MigrationEntry[] = [
   { name: "Migration20261128021940", class: Migration20261128021940 },
   { name: "Migration20261128030136", class: Migration20261128030136 },
   { name: "Migration20261128100000IpAllowlist", class: Migration20261128100000IpAllowlist },
+  { name: "Migration20261128110000SecurityEvents", class: Migration20261128110000SecurityEvents },
 ];

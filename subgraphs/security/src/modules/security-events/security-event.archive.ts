@@ -1,0 +1,129 @@
+import type { EntityManager } from "@mikro-orm/core";
+import type { SecurityEvent } from "@rampart/kit";
+import {
+  AuditChainVerifier,
+  chainHash,
+  GENESIS_HASH,
+  type AuditChainVerdict,
+  type ChainLink,
+} from "./chain";
+import { StoredSecurityEvent } from "./security-event.entity";
+
+/**
+ * Serializes every append across consumers and replicas. The next sequence number is
+ * `max + 1` read under this lock, inside the inserting transaction: a Postgres sequence would
+ * not do, since a rolled-back insert would burn a number and leave a gap, and a gap is how
+ * the verifier recognizes a removal; nor would it order the chain, since two transactions
+ * could read the same predecessor hash.
+ */
+const APPEND_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('rampart:security-events'))`;
+
+/** Rows read per round trip when verifying. */
+const VERIFY_PAGE_SIZE = 1_000;
+
+/** An event taken from the stream, with the id of its stream entry. */
+export interface IncomingSecurityEvent {
+  /** The validated event. */
+  readonly event: SecurityEvent;
+  /** Id of the stream entry (`<ms>-<seq>`). */
+  readonly streamId: string;
+}
+
+/** What the consumer needs from storage; tests wrap it to simulate an outage. */
+export interface SecurityEventSink {
+  /** Stores the events not stored yet, in order, in one transaction; returns how many were new. */
+  append(events: readonly IncomingSecurityEvent[]): Promise<number>;
+}
+
+/** Appends security events to the hash-chained `security_events` table, and verifies the chain. */
+export class SecurityEventArchive implements SecurityEventSink {
+  constructor(
+    /** The entity manager; each append runs in a transaction of a fork of it. */
+    private readonly em: EntityManager,
+  ) {}
+
+  /**
+   * Stores each event whose id is not stored yet, chaining it to the last stored event.
+   * Idempotent: an event already stored (delivered twice, or by two consumers) is skipped,
+   * so a retry after a failure or a crash before the ack stores nothing twice.
+   */
+  async append(events: readonly IncomingSecurityEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    return this.em.fork().transactional(async (tx) => {
+      await tx.getConnection().execute(APPEND_LOCK_SQL, [], "all", tx.getTransactionContext());
+      const ids = [...new Set(events.map(({ event }) => event.id))];
+      const stored = await tx.find(StoredSecurityEvent, { id: { $in: ids } }, { fields: ["id"] });
+      const seen = new Set(stored.map((row) => row.id));
+      const [last] = await tx.find(
+        StoredSecurityEvent,
+        {},
+        { orderBy: { sequence: "desc" }, limit: 1, fields: ["sequence", "hash"] },
+      );
+      let sequence = last?.sequence ?? 0;
+      let previousHash = last?.hash ?? GENESIS_HASH;
+      let added = 0;
+      for (const { event, streamId } of events) {
+        if (seen.has(event.id)) continue;
+        seen.add(event.id);
+        sequence += 1;
+        const fields = {
+          sequence,
+          id: event.id,
+          type: event.type,
+          severity: event.severity,
+          actorId: event.actorId,
+          organizationId: event.organizationId,
+          ip: event.ip,
+          reason: event.reason,
+          requestId: event.requestId,
+          occurredAt: new Date(event.occurredAt),
+          previousHash,
+        };
+        const hash = chainHash(fields);
+        tx.create(StoredSecurityEvent, { ...fields, streamId, hash });
+        previousHash = hash;
+        added += 1;
+      }
+      await tx.flush();
+      return added;
+    });
+  }
+}
+
+/**
+ * Recomputes the audit chain in sequence order and names the first event that was altered
+ * or removed (see {@link AuditChainVerifier}). Reads in pages, so memory stays flat.
+ */
+export async function verifyAuditChain(em: EntityManager): Promise<AuditChainVerdict> {
+  const verifier = new AuditChainVerifier();
+  let after = 0;
+  for (;;) {
+    const page = await em
+      .fork()
+      .find(
+        StoredSecurityEvent,
+        { sequence: { $gt: after } },
+        { orderBy: { sequence: "asc" }, limit: VERIFY_PAGE_SIZE },
+      );
+    for (const row of page) {
+      if (!verifier.check(toLink(row))) return verifier.verdict();
+    }
+    if (page.length < VERIFY_PAGE_SIZE) return verifier.verdict();
+    after = page[page.length - 1].sequence;
+  }
+}
+
+const toLink = (row: StoredSecurityEvent): ChainLink => ({
+  sequence: row.sequence,
+  id: row.id,
+  type: row.type,
+  severity: row.severity,
+  actorId: row.actorId,
+  organizationId: row.organizationId,
+  ip: row.ip,
+  reason: row.reason,
+  requestId: row.requestId,
+  occurredAt: row.occurredAt,
+  previousHash: row.previousHash,
+  hash: row.hash,
+});
