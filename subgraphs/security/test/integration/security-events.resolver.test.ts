@@ -20,8 +20,6 @@ import {
   encodeCursor,
   securityEventRuleTree,
   SecurityEventResolver,
-  startSecurityEventConsumer,
-  StoredSecurityEvent,
 } from "../../src/modules/security-events";
 import { UserResolver, userReference } from "../../src/modules/users/user.resolver";
 import { securityRuleTree } from "../../src/permissions";
@@ -49,20 +47,17 @@ function composedRuleTree(rules: Rules, schema?: GraphQLSchema): RuleTree {
 
 let runtime: SubgraphRuntime;
 let stopConsumer: (() => Promise<void>) | undefined;
-/** The security subgraph plus security events, wired here as the lead wires subgraph.ts. */
+/** The security subgraph, with a schema narrowed to users and security events. */
 const definition: SubgraphDefinition = {
   ...securitySubgraph,
-  entities: [
-    ...(securitySubgraph.entities as unknown[]),
-    StoredSecurityEvent,
-  ] as SubgraphDefinition["entities"],
   services: (running) => {
     runtime = running;
     return securitySubgraph.services?.(running);
   },
+  // The real start hook: bootstraps the allowlist and starts the security-event consumer.
   start: async (running, em) => {
-    await securitySubgraph.start?.(running, em);
-    stopConsumer = startSecurityEventConsumer(running, em, { blockMs: 50 });
+    const stop = await securitySubgraph.start?.(running, em);
+    stopConsumer = stop ? async () => stop() : undefined;
   },
   buildSchema: async (config) => {
     const built = await buildFederatedSchema(
