@@ -5,7 +5,6 @@ import { parseArgs } from "node:util";
 import {
   connectSharedMemoryStores,
   createRedisStores,
-  exitWithStartupError,
   LockdownSwitch,
   SecurityEventRecorder,
   validLockdownReason,
@@ -81,4 +80,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => exitWithStartupError("rampart", error));
+main().catch((error: unknown) => {
+  // An operator's tool: say what is wrong, without a stack trace.
+  process.stderr.write(`rampart: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
