@@ -321,7 +321,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         });
       }
     }
-    // Development keys (generated into the data folder) or documentation placeholders.
+    // Development keys (generated into the data folder) or keys copied from documentation.
     const devKey = (name: string) => readIfExists(path.join(raw.RAMPART_DATA_DIR, "keys", name));
     const examples = {
       GATEWAY_IDENTITY_PRIVATE_KEY: devKey("identity-ed25519.pem"),
