@@ -189,7 +189,7 @@ const shape = {
 const readIfExists = (file: string): string | null =>
   fs.existsSync(file) ? fs.readFileSync(file, "utf8") : null;
 
-/** Placeholder markers of documentation keys; never acceptable in production. */
+/** Markers of keys copied from documentation; never acceptable in production. */
 const exampleKeys = ["EXAMPLE", "CHANGE-ME", "CHANGEME", "changeme"];
 
 /** How session tokens are verified. */

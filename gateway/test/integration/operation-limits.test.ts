@@ -206,7 +206,7 @@ describe("operation limits (bad input, each with its own code)", () => {
   });
 
   it("answers 400 EXECUTION_TIMEOUT at the deadline, even when the work ignores it", async () => {
-    for (const field of ["slow", "stubborn"]) {
+    for (const field of ["slow", "unyielding"]) {
       const started = Date.now();
       const answer = await postOperation(app.url, `{ ${field}(ms: 5000) }`);
       expect(answer.status).toBe(400);
@@ -267,7 +267,7 @@ describe("execution timeout without a gateway to race", () => {
 
   it("still answers EXECUTION_TIMEOUT, once done, when the resolver ignores it", async () => {
     const started = Date.now();
-    const answer = await postOperation(app.url, "{ stubborn(ms: 800) }");
+    const answer = await postOperation(app.url, "{ unyielding(ms: 800) }");
     expect(answer.status).toBe(400);
     expect(answer.body).toEqual(timedOut);
     expect(Date.now() - started).toBeGreaterThanOrEqual(750);

@@ -70,7 +70,7 @@ const sdl = /* GraphQL */ `
     "Waits ms milliseconds, stopping when the request's timeout signal fires."
     slow(ms: Int!): String
     "Waits ms milliseconds, ignoring the timeout signal."
-    stubborn(ms: Int!): String
+    unyielding(ms: Int!): String
   }
   type Node {
     id: ID!
@@ -149,7 +149,7 @@ export async function startPerimeterApp(
       await sleep(ms, undefined, { signal: limits.executionSignal(context) });
       return "done";
     },
-    stubborn: async ({ ms }: { ms: number }) => {
+    unyielding: async ({ ms }: { ms: number }) => {
       // Unreferenced, so work left running after a timeout does not hold the test process.
       await sleep(ms, undefined, { ref: false });
       return "done";
