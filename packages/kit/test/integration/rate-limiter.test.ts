@@ -5,7 +5,6 @@
  * afterwards.
  */
 import { randomUUID } from "node:crypto";
-import net, { type AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import Redis from "ioredis";
@@ -20,6 +19,7 @@ import {
   type SharedMemoryStoreServer,
   type Stores,
 } from "../../src/stores";
+import { freePort } from "../../src/testing/processes";
 import { testServices } from "../../src/testing/services";
 
 /** Unset when Redis did not answer the global setup: the Redis part is skipped then. */
@@ -265,15 +265,6 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   });
 });
 
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 (redisUrl === undefined ? describe.skip : describe)("redis rate limiter only", () => {
   const url = redisUrl ?? ""; // only read by tests, which are skipped when it is unset
   const open: Stores[] = [];
@@ -340,7 +331,7 @@ async function closedPort(): Promise<number> {
   });
 
   it("rejects fast when Redis is unreachable, so callers can fail closed", async () => {
-    const stores = redisStores(nextPrefix(), `redis://127.0.0.1:${await closedPort()}`, 500);
+    const stores = redisStores(nextPrefix(), `redis://127.0.0.1:${await freePort()}`, 500);
     const started = Date.now();
     const rule = { limit: 5, windowMs: 1_000 };
     await expect(stores.rateLimiter.consume("k", rule)).rejects.toThrow();

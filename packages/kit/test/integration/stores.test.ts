@@ -18,6 +18,7 @@ import {
   type Stores,
   type StreamEntry,
 } from "../../src/stores";
+import { freePort } from "../../src/testing/processes";
 import { testServices } from "../../src/testing/services";
 
 /** Unset when Redis did not answer the global setup: the Redis half is skipped then. */
@@ -62,6 +63,7 @@ function sharedMemoryStores(): Stores {
     sets: lazy((s) => s.sets),
     pubsub: lazy((s) => s.pubsub),
     events: lazy((s) => s.events),
+    rateLimiter: lazy((s) => s.rateLimiter),
     ping: async () => (client ?? (await ready)).ping(),
     close: async () => {
       await (client ?? (await ready)).close();
@@ -606,15 +608,6 @@ async function recovers(stores: Stores): Promise<boolean> {
   return false;
 }
 
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 (redisUrl === undefined ? describe.skip : describe)("redis stores only", () => {
   const url = redisUrl ?? ""; // only read by tests, which are skipped when it is unset
   const open: Stores[] = [];
@@ -659,7 +652,7 @@ async function closedPort(): Promise<number> {
   });
 
   it("fails fast when Redis is unreachable, and still closes", async () => {
-    const stores = redisStores(nextPrefix(), `redis://127.0.0.1:${await closedPort()}`, 500);
+    const stores = redisStores(nextPrefix(), `redis://127.0.0.1:${await freePort()}`, 500);
     const started = Date.now();
     await expect(stores.ping()).rejects.toThrow();
     await expect(stores.kv.get("k")).rejects.toThrow();
