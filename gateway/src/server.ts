@@ -40,7 +40,7 @@ import { createClientIpMiddleware, createClientIpResolver } from "./plugins/clie
 import { createCors } from "./plugins/cors";
 import { createIpAllowlist } from "./plugins/ip-allowlist";
 import { createLockdown } from "./plugins/lockdown";
-import { createOperationLimits, operationLimitCodes } from "./plugins/operation-limits";
+import { createOperationLimits } from "./plugins/operation-limits";
 import { createRateLimit } from "./plugins/rate-limit";
 import { createSecurityHeaders } from "./plugins/security-headers";
 
@@ -220,11 +220,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         ...limits.apolloPlugins,
         createErrorStatusPlugin(),
       ],
-      formatError: (formatted, error) =>
-        operationLimitCodes.has(formatted.extensions?.code as string) ||
-        formatted.extensions?.code === "RATE_LIMITED"
-          ? formatted
-          : maskUnexpected(formatted, error, logger),
+      // Every public code is in kit's ErrorCode map; anything else is masked.
+      formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
     });
     await apollo.start();
     lifecycle.onShutdown("apollo", () => apollo.stop());

@@ -24,7 +24,6 @@ import { createCors, type RefusalEvent as CorsRefusal } from "../../src/plugins/
 import { createErrorStatusPlugin } from "../../src/plugins/error-status";
 import {
   createOperationLimits,
-  operationLimitCodes,
   type GatewayInterface,
   type OperationLimits,
   type OperationLimitsOptions,
@@ -174,10 +173,9 @@ export async function startPerimeterApp(
       createErrorStatusPlugin(),
       ...limits.apolloPlugins,
     ],
+    // As the gateway: every public code is in kit's ErrorCode map.
     formatError: (formatted: GraphQLFormattedError, error: unknown) =>
-      operationLimitCodes.has(formatted.extensions?.code as string)
-        ? formatted
-        : maskUnexpected(formatted, error, logger),
+      maskUnexpected(formatted, error, logger),
     logger,
   };
   const apollo = options.withoutGateway

@@ -22,6 +22,32 @@ export const ErrorCode = {
   RateLimited: "RATE_LIMITED",
   /** The platform is in emergency lockdown. */
   LockdownActive: "LOCKDOWN_ACTIVE",
+  /** The request's Origin is not on the profile's allowlist. */
+  CorsOriginNotAllowed: "CORS_ORIGIN_NOT_ALLOWED",
+  /** The body is larger than the cap. */
+  RequestTooLarge: "REQUEST_TOO_LARGE",
+  /** The body is not readable JSON. */
+  BadRequestBody: "BAD_REQUEST_BODY",
+  /** The body is an array of operations. */
+  BatchingDisabled: "BATCHING_DISABLED",
+  /** A simple (non-preflighted) request without a CSRF-prevention header. */
+  CsrfPrevented: "CSRF_PREVENTED",
+  /** A mutation sent with GET. */
+  MethodNotAllowed: "METHOD_NOT_ALLOWED",
+  /** Selections nest deeper than the limit. */
+  QueryTooDeep: "QUERY_TOO_DEEP",
+  /** More aliases than the limit. */
+  TooManyAliases: "TOO_MANY_ALIASES",
+  /** More directives than the limit. */
+  TooManyDirectives: "TOO_MANY_DIRECTIVES",
+  /** More lexical tokens than the limit. */
+  TooManyTokens: "TOO_MANY_TOKENS",
+  /** Estimated cost above the limit. */
+  QueryTooComplex: "QUERY_TOO_COMPLEX",
+  /** `__schema` or `__type` asked by a caller who may not introspect. */
+  IntrospectionDisabled: "INTROSPECTION_DISABLED",
+  /** Execution ran past the deadline. */
+  ExecutionTimeout: "EXECUTION_TIMEOUT",
   /** Anything unexpected; details go to the log, never to the client. */
   Internal: "INTERNAL_SERVER_ERROR",
 } as const;
@@ -41,6 +67,19 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   IP_NOT_ALLOWED: 403,
   RATE_LIMITED: 429,
   LOCKDOWN_ACTIVE: 503,
+  CORS_ORIGIN_NOT_ALLOWED: 403,
+  REQUEST_TOO_LARGE: 413,
+  BAD_REQUEST_BODY: 400,
+  BATCHING_DISABLED: 400,
+  CSRF_PREVENTED: 400,
+  METHOD_NOT_ALLOWED: 405,
+  QUERY_TOO_DEEP: 400,
+  TOO_MANY_ALIASES: 400,
+  TOO_MANY_DIRECTIVES: 400,
+  TOO_MANY_TOKENS: 400,
+  QUERY_TOO_COMPLEX: 400,
+  INTROSPECTION_DISABLED: 400,
+  EXECUTION_TIMEOUT: 400,
   INTERNAL_SERVER_ERROR: 500,
 });
 

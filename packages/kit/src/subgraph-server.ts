@@ -202,6 +202,14 @@ function answerExecutedOperationsWith200(): ApolloServerPlugin {
   };
 }
 
+/** Codes a client may see: Rampart's contract plus Apollo's request-level codes. */
+const publicCodes: ReadonlySet<unknown> = new Set<unknown>([
+  ...Object.values(ErrorCode),
+  "GRAPHQL_VALIDATION_FAILED",
+  "GRAPHQL_PARSE_FAILED",
+  "BAD_REQUEST",
+]);
+
 /**
  * Keeps typed errors (those carrying a public code) and replaces anything else with a bare
  * internal error, so no message, stack or schema detail from a bug reaches the client.
@@ -212,12 +220,6 @@ export function maskUnexpected(
   logger: Logger,
 ): GraphQLFormattedError {
   const code = formatted.extensions?.code;
-  const publicCodes = new Set<unknown>([
-    ...Object.values(ErrorCode),
-    "GRAPHQL_VALIDATION_FAILED",
-    "GRAPHQL_PARSE_FAILED",
-    "BAD_REQUEST",
-  ]);
   if (code !== ErrorCode.Internal && publicCodes.has(code)) {
     const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };

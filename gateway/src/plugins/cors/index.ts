@@ -1,9 +1,9 @@
-import { ConfigError } from "@rampart/kit";
+import { ConfigError, ErrorCode } from "@rampart/kit";
 import cors from "cors";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
 /** Error code of a request refused for its `Origin` (HTTP 403). */
-export const CORS_ORIGIN_NOT_ALLOWED = "CORS_ORIGIN_NOT_ALLOWED";
+export const CORS_ORIGIN_NOT_ALLOWED = ErrorCode.CorsOriginNotAllowed;
 
 /** A refused request, reported as a security event. */
 export interface RefusalEvent {

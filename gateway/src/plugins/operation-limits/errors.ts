@@ -1,51 +1,27 @@
+import { ErrorCode, httpStatusOf } from "@rampart/kit";
 import { GraphQLError } from "graphql";
 
-/** Error codes of operation-limit refusals (`extensions.code`), the public contract. */
+/** Error codes of operation-limit refusals: the subset of kit's public `ErrorCode` map. */
 export const OperationLimitCode = {
-  /** The body is larger than the cap (413). */
-  RequestTooLarge: "REQUEST_TOO_LARGE",
-  /** The body is not readable JSON (400). */
-  BadRequestBody: "BAD_REQUEST_BODY",
-  /** The body is an array of operations (400). */
-  BatchingDisabled: "BATCHING_DISABLED",
-  /** A simple (non-preflighted) request without a CSRF-prevention header (400). */
-  CsrfPrevented: "CSRF_PREVENTED",
-  /** A mutation (or subscription) sent with GET (405, as the GraphQL-over-HTTP spec requires). */
-  MethodNotAllowed: "METHOD_NOT_ALLOWED",
-  /** Selections nest deeper than the limit (400). */
-  QueryTooDeep: "QUERY_TOO_DEEP",
-  /** More aliases than the limit (400). */
-  TooManyAliases: "TOO_MANY_ALIASES",
-  /** More directives than the limit (400). */
-  TooManyDirectives: "TOO_MANY_DIRECTIVES",
-  /** More lexical tokens than the limit (400). */
-  TooManyTokens: "TOO_MANY_TOKENS",
-  /** Estimated cost above the limit (400). */
-  QueryTooComplex: "QUERY_TOO_COMPLEX",
-  /** `__schema` or `__type` asked by a caller who may not introspect (400). */
-  IntrospectionDisabled: "INTROSPECTION_DISABLED",
-  /** Execution ran past the deadline (400). */
-  ExecutionTimeout: "EXECUTION_TIMEOUT",
+  RequestTooLarge: ErrorCode.RequestTooLarge,
+  BadRequestBody: ErrorCode.BadRequestBody,
+  BatchingDisabled: ErrorCode.BatchingDisabled,
+  CsrfPrevented: ErrorCode.CsrfPrevented,
+  MethodNotAllowed: ErrorCode.MethodNotAllowed,
+  QueryTooDeep: ErrorCode.QueryTooDeep,
+  TooManyAliases: ErrorCode.TooManyAliases,
+  TooManyDirectives: ErrorCode.TooManyDirectives,
+  TooManyTokens: ErrorCode.TooManyTokens,
+  QueryTooComplex: ErrorCode.QueryTooComplex,
+  IntrospectionDisabled: ErrorCode.IntrospectionDisabled,
+  ExecutionTimeout: ErrorCode.ExecutionTimeout,
 } as const;
 
 /** One of the {@link OperationLimitCode} values. */
 export type OperationLimitCode = (typeof OperationLimitCode)[keyof typeof OperationLimitCode];
 
-/** HTTP status for each code. */
-export const operationLimitStatus: Readonly<Record<OperationLimitCode, number>> = Object.freeze({
-  REQUEST_TOO_LARGE: 413,
-  BAD_REQUEST_BODY: 400,
-  BATCHING_DISABLED: 400,
-  CSRF_PREVENTED: 400,
-  METHOD_NOT_ALLOWED: 405,
-  QUERY_TOO_DEEP: 400,
-  TOO_MANY_ALIASES: 400,
-  TOO_MANY_DIRECTIVES: 400,
-  TOO_MANY_TOKENS: 400,
-  QUERY_TOO_COMPLEX: 400,
-  INTROSPECTION_DISABLED: 400,
-  EXECUTION_TIMEOUT: 400,
-});
+/** HTTP status for each code (kit's map). */
+export const operationLimitStatus: Readonly<Record<OperationLimitCode, number>> = httpStatusOf;
 
 /** Every operation-limit code, for `formatError` to let them through unmasked. */
 export const operationLimitCodes: ReadonlySet<string> = new Set(Object.values(OperationLimitCode));
