@@ -1,6 +1,7 @@
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { createPubSub } from "@graphql-yoga/subscription";
 import { lexicographicSortSchema, parse, type GraphQLSchema } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
@@ -26,13 +27,20 @@ export interface FederatedSchema {
  * Builds a federation 2 subgraph schema from type-graphql resolvers. type-graphql's printer
  * drops directives such as `@key`, so the SDL is printed with `printSchemaWithDirectives`.
  * `permissions` (see `createPermissions`) guard every field, `_entities` included.
+ * type-graphql refuses a schema with `@Subscription` fields and no `pubSub`, even when each
+ * subscription brings its own `subscribe` iterator: a local one is given unless `options` has one.
  */
 export async function buildFederatedSchema(
   options: Omit<BuildSchemaOptions, "skipCheck">,
   referenceResolvers: ReferenceResolvers = {},
   permissions?: Permissions,
 ): Promise<FederatedSchema> {
-  const typeGraphQLSchema = await buildSchema({ ...options, skipCheck: true, validate: false });
+  const typeGraphQLSchema = await buildSchema({
+    ...options,
+    pubSub: options.pubSub ?? createPubSub(),
+    skipCheck: true,
+    validate: false,
+  });
   // Sorted, so the SDL does not depend on the order in which a compiler applies decorators.
   const printed = printSchemaWithDirectives(lexicographicSortSchema(typeGraphQLSchema)).trim();
   const sdl = `${federationLink}\n\n${printed}\n`;
