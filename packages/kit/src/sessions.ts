@@ -72,6 +72,11 @@ const sessionKey = (id: string) => `session:${id}`;
 const userIndexKey = (userId: string) => `user-sessions:${userId}`;
 const userRevokedBeforeKey = (userId: string) => `sessions-revoked-before:user:${userId}`;
 const allRevokedBeforeKey = "sessions-revoked-before:all";
+/**
+ * Index of every session started and not yet seen ended, for {@link SessionStore.countActive}.
+ * Sessions that expire or are revoked in bulk stay in it until the next count prunes them.
+ */
+const liveSessionsKey = "live-sessions";
 
 /** Platform sessions in the shared stores (Redis in production): one read per request. */
 export class SessionStore {
@@ -116,9 +121,12 @@ export class SessionStore {
         endReason: null,
       };
       await this.save(session, now);
-      await this.stores.sets.add(userIndexKey(session.userId), [session.id], {
-        ttlMs: this.policy.absoluteTimeoutMs,
-      });
+      // Every member of either set is past its absolute timeout once the set's TTL runs out.
+      const indexed = { ttlMs: this.policy.absoluteTimeoutMs };
+      await Promise.all([
+        this.stores.sets.add(userIndexKey(session.userId), [session.id], indexed),
+        this.stores.sets.add(liveSessionsKey, [session.id], indexed),
+      ]);
       return { ok: true, session, level: SecurityLevel.SignedIn, ipChanged: false, created: true };
     }
     const session = JSON.parse(stored) as PlatformSession;
@@ -181,14 +189,41 @@ export class SessionStore {
     const gone = ids.filter((_, index) => stored[index] === null);
     if (gone.length > 0) await this.stores.sets.remove(userIndexKey(userId), gone);
     return sessions
-      .filter(
-        (s) =>
-          s.revokedAt === null &&
-          s.createdAt > revokedBefore &&
-          now - s.createdAt <= this.policy.absoluteTimeoutMs &&
-          now - s.lastSeenAt <= this.policy.idleTimeoutMs,
-      )
+      .filter((s) => this.isLive(s, revokedBefore, now))
       .sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * How many sessions are usable now, on every replica: three round trips whatever the
+   * count, reading each indexed session once (O(sessions started within the absolute
+   * timeout and not yet seen ended)). Prunes the sessions it finds ended from the index.
+   */
+  async countActive(now = Date.now()): Promise<number> {
+    const ids = await this.stores.sets.members(liveSessionsKey);
+    if (ids.length === 0) return 0;
+    const stored = await this.stores.kv.getMany(ids.map(sessionKey));
+    const sessions = stored.map((value) =>
+      value === null ? null : (JSON.parse(value) as PlatformSession),
+    );
+    const userIds = [...new Set(sessions.flatMap((s) => (s === null ? [] : [s.userId])))];
+    const [allRevokedBefore, ...userRevokedBefore] = await this.stores.kv.getMany([
+      allRevokedBeforeKey,
+      ...userIds.map(userRevokedBeforeKey),
+    ]);
+    const revokedBeforeOf = new Map(
+      userIds.map((userId, index) => [
+        userId,
+        Math.max(Number(userRevokedBefore[index] ?? 0), Number(allRevokedBefore ?? 0)),
+      ]),
+    );
+    const ended = ids.filter((_, index) => {
+      const session = sessions[index];
+      return (
+        session === null || !this.isLive(session, revokedBeforeOf.get(session.userId) ?? 0, now)
+      );
+    });
+    if (ended.length > 0) await this.stores.sets.remove(liveSessionsKey, ended);
+    return ids.length - ended.length;
   }
 
   /** Ends one session at once, on every replica. */
@@ -219,10 +254,21 @@ export class SessionStore {
     await this.stores.pubsub.publish(SESSION_REVOKED_CHANNEL, JSON.stringify({ all: true }));
   }
 
+  /** Whether a session is usable at `now`, given the latest bulk revocation that covers it. */
+  private isLive(session: PlatformSession, revokedBefore: number, now: number): boolean {
+    return (
+      session.revokedAt === null &&
+      session.createdAt > revokedBefore &&
+      now - session.createdAt <= this.policy.absoluteTimeoutMs &&
+      now - session.lastSeenAt <= this.policy.idleTimeoutMs
+    );
+  }
+
   private async end(session: PlatformSession, reason: string, now: number): Promise<void> {
     session.revokedAt = now;
     session.endReason = reason;
     await this.save(session, now);
+    await this.stores.sets.remove(liveSessionsKey, [session.id]);
     await this.stores.pubsub.publish(
       SESSION_REVOKED_CHANNEL,
       JSON.stringify({ sessionId: session.id }),
