@@ -98,6 +98,16 @@ export function createAuthentication(options: AuthenticationOptions) {
       });
       throw RampartError.unauthenticated("Your session has ended. Sign in again.");
     }
+    if (resumed.created) {
+      // The security subgraph's metrics read the role from `reason` (`role=<Clerk role>` or
+      // `role=none`): admins' 2FA adoption and the authentication success rate.
+      await record({
+        ...actor,
+        type: "session.started",
+        severity: "info",
+        reason: `role=${verified.role ?? "none"}`,
+      });
+    }
     if (resumed.ipChanged) {
       await record({
         ...actor,
