@@ -43,6 +43,9 @@ import { createLockdown } from "./plugins/lockdown";
 import { createOperationLimits } from "./plugins/operation-limits";
 import { createRateLimit } from "./plugins/rate-limit";
 import { createSecurityHeaders } from "./plugins/security-headers";
+import { createSubscriptionServer } from "./subscriptions";
+import { SubscriptionPlanner } from "./subscriptions/planner";
+import { SharedExecutions } from "./subscriptions/shared-executions";
 
 /** A running gateway. */
 export interface Gateway {
@@ -122,8 +125,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       }) =>
         record({ actorId: null, organizationId: null, ...event, severity });
 
+    const sessions = new SessionStore(stores, config.sessionPolicy);
     const authenticate = createAuthentication({
-      sessions: new SessionStore(stores, config.sessionPolicy),
+      sessions,
       verifySessionToken: createSessionTokenVerifier({
         ...sessionTokenKeys(config),
         issuer: config.issuer,
@@ -186,14 +190,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       config.identityPrivateKeyPem ??
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
     );
+    const supergraphSdl = fs.readFileSync(config.supergraphPath, "utf8");
+    const dataSources = new Map<string, IdentityDataSource>();
     const gateway = new ApolloGateway({
-      supergraphSdl: fs.readFileSync(config.supergraphPath, "utf8"),
-      buildService: ({ name, url }) =>
-        new IdentityDataSource({
+      supergraphSdl,
+      buildService: ({ name, url }) => {
+        const dataSource = new IdentityDataSource({
           name,
           url: config.subgraphUrls[name as keyof GatewayConfig["subgraphUrls"]] ?? url ?? "",
           privateKey: identityKey,
-        }),
+        });
+        dataSources.set(name, dataSource);
+        return dataSource;
+      },
       logger,
     });
 
@@ -300,6 +309,39 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     );
     app.use(notFoundHandler);
     app.use(errorHandler(logger));
+
+    // Live subscriptions are an admin feature: the main profile's contract has none.
+    if (config.profile === "admin") {
+      const planner = new SubscriptionPlanner(supergraphSdl);
+      const subscriptions = await createSubscriptionServer({
+        httpServer,
+        planner,
+        executions: new SharedExecutions({
+          planner,
+          services: Object.fromEntries(dataSources),
+          subgraphUrls: config.subgraphUrls,
+          privateKey: identityKey,
+          logger,
+        }),
+        authenticate,
+        sessions,
+        sessionPolicy: config.sessionPolicy,
+        stores,
+        clientIp,
+        ipAllowlist,
+        enforceIpAllowlist: config.enforceIpAllowlist,
+        allowedOrigins: config.allowedOrigins,
+        rateLimit,
+        lockdownActive: () => lockdown.current().active,
+        isSuperAdmin,
+        requireSecondFactor: config.adminRequiresSecondFactor,
+        validationRules: limits.validationRules,
+        parseOptions: limits.parseOptions,
+        record,
+        logger,
+      });
+      lifecycle.onShutdown("subscriptions", () => subscriptions.close());
+    }
 
     await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
     const { port } = httpServer.address() as AddressInfo;

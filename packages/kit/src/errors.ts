@@ -48,6 +48,8 @@ export const ErrorCode = {
   IntrospectionDisabled: "INTROSPECTION_DISABLED",
   /** Execution ran past the deadline. */
   ExecutionTimeout: "EXECUTION_TIMEOUT",
+  /** A socket asked for more live subscriptions than one socket may hold. */
+  TooManySubscriptions: "TOO_MANY_SUBSCRIPTIONS",
   /** Anything unexpected; details go to the log, never to the client. */
   Internal: "INTERNAL_SERVER_ERROR",
 } as const;
@@ -80,6 +82,7 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   QUERY_TOO_COMPLEX: 400,
   INTROSPECTION_DISABLED: 400,
   EXECUTION_TIMEOUT: 400,
+  TOO_MANY_SUBSCRIPTIONS: 429,
   INTERNAL_SERVER_ERROR: 500,
 });
 

@@ -8,6 +8,9 @@ import { expressMiddleware } from "@as-integrations/express5";
 import type { EntityManager } from "@mikro-orm/core";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
 import { ErrorCode, RampartError } from "./errors";
 import { errorHandler, notFoundHandler, sendError } from "./http";
@@ -170,6 +173,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   );
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
+  const subscriptions = serveSubscriptions(httpServer, options);
 
   await new Promise<void>((resolve) =>
     httpServer.listen(options.port, options.host ?? "127.0.0.1", resolve),
@@ -180,8 +184,65 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
   return {
     url,
     port,
-    close: () => apollo.stop(),
+    close: async () => {
+      // Upgraded sockets are not the HTTP server's to drain: close them first.
+      await subscriptions.dispose();
+      await apollo.stop();
+    },
   };
+}
+
+/**
+ * Serves graphql-ws on `/graphql` of the same port. `connection_init` must carry an identity
+ * assertion for this subgraph in `connectionParams["rampart-identity"]` (the gateway signs one
+ * per upstream socket); otherwise the socket closes with 4401. Each subscription gets its own
+ * entity manager, cleared after every event so a long-lived subscription reads fresh rows.
+ */
+function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOptions) {
+  const { name, logger } = options;
+  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  return useServer<Record<string, unknown> | undefined, { identity: Identity }>(
+    {
+      schema: options.schema,
+      onConnect: async (ctx) => {
+        try {
+          const assertion = ctx.connectionParams?.[IDENTITY_HEADER];
+          ctx.extra.identity = await verifyIdentity(
+            typeof assertion === "string" ? assertion : undefined,
+            name,
+            options.identityPublicKey,
+          );
+          return true;
+        } catch (error) {
+          logger.warn(
+            { reason: (error as Error).message, ip: ctx.extra.request.socket.remoteAddress },
+            "refused subgraph socket",
+          );
+          ctx.extra.socket.close(CloseCode.Unauthorized, "Unauthorized");
+          return false;
+        }
+      },
+      // Runs only after onConnect accepted the socket, so the identity is set.
+      context: (ctx): SubgraphContext => ({
+        identity: ctx.extra.identity as Identity,
+        em: options.em.fork(),
+        log: logger.child({ requestId: (ctx.extra.identity as Identity).requestId }),
+        runtime: options.runtime,
+        services: options.services,
+      }),
+      onNext: (_ctx, _id, _payload, args, result) => {
+        (args.contextValue as SubgraphContext).em.clear();
+        if (!result.errors) return undefined;
+        return {
+          ...result,
+          errors: result.errors.map((error) => maskUnexpected(error.toJSON(), error, logger)),
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => maskUnexpected(error.toJSON(), error, logger)),
+    },
+    wsServer,
+  );
 }
 
 /**

@@ -1,0 +1,447 @@
+import { randomUUID } from "node:crypto";
+import type http from "node:http";
+import {
+  anonymousIdentity,
+  ErrorCode,
+  LockdownSwitch,
+  maskUnexpected,
+  RampartError,
+  SecurityLevel,
+  SESSION_REVOKED_CHANNEL,
+  type Identity,
+  type Logger,
+  type SecurityEventInput,
+  type SessionPolicy,
+  type SessionStore,
+  type Stores,
+} from "@rampart/kit";
+import {
+  getOperationAST,
+  GraphQLError,
+  parse,
+  specifiedRules,
+  validate,
+  type ExecutionArgs,
+  type ParseOptions,
+  type ValidationRule,
+} from "graphql";
+import { CloseCode } from "graphql-ws";
+import { useServer } from "graphql-ws/use/ws";
+import type WebSocket from "ws";
+import { WebSocketServer } from "ws";
+import type { ClientIpResolver } from "../plugins/client-ip";
+import type { IpAllowlist } from "../plugins/ip-allowlist";
+import type { RateLimit } from "../plugins/rate-limit";
+import type { SubscriptionPlanner } from "./planner";
+import type { SharedExecutions } from "./shared-executions";
+
+/** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
+export const SubscriptionClose = {
+  /** 4401: no token, a bad one, or the session ended. */
+  unauthenticated: { code: CloseCode.Unauthorized, reason: ErrorCode.Unauthenticated },
+  /** 4403: the caller lacks the rights (not a superadmin, no second factor). */
+  forbidden: { code: CloseCode.Forbidden, reason: ErrorCode.Forbidden },
+  /** 4403: the client IP is not allowlisted. */
+  ipNotAllowed: { code: CloseCode.Forbidden, reason: ErrorCode.IpNotAllowed },
+  /** 4403: the Origin is not one of the profile's. */
+  originNotAllowed: { code: CloseCode.Forbidden, reason: ErrorCode.CorsOriginNotAllowed },
+  /** 4403: lockdown started (reconnecting passes the lockdown's own rule, or not). */
+  lockdown: { code: CloseCode.Forbidden, reason: ErrorCode.LockdownActive },
+  /** 1013 (try again later): a security dependency is down; closing is failing closed. */
+  unavailable: { code: 1013, reason: ErrorCode.ServiceUnavailable },
+} as const;
+
+/** Options for {@link createSubscriptionServer}. */
+export interface SubscriptionServerOptions {
+  /** The gateway's HTTP server; graphql-ws shares its port. */
+  httpServer: http.Server;
+  /** Path of the socket. Default `/graphql`. */
+  path?: string;
+  planner: SubscriptionPlanner;
+  executions: SharedExecutions;
+  /** The same authentication as HTTP (token, then platform session). */
+  authenticate(request: {
+    authorization: string | undefined;
+    ip: string;
+    userAgent: string | undefined;
+    requestId: string;
+  }): Promise<Identity>;
+  sessions: SessionStore;
+  /** The sessions' timeouts: a socket closes when its session would expire. */
+  sessionPolicy: SessionPolicy;
+  stores: Stores;
+  clientIp: ClientIpResolver;
+  ipAllowlist: IpAllowlist;
+  /** Whether the IP allowlist is enforced on this profile. */
+  enforceIpAllowlist: boolean;
+  /** Origins allowed to open sockets from a browser; sockets without Origin are not browsers. */
+  allowedOrigins: readonly string[];
+  rateLimit: RateLimit;
+  /** The lockdown this replica applies (see plugins/lockdown). */
+  lockdownActive(): boolean;
+  isSuperAdmin(identity: Identity): boolean;
+  /** Whether subscribers need a verified second factor (`ADMIN_REQUIRE_2FA`). */
+  requireSecondFactor: boolean;
+  /** Operation limits, the same as HTTP. */
+  validationRules: readonly ValidationRule[];
+  parseOptions: ParseOptions;
+  /** Every refusal is a security event. */
+  record(event: SecurityEventInput): void;
+  logger: Logger;
+  /** Live subscriptions one socket may hold. Default 25. */
+  maxSubscriptionsPerSocket?: number;
+  /** How often a socket's session is re-checked (and kept alive), in ms. Default 15 000. */
+  sessionCheckIntervalMs?: number;
+  /** Largest message accepted, in bytes (like the HTTP body cap). Default 100 kB. */
+  maxPayloadBytes?: number;
+}
+
+/** What the gateway keeps about one accepted socket. */
+interface Connection {
+  readonly socket: WebSocket;
+  readonly identity: Identity;
+  readonly ip: string;
+  readonly userAgent: string | undefined;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/** Extra state graphql-ws carries per socket. */
+type SocketState = {
+  connection?: Connection;
+};
+
+/** The context of one subscription. */
+interface SubscriptionContext {
+  readonly identity: Identity;
+  readonly ip: string;
+}
+
+/**
+ * graphql-ws on the admin gateway's `/graphql`: `connection_init` passes the same perimeter and
+ * session checks as HTTP (IP allowlist, origin, token and session, superadmin, second factor,
+ * lockdown); each subscribe message is rate limited, validated with the HTTP operation limits,
+ * planned by Apollo's planner and joined to a shared execution. Sockets close within a second
+ * of their session's revocation (pub/sub) or expiry (a timer), and when lockdown starts.
+ */
+export async function createSubscriptionServer(options: SubscriptionServerOptions) {
+  const { logger } = options;
+  const connections = new Set<Connection>();
+  const maxPerSocket = options.maxSubscriptionsPerSocket ?? 25;
+
+  const refuse = (
+    socket: WebSocket,
+    close: { code: number; reason: string },
+    event: Omit<SecurityEventInput, "severity"> & { severity?: SecurityEventInput["severity"] },
+  ) => {
+    options.record({ severity: "medium", ...event });
+    socket.close(close.code, close.reason);
+  };
+
+  const closeConnection = (connection: Connection, close: { code: number; reason: string }) => {
+    clearTimeout(connection.expiryTimer);
+    connections.delete(connection);
+    connection.socket.close(close.code, close.reason);
+  };
+
+  /** Re-checks a socket's session, which also keeps it alive while the socket is open. */
+  const recheck = async (connection: Connection) => {
+    const { identity } = connection;
+    try {
+      const resumed = await options.sessions.resume(
+        {
+          sessionId: identity.sessionId as string,
+          userId: identity.userId as string,
+          organizationId: identity.organizationId,
+        },
+        { ip: connection.ip, userAgent: connection.userAgent ?? null },
+      );
+      if (!resumed.ok) return closeConnection(connection, SubscriptionClose.unauthenticated);
+      scheduleExpiry(connection, resumed.session);
+    } catch (error) {
+      logger.error({ err: error }, "cannot check a socket's session; closing it (fail closed)");
+      closeConnection(connection, SubscriptionClose.unavailable);
+    }
+  };
+
+  const scheduleExpiry = (
+    connection: Connection,
+    session: { createdAt: number; lastSeenAt: number },
+  ) => {
+    const { absoluteTimeoutMs, idleTimeoutMs } = options.sessionPolicy;
+    const expiresAt = Math.min(
+      session.createdAt + absoluteTimeoutMs,
+      session.lastSeenAt + idleTimeoutMs,
+    );
+    clearTimeout(connection.expiryTimer);
+    connection.expiryTimer = setTimeout(
+      () => closeConnection(connection, SubscriptionClose.unauthenticated),
+      Math.max(0, expiresAt - Date.now()),
+    );
+    connection.expiryTimer.unref();
+  };
+
+  const wsServer = new WebSocketServer({
+    server: options.httpServer,
+    path: options.path ?? "/graphql",
+    maxPayload: options.maxPayloadBytes ?? 100 * 1024,
+  });
+
+  const server = useServer<Record<string, unknown> | undefined, SocketState>(
+    {
+      onConnect: async (ctx) => {
+        const { socket, request } = ctx.extra;
+        const ip = options.clientIp(request);
+        const requestId = randomUUID();
+        const base = { actorId: null, organizationId: null, ip, requestId };
+        if (options.enforceIpAllowlist && !options.ipAllowlist.allows(ip, null)) {
+          refuse(socket, SubscriptionClose.ipNotAllowed, {
+            ...base,
+            type: "ip_allowlist.refused",
+            reason: "subscription socket from an IP not in the allowlist",
+          });
+          return false;
+        }
+        const origin = request.headers.origin;
+        if (origin !== undefined && !options.allowedOrigins.includes(origin)) {
+          refuse(socket, SubscriptionClose.originNotAllowed, {
+            ...base,
+            type: "cors.origin_not_allowed",
+            reason: "subscription socket from an origin not allowed",
+          });
+          return false;
+        }
+        const userAgent = request.headers["user-agent"];
+        let identity: Identity;
+        try {
+          identity = await options.authenticate({
+            authorization: bearer(ctx.connectionParams?.authorization),
+            ip,
+            userAgent,
+            requestId,
+          });
+        } catch (error) {
+          if (!(error instanceof RampartError)) throw error;
+          // Failed sign-ins spend the anonymous budget, as over HTTP; the refusal is recorded.
+          await options.rateLimit.admit(anonymousIdentity(requestId, ip), ip).catch(() => {});
+          socket.close(SubscriptionClose.unauthenticated.code, error.code);
+          return false;
+        }
+        const actor = {
+          ...base,
+          actorId: identity.userId,
+          organizationId: identity.organizationId,
+        };
+        if (identity.userId === null || identity.sessionId === null) {
+          refuse(socket, SubscriptionClose.unauthenticated, {
+            ...actor,
+            type: "subscription.refused",
+            reason: "no session token in connectionParams.authorization",
+          });
+          return false;
+        }
+        if (
+          identity.organizationId &&
+          options.ipAllowlist.restricts(identity.organizationId) &&
+          !options.ipAllowlist.allows(ip, identity.organizationId)
+        ) {
+          refuse(socket, SubscriptionClose.ipNotAllowed, {
+            ...actor,
+            type: "ip_allowlist.refused",
+            reason: "client IP outside the organization's allowlist",
+          });
+          return false;
+        }
+        const requiredLevel = options.requireSecondFactor
+          ? SecurityLevel.SecondFactor
+          : SecurityLevel.SignedIn;
+        if (!options.isSuperAdmin(identity) || identity.securityLevel < requiredLevel) {
+          refuse(socket, SubscriptionClose.forbidden, {
+            ...actor,
+            type: "authorization.denied",
+            reason: options.isSuperAdmin(identity)
+              ? "subscriptions need a verified second factor"
+              : "subscriptions are for superadmins",
+          });
+          return false;
+        }
+        if (
+          options.lockdownActive() &&
+          !(options.isSuperAdmin(identity) && identity.securityLevel >= SecurityLevel.StepUp)
+        ) {
+          refuse(socket, SubscriptionClose.lockdown, {
+            ...actor,
+            severity: "high",
+            type: "lockdown.refused",
+            reason: "lockdown active (admin subscriptions)",
+          });
+          return false;
+        }
+        const session = await options.sessions.get(identity.sessionId);
+        const connection: Connection = { socket, identity, ip, userAgent };
+        if (session) scheduleExpiry(connection, session);
+        connections.add(connection);
+        ctx.extra.connection = connection;
+        return true;
+      },
+
+      onClose: (ctx) => {
+        const { connection } = ctx.extra;
+        if (!connection) return;
+        clearTimeout(connection.expiryTimer);
+        connections.delete(connection);
+      },
+
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = ctx.extra.connection as Connection;
+        const identity: Identity = { ...connection.identity, requestId: randomUUID() };
+        const log = logger.child({ requestId: identity.requestId, subscription: id });
+        try {
+          if (Object.keys(ctx.subscriptions).length > maxPerSocket) {
+            options.record({
+              type: "subscription.refused",
+              severity: "medium",
+              actorId: identity.userId,
+              organizationId: identity.organizationId,
+              ip: connection.ip,
+              reason: `more than ${maxPerSocket} subscriptions on one socket`,
+              requestId: identity.requestId,
+            });
+            throw new RampartError(
+              ErrorCode.TooManySubscriptions,
+              `At most ${maxPerSocket} subscriptions may run on one socket.`,
+            );
+          }
+          await options.rateLimit.admit(identity, connection.ip);
+          let document;
+          try {
+            document = parse(payload.query, options.parseOptions);
+          } catch (error) {
+            if (error instanceof RampartError) throw error;
+            return [asTyped(error as GraphQLError, "GRAPHQL_PARSE_FAILED")];
+          }
+          const errors = validate(options.planner.apiSchema, document, [
+            ...specifiedRules,
+            ...options.validationRules,
+          ]);
+          if (errors.length > 0) {
+            return errors.map((error) =>
+              error instanceof RampartError ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
+            );
+          }
+          const operation = getOperationAST(document, payload.operationName);
+          if (operation?.operation !== "subscription") {
+            return [
+              new GraphQLError(
+                "This socket carries subscriptions; send queries and mutations over HTTP.",
+                { extensions: { code: "BAD_REQUEST" } },
+              ),
+            ];
+          }
+          const planned = options.planner.plan(document, payload.operationName ?? undefined);
+          log.info({ operation: payload.operationName ?? null }, "subscription started");
+          const args: ExecutionArgs = {
+            schema: options.planner.apiSchema,
+            document,
+            operationName: payload.operationName,
+            variableValues: payload.variables ?? {},
+            contextValue: { identity, ip: connection.ip, planned } satisfies SubscriptionContext & {
+              planned: unknown;
+            },
+          };
+          return args;
+        } catch (error) {
+          if (error instanceof RampartError) return [error];
+          log.error({ err: error }, "could not start a subscription");
+          return [RampartError.unavailable("subscriptions")];
+        }
+      },
+
+      subscribe: (args) => {
+        const { identity, ip, planned } = args.contextValue as SubscriptionContext & {
+          planned: Parameters<SharedExecutions["subscribe"]>[0]["planned"];
+        };
+        return options.executions.subscribe({
+          planned,
+          variables: (args.variableValues ?? {}) as Record<string, unknown>,
+          identity,
+          ip,
+        });
+      },
+
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors
+          ? {
+              ...result,
+              errors: result.errors.map((error) =>
+                maskUnexpected(error.toJSON(), error.originalError ?? error, logger),
+              ),
+            }
+          : undefined,
+
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => maskUnexpected(error.toJSON(), error.originalError ?? error, logger)),
+    },
+    wsServer,
+  );
+
+  // Revocations reach every replica by pub/sub: the socket closes the moment one arrives.
+  const unsubscribeRevocations = await options.stores.pubsub.subscribe(
+    SESSION_REVOKED_CHANNEL,
+    (message) => {
+      let revoked: { sessionId?: string; userId?: string; all?: boolean };
+      try {
+        revoked = JSON.parse(message) as typeof revoked;
+      } catch {
+        return;
+      }
+      for (const connection of [...connections]) {
+        const { identity } = connection;
+        if (
+          revoked.all === true ||
+          (revoked.userId !== undefined && revoked.userId === identity.userId) ||
+          (revoked.sessionId !== undefined && revoked.sessionId === identity.sessionId)
+        ) {
+          closeConnection(connection, SubscriptionClose.unauthenticated);
+        }
+      }
+    },
+  );
+  const unsubscribeLockdown = await new LockdownSwitch(options.stores).subscribe((state) => {
+    if (!state.active) return;
+    for (const connection of [...connections])
+      closeConnection(connection, SubscriptionClose.lockdown);
+  });
+  const checkTimer = setInterval(() => {
+    for (const connection of connections) void recheck(connection);
+  }, options.sessionCheckIntervalMs ?? 15_000);
+  checkTimer.unref();
+
+  return {
+    /** Sockets open now. */
+    connections: () => connections.size,
+    /** Closes every socket and stops following revocations. */
+    async close(): Promise<void> {
+      clearInterval(checkTimer);
+      await unsubscribeRevocations();
+      await unsubscribeLockdown();
+      options.executions.close();
+      await server.dispose();
+    },
+  };
+}
+
+/** `connectionParams.authorization` as an Authorization header: `Bearer <token>` or a bare token. */
+function bearer(value: unknown): string | undefined {
+  if (typeof value !== "string" || value === "") return undefined;
+  return value.startsWith("Bearer ") ? value : `Bearer ${value}`;
+}
+
+/** A graphql-js error with the code Apollo gives the same failure over HTTP. */
+function asTyped(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}
