@@ -21,6 +21,7 @@ import {
   notFoundHandler,
   privateKeyFromPem,
   RampartError,
+  SECURITY_EVENT_BUFFER,
   SecurityEventRecorder,
   SessionStore,
   type Identity,
@@ -109,7 +110,11 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         "Clerk is not configured: accepting tokens from the local development issuer (npm run dev-token)",
       );
     }
-    const securityEvents = new SecurityEventRecorder(stores.events);
+    const securityEvents = new SecurityEventRecorder(stores.events, {
+      bufferLimit: SECURITY_EVENT_BUFFER,
+      onBufferProblem: ({ kind, error, pending }) =>
+        logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+    });
     const record = (event: SecurityEventInput) =>
       void securityEvents
         .record(event)

@@ -55,9 +55,13 @@ export interface TestPlatform {
   stop(): Promise<void>;
 }
 
-/** Starts the platform; with `services` it uses that PostgreSQL server (fresh database) and Redis. */
+/**
+ * Starts the platform; with `services` it uses that PostgreSQL server (fresh database) and Redis.
+ * `settings` adds or overrides environment variables.
+ */
 export async function startPlatform(
   services: { databaseUrl?: string; redisUrl?: string } = {},
+  settings: Record<string, string> = {},
 ): Promise<TestPlatform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-e2e-"));
   const database: TestDatabase | undefined = services.databaseUrl
@@ -86,6 +90,7 @@ export async function startPlatform(
     NOTIFICATIONS_SUBGRAPH_URL: subgraphUrls.notifications,
     FULFILLMENT_SUBGRAPH_URL: subgraphUrls.fulfillment,
     LOG_LEVEL: "info",
+    ...settings,
   };
   const launcher = startNode(scripts.platform, env);
   try {

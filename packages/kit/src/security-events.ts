@@ -32,27 +32,111 @@ export interface SecurityEvent {
 /** What a caller supplies; id and time are filled in. */
 export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & { occurredAt?: string };
 
-/** Appends security events to the shared event stream. */
-export class SecurityEventRecorder {
-  constructor(
-    private readonly events: EventStream,
-    /** Approximate cap on the stream's length; consumers persist events long before this. */
-    private readonly maxLength = 1_000_000,
-  ) {}
+/** Events a long-running process keeps in memory while the event stream is down. */
+export const SECURITY_EVENT_BUFFER = 100_000;
 
-  /** Records one event and returns it. */
+/** Options for {@link SecurityEventRecorder}. */
+export interface SecurityEventRecorderOptions {
+  /** Approximate cap on the stream's length; consumers persist events long before this. Default 1,000,000. */
+  maxLength?: number;
+  /**
+   * Events kept in memory while the stream is unreachable (Redis down), appended in order once
+   * it is back. 0 makes `record` throw instead (a CLI, which exits). Default 0.
+   */
+  bufferLimit?: number;
+  /** Told when an event is buffered or, the buffer being full, dropped. */
+  onBufferProblem?(problem: {
+    kind: "buffered" | "dropped";
+    error: unknown;
+    pending: number;
+  }): void;
+  /** First retry delay in ms, doubling to 5 s. Default 100. */
+  retryInitialMs?: number;
+}
+
+/**
+ * Appends security events to the shared event stream. With a buffer, an outage of the stream
+ * loses no event a running process recorded: later events queue behind the buffered ones, so
+ * the stream keeps each process's order. (A process that dies during the outage loses its
+ * buffer; the issue's outbox in PostgreSQL would close that gap for subgraphs.)
+ */
+export class SecurityEventRecorder {
+  readonly #events: EventStream;
+  readonly #maxLength: number;
+  readonly #bufferLimit: number;
+  readonly #options: SecurityEventRecorderOptions;
+  readonly #buffer: SecurityEvent[] = [];
+  #flushing: Promise<void> | null = null;
+
+  constructor(events: EventStream, options: SecurityEventRecorderOptions = {}) {
+    this.#events = events;
+    this.#maxLength = options.maxLength ?? 1_000_000;
+    this.#bufferLimit = options.bufferLimit ?? 0;
+    this.#options = options;
+  }
+
+  /** Events waiting for the stream to come back. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
+  /** Records one event and returns it; buffered (not thrown) when the stream is down and a buffer is set. */
   async record(input: SecurityEventInput): Promise<SecurityEvent> {
     const event: SecurityEvent = {
       ...input,
       id: randomUUID(),
       occurredAt: input.occurredAt ?? new Date().toISOString(),
     };
-    await this.events.append(
+    if (this.#buffer.length > 0) {
+      this.#enqueue(event, new Error("earlier events are still buffered"));
+      return event;
+    }
+    try {
+      await this.#append(event);
+    } catch (error) {
+      if (this.#bufferLimit === 0) throw error;
+      this.#enqueue(event, error);
+    }
+    return event;
+  }
+
+  /** Resolves when the buffer is empty (or at once when it is). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  #append(event: SecurityEvent): Promise<string> {
+    return this.#events.append(
       SECURITY_EVENT_STREAM,
       { event: JSON.stringify(event) },
-      { maxLength: this.maxLength },
+      { maxLength: this.#maxLength },
     );
-    return event;
+  }
+
+  #enqueue(event: SecurityEvent, error: unknown): void {
+    if (this.#buffer.length >= this.#bufferLimit) {
+      this.#options.onBufferProblem?.({ kind: "dropped", error, pending: this.#buffer.length });
+      return;
+    }
+    this.#buffer.push(event);
+    if (this.#buffer.length === 1) {
+      this.#options.onBufferProblem?.({ kind: "buffered", error, pending: 1 });
+    }
+    this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
+  }
+
+  async #drain(): Promise<void> {
+    let delayMs = this.#options.retryInitialMs ?? 100;
+    while (this.#buffer.length > 0) {
+      try {
+        await this.#append(this.#buffer[0]);
+        this.#buffer.shift();
+        delayMs = this.#options.retryInitialMs ?? 100;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+        delayMs = Math.min(delayMs * 2, 5_000);
+      }
+    }
   }
 }
 

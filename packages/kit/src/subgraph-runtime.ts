@@ -15,7 +15,7 @@ import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
 import { Lifecycle, type Closer } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
-import { SecurityEventRecorder } from "./security-events";
+import { SECURITY_EVENT_BUFFER, SecurityEventRecorder } from "./security-events";
 import { SessionStore } from "./sessions";
 import { createStores, type Stores } from "./stores";
 import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
@@ -152,7 +152,11 @@ export async function runSubgraph(
       config,
       stores,
       sessions: new SessionStore(stores, sessionPolicyOf(config)),
-      securityEvents: new SecurityEventRecorder(stores.events),
+      securityEvents: new SecurityEventRecorder(stores.events, {
+        bufferLimit: SECURITY_EVENT_BUFFER,
+        onBufferProblem: ({ kind, error, pending }) =>
+          logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+      }),
       logger,
     };
     const services = definition.services?.(runtime);

@@ -1,0 +1,260 @@
+import { randomBytes } from "node:crypto";
+import { generate } from "otplib";
+import WebSocket from "ws";
+import { postGraphQL, testServices } from "@rampart/kit/testing";
+import { openLiveSocket, type LiveSocket } from "../support/live";
+import { startPlatform, type TestPlatform } from "../support/platform";
+
+jest.setTimeout(180_000);
+
+/**
+ * Live security events through the admin gateway, as a dashboard receives them: graphql-ws on
+ * the admin port, authenticated at connection_init, forwarded to the security subgraph, with
+ * fields other subgraphs own resolved per event. Runs on PostgreSQL + Redis and on the
+ * embedded defaults.
+ */
+const services = testServices();
+const setups = [services, ...(services.databaseUrl || services.redisUrl ? [{}] : [])].map(
+  (setup) => ({
+    setup,
+    name: `${setup.databaseUrl ? "PostgreSQL" : "PGlite"} and ${setup.redisUrl ? "Redis" : "shared in-memory stores"}`,
+  }),
+);
+
+type Event = {
+  id: string;
+  type: string;
+  severity: string;
+  actor: { id: string } | null;
+  organization: { id: string; name: string } | null;
+};
+const EVENTS = `subscription($filter: SecurityEventFilter, $after: ID) {
+  securityEvents(filter: $filter, after: $after) {
+    id type severity actor { id } organization { id name }
+  }
+}`;
+const codeOf = (failure: unknown) =>
+  (failure as { extensions?: { code?: string } }[] | undefined)?.[0]?.extensions?.code;
+
+describe.each(setups)("live security events on $name", ({ setup }) => {
+  let platform: TestPlatform;
+  let superadmin: string;
+  let superadminId: string;
+  const sockets: LiveSocket[] = [];
+  const open = (authorization?: string, headers?: Record<string, string>) => {
+    const socket = openLiveSocket(platform.adminUrl, { authorization, headers });
+    sockets.push(socket);
+    return socket;
+  };
+  const storefront = () =>
+    platform.devToken(
+      "--user",
+      `user_shopper_${randomBytes(3).toString("hex")}`,
+      "--org",
+      "org_demo_acme",
+      "--role",
+      "member",
+    );
+  /** A member of Acme asks for a superadmin field: refused, an `authorization.denied` event. */
+  const refusedRequest = async (token: string) => {
+    const { body } = await postGraphQL(platform.adminUrl, "{ ipAllowlistEntries { id } }", {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  };
+
+  /** A superadmin with a verified second factor (level 3), as the README describes. */
+  const signInSuperadmin = async (userId: string) => {
+    const token = platform.devToken(
+      "--user",
+      userId,
+      "--org",
+      "org_rampart_admin",
+      "--role",
+      "admin",
+    );
+    const as = (query: string, variables?: Record<string, unknown>) =>
+      postGraphQL(platform.adminUrl, query, {
+        variables,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const begin = await as("mutation { beginTwoFactorEnrollment { secret } }");
+    const secret = (begin.body.data?.beginTwoFactorEnrollment as { secret: string }).secret;
+    const code = (steps: number) =>
+      generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
+    await as(
+      "mutation($code: String!) { confirmTwoFactorEnrollment(code: $code) { backupCodes } }",
+      {
+        code: await code(0),
+      },
+    );
+    const verified = await as(
+      "mutation($code: String!) { verifyTwoFactor(code: $code) { securityLevel } }",
+      { code: await code(1) },
+    );
+    expect(verified.body.data).toEqual({ verifyTwoFactor: { securityLevel: 3 } });
+    return token;
+  };
+
+  beforeAll(async () => {
+    platform = await startPlatform(setup, { TRUSTED_PROXIES: "127.0.0.1/32" });
+    superadminId = `user_admin_${randomBytes(3).toString("hex")}`;
+    superadmin = await signInSuperadmin(superadminId);
+  });
+  afterEach(async () => {
+    await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it("streams a refused storefront request with the organization's name from commerce", async () => {
+    const socket = open(superadmin);
+    await socket.connected;
+    const live = socket.subscribe<{ securityEvents: Event }>(EVENTS, {
+      filter: { types: ["authorization.denied"] },
+    });
+    // Give the upstream subscription a moment to open before the event happens.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const shopper = storefront();
+    await refusedRequest(shopper);
+    const [first] = await live.waitFor(1, 15_000);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.securityEvents).toMatchObject({
+      type: "authorization.denied",
+      organization: { id: "org_demo_acme", name: expect.any(String) },
+    });
+    expect(first.data?.securityEvents.organization?.name).not.toBe("");
+  });
+
+  it("replays what was missed since `after`, then continues live with no gap and no duplicate", async () => {
+    const shopper = storefront();
+    const seen = open(superadmin);
+    const first = seen.subscribe<{ securityEvents: Event }>(EVENTS, {
+      filter: { types: ["authorization.denied"] },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await refusedRequest(shopper);
+    const [last] = await first.waitFor(1, 15_000);
+    first.stop();
+    // Missed while away: three refusals.
+    for (let i = 0; i < 3; i++) await refusedRequest(shopper);
+    const resumed = open(superadmin).subscribe<{ securityEvents: Event }>(EVENTS, {
+      filter: { types: ["authorization.denied"] },
+      after: last.data?.securityEvents.id,
+    });
+    await resumed.waitFor(3, 15_000);
+    await refusedRequest(shopper);
+    const all = await resumed.waitFor(4, 15_000);
+    const ids = all.map((result) => result.data?.securityEvents.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).not.toContain(last.data?.securityEvents.id);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(resumed.results).toHaveLength(4);
+  });
+
+  it("closes 4401 without a token or with a bad one, 4403 for a storefront user", async () => {
+    expect(await open().closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    expect(await open("not-a-token").closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    expect(await open(storefront()).closed).toEqual({ code: 4403, reason: "FORBIDDEN" });
+  });
+
+  it("closes 4403 for a superadmin without a second factor", async () => {
+    const token = platform.devToken(
+      "--user",
+      `user_admin_${randomBytes(3).toString("hex")}`,
+      "--org",
+      "org_rampart_admin",
+      "--role",
+      "admin",
+    );
+    expect(await open(token).closed).toEqual({ code: 4403, reason: "FORBIDDEN" });
+  });
+
+  it("closes 4403 for a client outside the IP allowlist", async () => {
+    const socket = open(superadmin, { "x-forwarded-for": "203.0.113.9" });
+    expect(await socket.closed).toEqual({ code: 4403, reason: "IP_NOT_ALLOWED" });
+    const events = await platform.securityEvents();
+    expect(events.some((e) => e.type === "ip_allowlist.refused" && e.ip === "203.0.113.9")).toBe(
+      true,
+    );
+  });
+
+  it("refuses bad filters and an unknown `after` with typed errors, keeping the socket", async () => {
+    const socket = open(superadmin);
+    const unknownSeverity = socket.subscribe(EVENTS, { filter: { severities: ["apocalyptic"] } });
+    const hugeTypes = socket.subscribe(EVENTS, {
+      filter: { types: Array.from({ length: 10_000 }, (_, i) => `t${i}`) },
+    });
+    const unknownAfter = socket.subscribe(EVENTS, {
+      after: "00000000-0000-4000-8000-000000000000",
+    });
+    const notAnId = socket.subscribe(EVENTS, { after: "'; drop table security_events; --" });
+    await Promise.all([unknownSeverity, hugeTypes, unknownAfter, notAnId].map((s) => s.ended()));
+    expect(codeOf(unknownSeverity.failure())).toBe("BAD_USER_INPUT");
+    expect(codeOf(hugeTypes.failure())).toBe("BAD_USER_INPUT");
+    expect(["NOT_FOUND", "BAD_USER_INPUT"]).toContain(codeOf(unknownAfter.failure()));
+    expect(["NOT_FOUND", "BAD_USER_INPUT"]).toContain(codeOf(notAnId.failure()));
+    // The socket still serves.
+    const fine = socket.subscribe(EVENTS, { filter: { types: ["authorization.denied"] } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await refusedRequest(storefront());
+    await fine.waitFor(1, 15_000);
+  });
+
+  it("refuses a flood of 1,000 subscribe messages on one socket, and the gateway keeps serving", async () => {
+    const socket = open(superadmin);
+    await socket.connected;
+    const flood = Array.from({ length: 1_000 }, () =>
+      socket.subscribe(EVENTS, { filter: { types: ["nothing.matches"] } }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const codes = flood.map((s) => codeOf(s.failure()) ?? "running");
+    const running = codes.filter((code) => code === "running").length;
+    expect(running).toBeLessThanOrEqual(25);
+    expect(new Set(codes.filter((code) => code !== "running"))).toEqual(
+      new Set(["TOO_MANY_SUBSCRIPTIONS", "RATE_LIMITED"].filter((code) => codes.includes(code))),
+    );
+    expect(codes.filter((code) => code !== "running").length).toBeGreaterThanOrEqual(975);
+    const health = await fetch(platform.adminUrl.replace("/graphql", "/health"));
+    expect(health.status).toBe(200);
+  });
+
+  it("closes 4400 on a malformed protocol message", async () => {
+    const url = platform.adminUrl.replace(/^http/, "ws");
+    const raw = new WebSocket(url, "graphql-transport-ws");
+    const closed = new Promise<number>((resolve) => raw.on("close", (code) => resolve(code)));
+    await new Promise((resolve) => raw.on("open", resolve));
+    raw.send("{ this is not json");
+    expect(await closed).toBe(4400);
+  });
+
+  it("closes a live socket within 1 s of its session's revocation", async () => {
+    const userId = `user_admin_${randomBytes(3).toString("hex")}`;
+    const token = await signInSuperadmin(userId);
+    const socket = open(token);
+    await socket.connected;
+    const { body } = await postGraphQL(
+      platform.adminUrl,
+      "mutation($userId: ID!) { revokeUserSessions(userId: $userId) }",
+      { variables: { userId }, headers: { authorization: `Bearer ${superadmin}` } },
+    );
+    expect(body.errors).toBeUndefined();
+    const revokedAt = Date.now();
+    expect(await socket.closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    expect(Date.now() - revokedAt).toBeLessThan(1_000);
+  });
+
+  it("closes live sockets within 1 s when lockdown starts", async () => {
+    const socket = open(superadmin);
+    await socket.connected;
+    platform.rampart("lockdown", "on", "--reason", "subscription drill");
+    const startedAt = Date.now();
+    try {
+      expect(await socket.closed).toEqual({ code: 4403, reason: "LOCKDOWN_ACTIVE" });
+      expect(Date.now() - startedAt).toBeLessThan(1_000);
+    } finally {
+      platform.rampart("lockdown", "off", "--reason", "drill over");
+    }
+  });
+});
