@@ -220,7 +220,12 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
             requestId,
           });
         } catch (error) {
-          if (!(error instanceof RampartError)) throw error;
+          if (!(error instanceof RampartError)) {
+            // The session store is down: fail closed, with a code clients retry later.
+            logger.error({ err: error, requestId }, "cannot authenticate a socket");
+            socket.close(SubscriptionClose.unavailable.code, SubscriptionClose.unavailable.reason);
+            return false;
+          }
           // Failed sign-ins spend the anonymous budget, as over HTTP; the refusal is recorded.
           await options.rateLimit.admit(anonymousIdentity(requestId, ip), ip).catch(() => {});
           socket.close(SubscriptionClose.unauthenticated.code, error.code);
@@ -276,7 +281,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           });
           return false;
         }
-        const session = await options.sessions.get(identity.sessionId);
+        const session = await options.sessions.get(identity.sessionId).catch(() => null);
         const connection: Connection = { socket, identity, ip, userAgent };
         if (session) scheduleExpiry(connection, session);
         connections.add(connection);
