@@ -6,8 +6,12 @@ import {
   type SubgraphConfig,
 } from "@rampart/kit";
 import { z } from "zod";
+import { alertsConfigShape } from "./modules/alerts/alert.config";
+import { securityEventsConfigShape } from "./modules/security-events/security-event.config";
 
 const securityShape = {
+  ...securityEventsConfigShape,
+  ...alertsConfigShape,
   ADMIN_IP_ALLOWLIST: ipRangeListSetting(
     "127.0.0.1/32,::1/128",
     "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs always allowed (default loopback)",

@@ -1,8 +1,9 @@
 import type { SubgraphDefinition } from "@rampart/kit";
 import type { SecurityConfig } from "./config";
 import { migrations } from "./migrations";
+import { SecurityAlert, startSecurityEventProcessing } from "./modules/alerts";
 import { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
-import { startSecurityEventConsumer, StoredSecurityEvent } from "./modules/security-events";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "./modules/security-events";
 import { BackupCode, TwoFactorCredential } from "./modules/two-factor/two-factor.entity";
 import { User } from "./modules/users/user.entity";
 import { buildSecuritySchema } from "./schema";
@@ -12,14 +13,23 @@ import { createSecurityServices } from "./services";
 /** The security subgraph: users, 2FA, platform sessions (and later allowlists, events). */
 export const securitySubgraph: SubgraphDefinition = {
   name: "security",
-  entities: [User, TwoFactorCredential, BackupCode, IpAllowlistEntry, StoredSecurityEvent],
+  entities: [
+    User,
+    TwoFactorCredential,
+    BackupCode,
+    IpAllowlistEntry,
+    StoredSecurityEvent,
+    SecurityEventCheckpoint,
+    SecurityAlert,
+  ],
   migrations,
   buildSchema: buildSecuritySchema,
   services: createSecurityServices,
   // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot. Logged, not
   // fatal: gateways always allow the bootstrap ranges of their own environment.
   // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot (logged, not
-  // fatal: gateways always allow their own bootstrap ranges); then security events are stored.
+  // fatal: gateways always allow their own bootstrap ranges); then security events are stored,
+  // announced to live feeds and run through the alert rules, and the audit chain is checked.
   start: async (runtime, em) => {
     await new IpAllowlistService({ em, stores: runtime.stores, logger: runtime.logger })
       .seedFromBootstrap((runtime.config as SecurityConfig).ADMIN_IP_ALLOWLIST)
@@ -28,7 +38,7 @@ export const securitySubgraph: SubgraphDefinition = {
         (error: unknown) =>
           runtime.logger.error({ err: error }, "could not bootstrap the IP allowlist"),
       );
-    return startSecurityEventConsumer(runtime, em);
+    return startSecurityEventProcessing(runtime, em);
   },
   seed: seedSecurity,
 };

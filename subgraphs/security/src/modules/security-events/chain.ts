@@ -58,6 +58,9 @@ export interface ChainLink extends ChainedEventFields {
   readonly hash: string;
 }
 
+/** What a verifier needs of the link it goes on from: its position, id and stored hash. */
+export type ChainAnchor = Pick<ChainLink, "sequence" | "id" | "hash">;
+
 /** Outcome of verifying the audit chain. */
 export type AuditChainVerdict =
   | { ok: true; count: number }
@@ -85,8 +88,16 @@ export type AuditChainVerdict =
  */
 export class AuditChainVerifier {
   #count = 0;
-  #previous: ChainLink | null = null;
+  #previous: ChainAnchor | null;
   #verdict: AuditChainVerdict | null = null;
+
+  /**
+   * Checks a chain from its first event, or, given `from` (a link verified before), from the
+   * event right after it: how a periodic check goes on where the last one stopped.
+   */
+  constructor(from: ChainAnchor | null = null) {
+    this.#previous = from;
+  }
 
   /** Checks the next link; returns false once a problem was found (stop feeding). */
   check(link: ChainLink): boolean {
@@ -111,7 +122,7 @@ export class AuditChainVerifier {
     return this.#verdict ?? { ok: true, count: this.#count };
   }
 
-  #fail(link: ChainLink, problem: "altered" | "removed"): false {
+  #fail(link: ChainAnchor, problem: "altered" | "removed"): false {
     this.#verdict = { ok: false, firstBadEventId: link.id, sequence: link.sequence, problem };
     return false;
   }

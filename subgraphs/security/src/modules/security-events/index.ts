@@ -5,14 +5,18 @@ export {
   chainHash,
   GENESIS_HASH,
   type AuditChainVerdict,
+  type ChainAnchor,
   type ChainedEventFields,
   type ChainLink,
 } from "./chain";
 export {
+  chainLinkOf,
   SecurityEventArchive,
   verifyAuditChain,
   type IncomingSecurityEvent,
+  type SecurityEventArchiveOptions,
   type SecurityEventSink,
+  type StoredSecurityEventsListener,
 } from "./security-event.archive";
 export { verifyStoredAuditChain, type AuditDatabaseLocation } from "./security-event.audit";
 export {
@@ -24,15 +28,35 @@ export {
   type SecurityEventConsumerOptions,
   type SecurityEventConsumerStats,
 } from "./security-event.consumer";
+export {
+  AUDIT_CHAIN_CHECKPOINT,
+  AUDIT_CHAIN_FAILED,
+  AuditChainMonitor,
+  type AuditChainBreak,
+  type AuditChainMonitorOptions,
+} from "./security-event.chain-monitor";
+export { SecurityEventCheckpoint } from "./security-event.checkpoint";
+export { securityEventsConfigShape, type SecurityEventsConfig } from "./security-event.config";
 export { StoredSecurityEvent } from "./security-event.entity";
 export { SecurityEventResolver } from "./security-event.resolver";
 export { securityEventRuleTree, type SecurityEventRuleTree } from "./security-event.rules";
 export {
-  decodeCursor,
-  encodeCursor,
+  announceStoredSecurityEvents,
+  MAX_ANNOUNCED_ROWS,
+  SecurityEventFeed,
+  STORED_SECURITY_EVENTS_CHANNEL,
+  type SecurityEventFeedOptions,
+  type StoredSecurityEventsAnnouncement,
+} from "./security-event.feed";
+export {
+  matchesCriteria,
   MAX_FILTER_ITEMS,
-  SecurityEventService,
-} from "./security-event.service";
+  parseSecurityEventFilter,
+  whereOfCriteria,
+  type SecurityEventCriteria,
+} from "./security-event.filter";
+export { decodeCursor, encodeCursor, SecurityEventService } from "./security-event.service";
+export { authorizeSubscription } from "./subscription-guard";
 export {
   OrganizationReference,
   SecurityEventConnection,

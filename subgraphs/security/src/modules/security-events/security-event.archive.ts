@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { SecurityEvent } from "@rampart/kit";
+import type { Logger, SecurityEvent } from "@rampart/kit";
 import {
   AuditChainVerifier,
   chainHash,
@@ -35,11 +35,29 @@ export interface SecurityEventSink {
   append(events: readonly IncomingSecurityEvent[]): Promise<number>;
 }
 
+/** Told about the rows an append stored, once its transaction committed, in sequence order. */
+export type StoredSecurityEventsListener = (
+  rows: readonly StoredSecurityEvent[],
+) => Promise<void> | void;
+
+/** Options for {@link SecurityEventArchive}. */
+export interface SecurityEventArchiveOptions {
+  /**
+   * Run one after the other after each append that stored rows (e.g. announce them to live
+   * feeds, evaluate alert rules). A failing listener is logged and never fails the append:
+   * the rows are stored, and a retry would store nothing to announce. Default none.
+   */
+  afterStore?: readonly StoredSecurityEventsListener[];
+  /** Where listener failures are logged. Default: nowhere. */
+  logger?: Logger;
+}
+
 /** Appends security events to the hash-chained `security_events` table, and verifies the chain. */
 export class SecurityEventArchive implements SecurityEventSink {
   constructor(
     /** The entity manager; each append runs in a transaction of a fork of it. */
     private readonly em: EntityManager,
+    private readonly options: SecurityEventArchiveOptions = {},
   ) {}
 
   /**
@@ -49,6 +67,29 @@ export class SecurityEventArchive implements SecurityEventSink {
    */
   async append(events: readonly IncomingSecurityEvent[]): Promise<number> {
     if (events.length === 0) return 0;
+    const rows = await this.#store(events);
+    if (rows.length > 0) await this.#announce(rows);
+    return rows.length;
+  }
+
+  async #announce(rows: readonly StoredSecurityEvent[]): Promise<void> {
+    for (const listener of this.options.afterStore ?? []) {
+      try {
+        await listener(rows);
+      } catch (error) {
+        this.options.logger?.error(
+          {
+            err: error,
+            firstSequence: rows[0].sequence,
+            lastSequence: rows[rows.length - 1].sequence,
+          },
+          "a listener of stored security events failed",
+        );
+      }
+    }
+  }
+
+  async #store(events: readonly IncomingSecurityEvent[]): Promise<StoredSecurityEvent[]> {
     return this.em.fork().transactional(async (tx) => {
       await tx.getConnection().execute(APPEND_LOCK_SQL, [], "all", tx.getTransactionContext());
       const ids = [...new Set(events.map(({ event }) => event.id))];
@@ -61,7 +102,7 @@ export class SecurityEventArchive implements SecurityEventSink {
       );
       let sequence = last?.sequence ?? 0;
       let previousHash = last?.hash ?? GENESIS_HASH;
-      let added = 0;
+      const added: StoredSecurityEvent[] = [];
       for (const { event, streamId } of events) {
         if (seen.has(event.id)) continue;
         seen.add(event.id);
@@ -80,9 +121,8 @@ export class SecurityEventArchive implements SecurityEventSink {
           previousHash,
         };
         const hash = chainHash(fields);
-        tx.create(StoredSecurityEvent, { ...fields, streamId, hash });
+        added.push(tx.create(StoredSecurityEvent, { ...fields, streamId, hash }));
         previousHash = hash;
-        added += 1;
       }
       await tx.flush();
       return added;
@@ -106,14 +146,15 @@ export async function verifyAuditChain(em: EntityManager): Promise<AuditChainVer
         { orderBy: { sequence: "asc" }, limit: VERIFY_PAGE_SIZE },
       );
     for (const row of page) {
-      if (!verifier.check(toLink(row))) return verifier.verdict();
+      if (!verifier.check(chainLinkOf(row))) return verifier.verdict();
     }
     if (page.length < VERIFY_PAGE_SIZE) return verifier.verdict();
     after = page[page.length - 1].sequence;
   }
 }
 
-const toLink = (row: StoredSecurityEvent): ChainLink => ({
+/** A stored row as the chain verifier reads it. */
+export const chainLinkOf = (row: StoredSecurityEvent): ChainLink => ({
   sequence: row.sequence,
   id: row.id,
   type: row.type,

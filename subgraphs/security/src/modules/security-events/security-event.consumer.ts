@@ -11,6 +11,7 @@ import {
 import {
   SecurityEventArchive,
   type IncomingSecurityEvent,
+  type SecurityEventArchiveOptions,
   type SecurityEventSink,
 } from "./security-event.archive";
 
@@ -278,17 +279,19 @@ export class SecurityEventConsumer {
 /**
  * Starts storing the security event stream of a running subgraph; resolves to the function
  * that stops it (register it on shutdown, before the stores and the database close).
- * `em` is forked for every batch.
+ * `em` is forked for every batch; `afterStore` listeners see each stored batch.
  */
 export function startSecurityEventConsumer(
   runtime: Pick<SubgraphRuntime, "stores" | "logger">,
   em: EntityManager,
-  options: Partial<Omit<SecurityEventConsumerOptions, "events" | "sink" | "logger">> = {},
+  options: Partial<Omit<SecurityEventConsumerOptions, "events" | "sink" | "logger">> &
+    Pick<SecurityEventArchiveOptions, "afterStore"> = {},
 ): () => Promise<void> {
+  const { afterStore, ...consumerOptions } = options;
   const consumer = new SecurityEventConsumer({
-    ...options,
+    ...consumerOptions,
     events: runtime.stores.events,
-    sink: new SecurityEventArchive(em),
+    sink: new SecurityEventArchive(em, { afterStore, logger: runtime.logger }),
     logger: runtime.logger,
   });
   consumer.start();

@@ -19,6 +19,8 @@ import { Directive, Field, ID, ObjectType } from "type-graphql";
 })
 @Index({ name: "security_events_actor_id_sequence_index", properties: ["actorId", "sequence"] })
 @Index({ name: "security_events_ip_sequence_index", properties: ["ip", "sequence"] })
+// Alert rules count events of some types within an hour.
+@Index({ name: "security_events_type_occurred_at_index", properties: ["type", "occurredAt"] })
 export class StoredSecurityEvent {
   /** The event's own id, so storing it again is a no-op. */
   @Field(() => ID)

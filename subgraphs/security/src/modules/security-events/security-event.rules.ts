@@ -3,6 +3,7 @@ import type { Rules, ShieldRule } from "@rampart/kit";
 /** The security events' part of the security rule tree, by type and field. */
 export interface SecurityEventRuleTree {
   Query: { securityEvents: ShieldRule };
+  Subscription: { securityEvents: ShieldRule };
   SecurityEvent: ShieldRule;
   SecurityEventConnection: ShieldRule;
   SecurityEventEdge: ShieldRule;
@@ -11,7 +12,7 @@ export interface SecurityEventRuleTree {
 }
 
 /**
- * Who may read security events: superadmins, for the root field and every field of the
+ * Who may read security events: superadmins, for the root fields and every field of the
  * result (`Organization` here is only the id security hands to commerce). Merge into the
  * security rule tree.
  */
@@ -19,6 +20,7 @@ export function securityEventRuleTree(rules: Rules): SecurityEventRuleTree {
   const { adminOnly } = rules;
   return {
     Query: { securityEvents: adminOnly },
+    Subscription: { securityEvents: adminOnly },
     SecurityEvent: adminOnly,
     SecurityEventConnection: adminOnly,
     SecurityEventEdge: adminOnly,

@@ -1,14 +1,8 @@
-import type { EntityManager, FilterQuery } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/core";
 import { MAX_PAGE_SIZE, RampartError } from "@rampart/kit";
-import { SECURITY_SEVERITIES } from "./security-event.consumer";
 import { StoredSecurityEvent } from "./security-event.entity";
+import { parseSecurityEventFilter, whereOfCriteria } from "./security-event.filter";
 import type { SecurityEventConnection, SecurityEventFilter } from "./security-event.types";
-
-/** Most items a list criterion of the filter may hold. */
-export const MAX_FILTER_ITEMS = 100;
-
-/** Longest single criterion value (type, id, IP) accepted. */
-const MAX_VALUE_LENGTH = 200;
 
 /** Cursors are base64 of the event's sequence number: opaque to clients, cheap to check. */
 export const encodeCursor = (sequence: number): string =>
@@ -40,7 +34,7 @@ export class SecurityEventService {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw RampartError.badInput(`first must be between 1 and ${MAX_PAGE_SIZE}.`, "first");
     }
-    const where = whereOf(filter ?? {});
+    const where = whereOfCriteria(parseSecurityEventFilter(filter));
     const before = after === null || after === undefined ? null : decodeCursor(after);
     if (before !== null) {
       const exists = await this.em.count(StoredSecurityEvent, { sequence: before });
@@ -61,56 +55,4 @@ export class SecurityEventService {
       },
     };
   }
-}
-
-type Where = FilterQuery<StoredSecurityEvent> & Record<string, unknown>;
-
-/** Validates the filter (BAD_USER_INPUT naming the criterion) and turns it into a query. */
-function whereOf(filter: SecurityEventFilter): Where {
-  const where: Where = {};
-  const { types, severities, organizationId, actorId, ip, since, until } = filter;
-  if (types !== null && types !== undefined) {
-    where.type = { $in: list(types, "filter.types") };
-  }
-  if (severities !== null && severities !== undefined) {
-    const unknown = severities.find(
-      (severity) => !(SECURITY_SEVERITIES as readonly string[]).includes(severity),
-    );
-    if (unknown !== undefined) {
-      throw RampartError.badInput(
-        `Unknown severity; use ${SECURITY_SEVERITIES.join(", ")}.`,
-        "filter.severities",
-      );
-    }
-    where.severity = { $in: list(severities, "filter.severities") };
-  }
-  if (organizationId !== null && organizationId !== undefined) {
-    where.organizationId = value(organizationId, "filter.organizationId");
-  }
-  if (actorId !== null && actorId !== undefined) where.actorId = value(actorId, "filter.actorId");
-  if (ip !== null && ip !== undefined) where.ip = value(ip, "filter.ip");
-  if (since && until && since.getTime() > until.getTime()) {
-    throw RampartError.badInput("since must not be after until.", "filter.since");
-  }
-  if (since || until) {
-    where.occurredAt = {
-      ...(since ? { $gte: since } : {}),
-      ...(until ? { $lt: until } : {}),
-    };
-  }
-  return where;
-}
-
-function list(items: readonly string[], field: string): string[] {
-  if (items.length > MAX_FILTER_ITEMS) {
-    throw RampartError.badInput(`Give at most ${MAX_FILTER_ITEMS} values.`, field);
-  }
-  return [...new Set(items.map((item) => value(item, field)))];
-}
-
-function value(item: string, field: string): string {
-  if (item.length === 0 || item.length > MAX_VALUE_LENGTH) {
-    throw RampartError.badInput(`Each value must be 1 to ${MAX_VALUE_LENGTH} characters.`, field);
-  }
-  return item;
 }

@@ -1,0 +1,68 @@
+import type { EntityManager } from "@mikro-orm/core";
+import type { SubgraphRuntime } from "@rampart/kit";
+import {
+  announceStoredSecurityEvents,
+  AuditChainMonitor,
+  startSecurityEventConsumer,
+  type SecurityEventConsumerOptions,
+  type SecurityEventsConfig,
+} from "../security-events";
+import { alertPolicyOf, type AlertsConfig } from "./alert.config";
+import { AlertEngine } from "./alert.engine";
+import { AlertNotifier } from "./alert.feed";
+import { defaultAlertRules } from "./alert.policy";
+
+/** Options for {@link startSecurityEventProcessing}. */
+export interface SecurityEventProcessingOptions {
+  /** Consumer settings (batch size, block time...). Default the consumer's defaults. */
+  consumer?: Partial<Omit<SecurityEventConsumerOptions, "events" | "sink" | "logger">>;
+  /** How often the alert rules catch up on events a failed evaluation left, in ms. Default 10 000. */
+  catchUpMs?: number;
+}
+
+/**
+ * Everything the security subgraph does with the event stream in the background: stores each
+ * event once (the consumer), announces each stored batch to live feeds, evaluates the alert
+ * rules on it, and checks the audit chain periodically. Resolves to the function that stops
+ * it all (register it on shutdown, before the stores and the database close).
+ */
+export function startSecurityEventProcessing(
+  runtime: SubgraphRuntime,
+  em: EntityManager,
+  options: SecurityEventProcessingOptions = {},
+): () => Promise<void> {
+  const config = runtime.config as Partial<AlertsConfig & SecurityEventsConfig>;
+  const { logger } = runtime;
+  const engine = new AlertEngine({
+    em,
+    rules: defaultAlertRules(alertPolicyOf(config)),
+    notifier: new AlertNotifier(runtime.securityEvents, runtime.stores.pubsub, logger),
+    logger,
+  });
+  const evaluate = () =>
+    engine
+      .evaluate()
+      .catch((error: unknown) =>
+        logger.warn({ err: error }, "could not evaluate alert rules; retrying later"),
+      );
+  const stopConsumer = startSecurityEventConsumer(runtime, em, {
+    ...options.consumer,
+    afterStore: [announceStoredSecurityEvents(runtime.stores.pubsub), () => engine.evaluate()],
+  });
+  const monitor = new AuditChainMonitor({
+    em,
+    securityEvents: runtime.securityEvents,
+    logger,
+    intervalMs: (config.AUDIT_CHAIN_VERIFY_INTERVAL_SECONDS ?? 60) * 1_000,
+  });
+  monitor.start();
+  const catchUp = setInterval(evaluate, options.catchUpMs ?? 10_000);
+  catchUp.unref();
+  void evaluate();
+  return async () => {
+    clearInterval(catchUp);
+    await monitor.stop();
+    await stopConsumer();
+    await engine.idle();
+  };
+}
