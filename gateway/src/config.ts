@@ -216,6 +216,8 @@ export interface GatewayConfig {
   readonly ipAllowlistBootstrap: readonly string[];
   /** CIDRs whose X-Forwarded-For is believed. */
   readonly trustedProxies: readonly string[];
+  /** CIDRs that may read `GET /metrics` (`METRICS_ALLOWLIST`), matched against the client IP. */
+  readonly metricsAllowlist: readonly string[];
   /** What the main profile does during an emergency lockdown. */
   readonly lockdownMainMode: "read-only" | "block";
   /** Gateway rate-limit budgets. */
@@ -362,6 +364,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     enforceIpAllowlist: profile === "admin" && raw.ADMIN_ENFORCE_IP_RESTRICTIONS,
     ipAllowlistBootstrap: Object.freeze(raw.ADMIN_IP_ALLOWLIST),
     trustedProxies: Object.freeze(raw.TRUSTED_PROXIES),
+    metricsAllowlist: Object.freeze(raw.METRICS_ALLOWLIST),
     lockdownMainMode: raw.LOCKDOWN_MAIN_MODE,
     introspection: raw.INTROSPECTION,
     rateLimits: Object.freeze({

@@ -11,6 +11,9 @@ import { expressMiddleware } from "@as-integrations/express5";
 import {
   anonymousIdentity,
   createLogger,
+  createMetrics,
+  createMetricsEndpoint,
+  createRequestMetrics,
   createStores,
   ErrorCode,
   errorHandler,
@@ -118,7 +121,12 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     const record = (event: SecurityEventInput) =>
       void securityEvents
         .record(event)
-        .catch((error: unknown) => logger.error({ err: error }, "could not record security event"));
+        .catch((error: unknown) =>
+          logger.error(
+            { err: error, requestId: event.requestId },
+            "could not record security event",
+          ),
+        );
     const refusal =
       (severity: SecurityEventInput["severity"]) =>
       (event: {
@@ -142,6 +150,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       logger,
     });
     const clientIp = createClientIpResolver({ trustedProxies: config.trustedProxies });
+    // One registry per process; subscriptions report with metrics.subscriptionOpened().
+    const metrics = createMetrics({ service: `gateway-${config.profile}` });
+    const requestMetrics = createRequestMetrics({ metrics, logger, clientIp });
     const ipAllowlist = createIpAllowlist({
       stores,
       enforce: config.enforceIpAllowlist,
@@ -226,6 +237,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       validationRules: limits.validationRules,
       parseOptions: limits.parseOptions,
       plugins: [
+        requestMetrics.plugin,
         ApolloServerPluginDrainHttpServer({ httpServer }),
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginCacheControl({ calculateHttpHeaders: false }),
@@ -236,6 +248,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       ],
       // Every public code is in kit's ErrorCode map; anything else is masked.
       formatError: (formatted, error) => maskUnexpected(formatted, error, logger),
+      // Apollo's own warnings as JSON lines too, not console text.
+      logger,
     });
     await apollo.start();
     lifecycle.onShutdown("apollo", () => apollo.stop());
@@ -245,6 +259,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       res.setHeader("x-request-id", res.locals.requestId as string);
       next();
     });
+    app.use(requestMetrics.middleware);
     app.use(
       createSecurityHeaders(
         config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {},
@@ -259,6 +274,19 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       }),
     );
     app.use(createClientIpMiddleware(clientIp));
+    // Before the admin IP allowlist, on purpose: /metrics answers to METRICS_ALLOWLIST alone
+    // (same client IP, TRUSTED_PROXIES applied), so a scraper needs no right to the admin API
+    // and an allowlisted admin network does not get metrics unless listed there too.
+    app.get(
+      "/metrics",
+      createMetricsEndpoint({
+        metrics,
+        allowlist: config.metricsAllowlist,
+        clientIp,
+        onRefusal: refusal("low"),
+        logger,
+      }),
+    );
     app.use(ipAllowlist.middleware());
     app.get("/health", async (_req, res) => {
       const subgraphs = await checkSubgraphs(config.subgraphUrls);

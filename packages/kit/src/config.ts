@@ -2,6 +2,8 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "./errors";
+import { ipRangeListSetting } from "./ip-allowlist/setting";
+import { DEFAULT_METRICS_ALLOWLIST } from "./metrics/endpoint";
 
 /** Where the repository's git-ignored state lives by default (`<repo>/.data`). */
 export const defaultDataDir = path.resolve(__dirname, "..", "..", "..", ".data");
@@ -131,7 +133,7 @@ export const identityKeyHint =
 export const storeSocketHint =
   "RAMPART_STORE_SOCKET is set by npm start's launcher; unset it, or set REDIS_URL instead";
 
-/** Session policy and authorization settings read by the gateway and every subgraph. */
+/** Session policy, authorization and operations settings read by the gateway and every subgraph. */
 export const accessShape = {
   SESSION_IDLE_TIMEOUT_SECONDS: env.secondsAsMs(
     1800,
@@ -160,6 +162,10 @@ export const accessShape = {
     .default("")
     .describe("Set REDIS_KEY_PREFIX to namespace every key when environments share a Redis"),
   RAMPART_STORE_SOCKET: z.string().min(1).optional().describe(storeSocketHint),
+  METRICS_ALLOWLIST: ipRangeListSetting(
+    DEFAULT_METRICS_ALLOWLIST.join(","),
+    "Set METRICS_ALLOWLIST to comma-separated IPv4/IPv6 CIDRs that may read GET /metrics (default loopback)",
+  ),
 };
 
 /** The parsed {@link accessShape}. */

@@ -10,6 +10,7 @@ export * from "./keys";
 export * from "./lifecycle";
 export * from "./lockdown";
 export * from "./logger";
+export * from "./metrics";
 export * from "./paging";
 export * from "./security-events";
 export * from "./sessions";

@@ -1,21 +1,50 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
 
 export type { Logger } from "pino";
 
-/** Paths that may hold credentials; pino replaces their values before anything is written. */
+/**
+ * Paths that may hold credentials; pino replaces their values before anything is written.
+ * pino matches exact paths (`*` is one level), so each place a credential travels is listed:
+ * the `Authorization` and `Cookie` headers, the signed identity assertion (`rampart-identity`),
+ * graphql-ws `connectionParams`, second-factor codes and GraphQL variables as a whole.
+ */
 const redactedPaths = [
   "token",
   "*.token",
   "authorization",
   "*.authorization",
   "headers.authorization",
+  "*.headers.authorization",
   "req.headers.authorization",
+  "cookie",
+  "*.cookie",
+  "headers.cookie",
+  "*.headers.cookie",
   "req.headers.cookie",
+  `headers["set-cookie"]`,
+  `*.headers["set-cookie"]`,
+  `headers["rampart-identity"]`,
+  `*.headers["rampart-identity"]`,
   `req.headers["rampart-identity"]`,
+  `["rampart-identity"]`,
+  "connectionParams",
+  "*.connectionParams",
   "secret",
   "*.secret",
+  "password",
+  "*.password",
   "code",
   "*.code",
+  "totp",
+  "*.totp",
+  "totpCode",
+  "*.totpCode",
+  "backupCode",
+  "*.backupCode",
+  "backupCodes",
+  "*.backupCodes",
+  "variables",
+  "*.variables",
 ];
 
 /** Options for {@link createLogger}. */
@@ -24,14 +53,19 @@ export interface LoggerOptions {
   service: string;
   /** pino level. Default `info`. */
   level?: string;
+  /** Where lines go. Default standard output; tests pass a stream to read them. */
+  destination?: DestinationStream;
 }
 
 /** Structured JSON logger that never writes a credential. */
-export function createLogger({ service, level = "info" }: LoggerOptions): Logger {
-  return pino({
-    level,
-    base: { service },
-    redact: { paths: redactedPaths, censor: "[redacted]" },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+export function createLogger({ service, level = "info", destination }: LoggerOptions): Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      redact: { paths: redactedPaths, censor: "[redacted]" },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
 }

@@ -15,6 +15,7 @@ import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
 import { Lifecycle, type Closer } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
+import { createMetrics, type Metrics } from "./metrics";
 import { SECURITY_EVENT_BUFFER, SecurityEventRecorder } from "./security-events";
 import { SessionStore } from "./sessions";
 import { createStores, type Stores } from "./stores";
@@ -112,6 +113,8 @@ export interface RunningSubgraph {
   readonly database: Database;
   readonly runtime: SubgraphRuntime;
   readonly logger: Logger;
+  /** The process's metrics, served on `GET /metrics` to `METRICS_ALLOWLIST`. */
+  readonly metrics: Metrics;
   /** Stops the server, then closes the database. */
   stop(): Promise<void>;
 }
@@ -123,6 +126,7 @@ export async function runSubgraph(
   overrides: { schemaName?: string; pgliteDataDir?: string; stores?: Stores } = {},
 ): Promise<RunningSubgraph> {
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
+  const metrics = createMetrics({ service: definition.name });
   const lifecycle = new Lifecycle(logger);
   try {
     const publicKeyPem =
@@ -175,11 +179,13 @@ export async function runSubgraph(
       services,
       logger,
       health: { database: () => database.ping() },
+      metrics,
+      metricsAllowlist: config.METRICS_ALLOWLIST,
       host: config.HOST,
       port: config.PORT,
     });
     lifecycle.onShutdown("server", () => server.close());
-    return { server, database, runtime, logger, stop: () => lifecycle.shutdown() };
+    return { server, database, runtime, logger, metrics, stop: () => lifecycle.shutdown() };
   } catch (error) {
     await lifecycle.shutdown();
     throw error;

@@ -15,6 +15,7 @@ import type { Logger } from "pino";
 import { ErrorCode, RampartError } from "./errors";
 import { errorHandler, notFoundHandler, sendError } from "./http";
 import { IDENTITY_HEADER, verifyIdentity, type Identity } from "./identity";
+import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "./metrics";
 import type { SubgraphRuntime } from "./subgraph-runtime";
 
 /** What every subgraph resolver receives as its context. */
@@ -80,6 +81,10 @@ export interface SubgraphServerOptions {
   logger: Logger;
   /** Dependency checks for `GET /health`, by name. */
   health: Record<string, () => Promise<number>>;
+  /** Request metrics, served on `GET /metrics`; none when unset. */
+  metrics?: Metrics;
+  /** CIDRs that may read `GET /metrics` (`METRICS_ALLOWLIST`). Default loopback. */
+  metricsAllowlist?: readonly string[];
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
   /** Port; 0 picks a free one. */
@@ -104,13 +109,21 @@ declare module "express-serve-static-core" {
 
 /**
  * Serves a subgraph on `/graphql`, answering only calls that carry a valid identity assertion
- * for this subgraph, and `GET /health` to anyone.
+ * for this subgraph, `GET /health` to anyone and `GET /metrics` to the metrics allowlist.
  */
 export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
   const { name, logger } = options;
   const app = express();
   app.disable("x-powered-by");
   const httpServer = http.createServer(app);
+  const requestMetrics =
+    options.metrics &&
+    createRequestMetrics({
+      metrics: options.metrics,
+      logger,
+      requestId: (_req, res) => res.locals.identity?.requestId,
+    });
+  if (requestMetrics) app.use(requestMetrics.middleware);
 
   const apollo = new ApolloServer<SubgraphContext>({
     schema: options.schema,
@@ -118,6 +131,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     includeStacktraceInErrorResponses: false,
     // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
     plugins: [
+      ...(requestMetrics ? [requestMetrics.plugin] : []),
       answerExecutedOperationsWith200(),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
@@ -138,6 +152,17 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     const up = Object.values(checks).every((check) => check.status === "up");
     res.status(up ? 200 : 503).json({ service: name, status: up ? "up" : "down", checks });
   });
+  if (options.metrics) {
+    // The socket's peer decides: only the gateway and scrapers reach a subgraph directly.
+    app.get(
+      "/metrics",
+      createMetricsEndpoint({
+        metrics: options.metrics,
+        allowlist: options.metricsAllowlist,
+        logger,
+      }),
+    );
+  }
 
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     try {

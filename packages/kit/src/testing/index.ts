@@ -1,4 +1,5 @@
 /** Helpers shared by every workspace's tests (not used by production code). */
+export * from "./metrics";
 export * from "./processes";
 export * from "./services";
 export * from "./subgraph-harness";
