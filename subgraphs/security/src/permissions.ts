@@ -41,6 +41,13 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       emergencyLockdown: adminOnly,
       ipAllowlistEntries: superAdminStepUp,
       securityEvents: adminOnly,
+      securityAlerts: adminOnly,
+    },
+    // securityEvents and securityAlerts also run this rule before opening their stream
+    // (authorizeSubscription): middleware guards a subscription's resolve, not its subscribe.
+    Subscription: {
+      securityEvents: adminOnly,
+      securityAlerts: adminOnly,
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
@@ -57,6 +64,8 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       deactivateEmergencyLockdown: superAdminStepUp,
       addIpAllowlistEntry: superAdminStepUp,
       removeIpAllowlistEntry: superAdminStepUp,
+      acknowledgeAlert: adminOnly,
+      resolveAlert: adminOnly,
     },
     User: {
       id: signedIn,
@@ -75,6 +84,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
     SecurityEventConnection: adminOnly,
     SecurityEventEdge: adminOnly,
     SecurityEventPageInfo: adminOnly,
+    SecurityAlert: adminOnly,
     // Only reachable as SecurityEvent.organization; resolved by commerce.
     Organization: adminOnly,
     // Only ever returned to the caller who asked for them.

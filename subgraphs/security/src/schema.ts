@@ -5,9 +5,10 @@ import {
   type SubgraphConfig,
   type SubgraphRuntime,
 } from "@rampart/kit";
+import { AlertResolver } from "./modules/alerts";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { IpAllowlistResolver } from "./modules/ip-allowlist";
-import { SecurityEventResolver } from "./modules/security-events";
+import { SecurityEventResolver, tagAdminOnlySubscriptionType } from "./modules/security-events";
 import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
@@ -16,7 +17,8 @@ import { securityPermissions } from "./permissions";
 
 /**
  * The security subgraph's schema, guarded by its permissions. Without `config` (the SDL drift
- * check) the rules fail closed; without `runtime` there is no per-field rate limit.
+ * check) the rules fail closed; without `runtime` there is no per-field rate limit. The
+ * `Subscription` type is tagged admin in the SDL when all its fields are (the main contract).
  */
 export const buildSecuritySchema = (
   config?: SubgraphConfig,
@@ -31,6 +33,7 @@ export const buildSecuritySchema = (
         LockdownResolver,
         IpAllowlistResolver,
         SecurityEventResolver,
+        AlertResolver,
       ],
     },
     { User: userReference },
@@ -39,4 +42,4 @@ export const buildSecuritySchema = (
         ? createFieldRateLimit(runtime.stores.kv)({ window: "60s", max: 10 })
         : undefined,
     }),
-  );
+  ).then(tagAdminOnlySubscriptionType);

@@ -1,4 +1,5 @@
 /** Security events: stored once from the event stream, hash-chained, queried by superadmins. */
+export { tagAdminOnlySubscriptionType } from "./admin-subscriptions";
 export {
   AuditChainVerifier,
   canonicalEventJson,

@@ -1,14 +1,43 @@
 import type { SubgraphContext } from "@rampart/kit";
-import { Arg, Ctx, Directive, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
+import {
+  Arg,
+  Ctx,
+  Directive,
+  FieldResolver,
+  ID,
+  Int,
+  Query,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
+import { securityServices } from "../../services";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
 import { StoredSecurityEvent } from "./security-event.entity";
 import { SecurityEventService } from "./security-event.service";
+import { authorizeSubscription } from "./subscription-guard";
 import {
   OrganizationReference,
   SecurityEventConnection,
   SecurityEventFilter,
 } from "./security-event.types";
+
+/** Arguments of the `securityEvents` subscription. */
+interface SecurityEventStreamArgs {
+  filter?: SecurityEventFilter | null;
+  after?: string | null;
+}
+
+/** Checks the caller's rule, then opens the live feed (validating the filter and `after`). */
+async function subscribeToSecurityEvents(
+  data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
+): Promise<AsyncIterable<StoredSecurityEvent>> {
+  await authorizeSubscription(data);
+  const { filter, after } = data.args as SecurityEventStreamArgs;
+  return securityServices(data.context).securityEventFeed.subscribe(data.context.em, filter, after);
+}
 
 /** Reading stored security events: superadmins (see security-event.rules.ts). */
 @Resolver(() => StoredSecurityEvent)
@@ -27,6 +56,26 @@ export class SecurityEventResolver {
     @Ctx() { em }: SubgraphContext,
   ): Promise<SecurityEventConnection> {
     return new SecurityEventService(em).list(filter, first, after);
+  }
+
+  @Directive('@tag(name: "admin")')
+  @Subscription(() => StoredSecurityEvent, {
+    name: "securityEvents",
+    description:
+      "Security events matching the filter as they are stored, oldest first. With `after` (an event id), the events stored after that one come first, then live ones, with no gap and no duplicate. Superadmin.",
+    subscribe: subscribeToSecurityEvents,
+  })
+  securityEventStream(
+    @Root() event: StoredSecurityEvent,
+    @Arg("filter", () => SecurityEventFilter, { nullable: true })
+    _filter: SecurityEventFilter | null | undefined,
+    @Arg("after", () => ID, {
+      nullable: true,
+      description: "Id of the last event seen: replay what was stored after it, then go live.",
+    })
+    _after: string | null | undefined,
+  ): StoredSecurityEvent {
+    return event;
   }
 
   /** The user who acted; null when unknown or never seen by the platform. */
