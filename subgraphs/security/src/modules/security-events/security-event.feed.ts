@@ -409,15 +409,13 @@ class LiveSecurityEvents implements AsyncIterableIterator<StoredSecurityEvent> {
     try {
       const max = await maxSequence(this.em);
       if (max <= this.#cursor || this.#closed) return;
-      const rows = await this.em
-        .fork()
-        .find(
-          StoredSecurityEvent,
-          {
-            $and: [whereOfCriteria(this.criteria), { sequence: { $gt: this.#cursor, $lte: max } }],
-          },
-          { orderBy: { sequence: "asc" }, limit: this.settings.batchSize },
-        );
+      const rows = await this.em.fork().find(
+        StoredSecurityEvent,
+        {
+          $and: [whereOfCriteria(this.criteria), { sequence: { $gt: this.#cursor, $lte: max } }],
+        },
+        { orderBy: { sequence: "asc" }, limit: this.settings.batchSize },
+      );
       if (this.#closed) return;
       this.#ready.push(...rows);
       if (rows.length === this.settings.batchSize) {
