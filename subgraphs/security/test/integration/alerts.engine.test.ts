@@ -21,6 +21,7 @@ import {
   defaultAlertRules,
   SECURITY_ALERTS_CHANNEL,
   SecurityAlert,
+  subscribeToAlerts,
   type AlertPolicySettings,
 } from "../../src/modules/alerts";
 import { SecurityEventArchive, SecurityEventCheckpoint } from "../../src/modules/security-events";
@@ -31,6 +32,8 @@ import {
   openTestStores,
   setups,
   store,
+  take,
+  TestPubSub,
   waitFor,
 } from "./support/security-event-fixtures";
 
@@ -318,5 +321,34 @@ describe.each(setups)("alert rules on $name", (setup) => {
     );
     await expect(copy(AlertStatus.RESOLVED)).resolves.toBeDefined();
     await expect(copy(AlertStatus.RESOLVED)).resolves.toBeDefined();
+  });
+
+  it("streams alert changes filtered by status, and unsubscribes on return()", async () => {
+    const pubsub = new TestPubSub(stores.pubsub);
+    const all = await subscribeToAlerts(pubsub, null, logger);
+    const resolved = await subscribeToAlerts(pubsub, [AlertStatus.RESOLVED], logger);
+    expect(pubsub.active).toBe(2);
+    await storeAndEvaluate([event(1, { type: "lockdown.activated", occurredAt: at(1) })]);
+    const [alert] = await alerts();
+    const notifier = new AlertNotifier(
+      new SecurityEventRecorder(stores.events),
+      stores.pubsub,
+      logger,
+    );
+    await notifier.announce(
+      Object.assign(alert, { status: AlertStatus.RESOLVED, resolvedAt: new Date(at(5)) }),
+      "resolved",
+    );
+    const [raised, closed] = await take(all, 2);
+    expect([raised.status, closed.status]).toEqual([AlertStatus.OPEN, AlertStatus.RESOLVED]);
+    expect(closed.resolvedAt).toEqual(new Date(at(5)));
+    expect(closed.firstSeenAt).toEqual(new Date(at(1)));
+    expect((await take(resolved, 1))[0]).toMatchObject({ id: alert.id, status: "resolved" });
+
+    const pending = all.next();
+    await all.return?.();
+    await expect(pending).resolves.toEqual({ done: true, value: undefined });
+    await resolved.return?.();
+    expect(pubsub.active).toBe(0);
   });
 });

@@ -122,7 +122,13 @@ export async function subscribeToAlerts(
 ): Promise<AsyncIterableIterator<SecurityAlert>> {
   const wanted = statuses === null ? null : new Set(statuses);
   const waiting: SecurityAlert[] = [];
-  let wake: (() => void) | null = null;
+  /** Pending next() calls, woken by an alert or a close. */
+  let sleepers: (() => void)[] = [];
+  const wakeAll = () => {
+    const woken = sleepers;
+    sleepers = [];
+    for (const wake of woken) wake();
+  };
   let closed = false;
   let dropped = 0;
   const unsubscribe: Unsubscribe = await pubsub.subscribe(SECURITY_ALERTS_CHANNEL, (message) => {
@@ -142,9 +148,7 @@ export async function subscribeToAlerts(
         logger?.warn("an alert subscriber is too slow; dropping its oldest alerts");
     }
     waiting.push(alert);
-    const waker = wake;
-    wake = null;
-    waker?.();
+    wakeAll();
   });
   const iterator: AsyncIterableIterator<SecurityAlert> = {
     async next() {
@@ -152,18 +156,14 @@ export async function subscribeToAlerts(
         if (closed) return { done: true, value: undefined };
         const alert = waiting.shift();
         if (alert) return { done: false, value: alert };
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+        await new Promise<void>((resolve) => sleepers.push(resolve));
       }
     },
     async return() {
       if (!closed) {
         closed = true;
         waiting.length = 0;
-        const waker = wake;
-        wake = null;
-        waker?.();
+        wakeAll();
         await unsubscribe().catch((error: unknown) =>
           logger?.warn({ err: error }, "could not unsubscribe an alert feed"),
         );
