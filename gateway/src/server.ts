@@ -355,6 +355,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           subgraphUrls: config.subgraphUrls,
           privateKey: identityKey,
           logger,
+          onSubscriptionCountChange: (delta) =>
+            delta > 0 ? metrics.subscriptionOpened() : metrics.subscriptionClosed(),
         }),
         authenticate,
         sessions,

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { generate } from "otplib";
 import WebSocket from "ws";
 import { postGraphQL, testServices } from "@rampart/kit/testing";
 import { openLiveSocket, type LiveSocket } from "../support/live";
 import { startPlatform, type TestPlatform } from "../support/platform";
+import { signInSuperadmin } from "../support/superadmin";
 
 jest.setTimeout(180_000);
 
@@ -63,43 +63,10 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   };
 
-  /** A superadmin with a verified second factor (level 3), as the README describes. */
-  const signInSuperadmin = async (userId: string) => {
-    const token = platform.devToken(
-      "--user",
-      userId,
-      "--org",
-      "org_rampart_admin",
-      "--role",
-      "admin",
-    );
-    const as = (query: string, variables?: Record<string, unknown>) =>
-      postGraphQL(platform.adminUrl, query, {
-        variables,
-        headers: { authorization: `Bearer ${token}` },
-      });
-    const begin = await as("mutation { beginTwoFactorEnrollment { secret } }");
-    const secret = (begin.body.data?.beginTwoFactorEnrollment as { secret: string }).secret;
-    const code = (steps: number) =>
-      generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 * steps });
-    await as(
-      "mutation($code: String!) { confirmTwoFactorEnrollment(code: $code) { backupCodes } }",
-      {
-        code: await code(0),
-      },
-    );
-    const verified = await as(
-      "mutation($code: String!) { verifyTwoFactor(code: $code) { securityLevel } }",
-      { code: await code(1) },
-    );
-    expect(verified.body.data).toEqual({ verifyTwoFactor: { securityLevel: 3 } });
-    return token;
-  };
-
   beforeAll(async () => {
     platform = await startPlatform(setup, { TRUSTED_PROXIES: "127.0.0.1/32" });
     superadminId = `user_admin_${randomBytes(3).toString("hex")}`;
-    superadmin = await signInSuperadmin(superadminId);
+    superadmin = await signInSuperadmin(platform, superadminId);
   });
   afterEach(async () => {
     await Promise.all(sockets.splice(0).map((socket) => socket.dispose()));
@@ -231,7 +198,7 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
 
   it("closes a live socket within 1 s of its session's revocation", async () => {
     const userId = `user_admin_${randomBytes(3).toString("hex")}`;
-    const token = await signInSuperadmin(userId);
+    const token = await signInSuperadmin(platform, userId);
     const socket = open(token);
     await socket.connected;
     const { body } = await postGraphQL(

@@ -129,3 +129,78 @@ export function openLiveSocket(
     dispose: () => Promise.resolve(client.dispose()),
   };
 }
+
+/** Security events as a dashboard follows them: resuming after the last one on any interruption. */
+export interface EventFollower {
+  /** Events received, in order. */
+  readonly events: { id: string; type: string; reason: string }[];
+  /** Interruptions survived (socket closes, feed errors), with their codes. */
+  readonly interruptions: string[];
+  /** Resolves once `predicate` holds (rejects after `timeoutMs`). */
+  until(predicate: () => boolean, timeoutMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Follows `securityEvents(filter: {types})` on the admin gateway with a fresh socket after each
+ * interruption, passing `after` = the last event id seen, as the README's example does.
+ */
+export function followSecurityEvents(
+  adminUrl: string,
+  authorization: string,
+  types: string[],
+): EventFollower {
+  const events: EventFollower["events"] = [];
+  const interruptions: string[] = [];
+  let socket: LiveSocket | undefined;
+  let stopped = false;
+  const query = `subscription($filter: SecurityEventFilter, $after: ID) {
+    securityEvents(filter: $filter, after: $after) { id type reason }
+  }`;
+  const follow = () => {
+    if (stopped) return;
+    const current = openLiveSocket(adminUrl, { authorization });
+    socket = current;
+    let resumed = false;
+    const resume = (why: string) => {
+      if (resumed || stopped) return;
+      resumed = true;
+      interruptions.push(why);
+      void current.dispose();
+      setTimeout(follow, 500);
+    };
+    void current.closed.then((closed) => resume(`close ${closed.code} ${closed.reason}`));
+    current.client.subscribe<{ securityEvents: EventFollower["events"][number] }>(
+      { query, variables: { filter: { types }, after: events.at(-1)?.id } },
+      {
+        next: ({ data, errors }) => {
+          if (errors) return resume(`errors ${JSON.stringify(errors)}`);
+          if (data) events.push(data.securityEvents);
+        },
+        error: (error) =>
+          resume(`error ${JSON.stringify(Array.isArray(error) ? error : String(error))}`),
+        complete: () => resume("complete"),
+      },
+    );
+  };
+  follow();
+  return {
+    events,
+    interruptions,
+    async until(predicate, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate()) {
+        if (Date.now() > deadline) {
+          throw new Error(
+            `timed out: ${events.length} events, interruptions ${JSON.stringify(interruptions)}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async stop() {
+      stopped = true;
+      await socket?.dispose();
+    },
+  };
+}

@@ -226,6 +226,8 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
 function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOptions) {
   const { name, logger } = options;
   const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // Per socket: the function that marks each running subscription ended (the metrics gauge).
+  const running = new WeakMap<object, Map<string, () => void>>();
   return useServer<Record<string, unknown> | undefined, { identity: Identity }>(
     {
       schema: options.schema,
@@ -255,6 +257,17 @@ function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOpti
         runtime: options.runtime,
         services: options.services,
       }),
+      onOperation: (ctx, id, _payload, _args, result) => {
+        if (!options.metrics || !(Symbol.asyncIterator in Object(result))) return;
+        const ends = running.get(ctx) ?? new Map<string, () => void>();
+        running.set(ctx, ends);
+        ends.set(id, options.metrics.subscriptionOpened());
+      },
+      // Also called for each subscription when its socket closes.
+      onComplete: (ctx, id) => {
+        running.get(ctx)?.get(id)?.();
+        running.get(ctx)?.delete(id);
+      },
       onNext: (_ctx, _id, _payload, args, result) => {
         (args.contextValue as SubgraphContext).em.clear();
         if (!result.errors) return undefined;
