@@ -22,6 +22,7 @@ import {
   specifiedRules,
   validate,
   type ExecutionArgs,
+  type GraphQLFormattedError,
   type ParseOptions,
   type ValidationRule,
 } from "graphql";
@@ -373,12 +374,16 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         });
       },
 
+      // Errors come as GraphQLErrors from the gateway's plan, or already formatted from a
+      // subgraph (passed through when an event needs no other subgraph).
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors
           ? {
               ...result,
-              errors: result.errors.map((error) =>
-                maskUnexpected(error.toJSON(), error.originalError ?? error, logger),
+              errors: result.errors.map((error: GraphQLError | GraphQLFormattedError) =>
+                error instanceof GraphQLError
+                  ? maskUnexpected(error.toJSON(), error.originalError ?? error, logger)
+                  : maskUnexpected(error, error, logger),
               ),
             }
           : undefined,

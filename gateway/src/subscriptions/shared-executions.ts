@@ -170,6 +170,13 @@ class SharedExecution {
       },
       {
         next: (event) => {
+          // Errors without data are a refusal at subscribe time (graphql-js reports those as
+          // a result, not an iterator): the subscription ends with the subgraph's typed error.
+          if (event.errors && !event.data) {
+            const errors = event.errors;
+            this.#queue = this.#queue.then(() => this.#end(upstreamError(errors)));
+            return;
+          }
           this.#queue = this.#queue.then(() => this.#deliver(event as ExecutionResult));
         },
         error: (error) => void this.#queue.then(() => this.#end(upstreamError(error))),

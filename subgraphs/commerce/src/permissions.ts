@@ -1,5 +1,6 @@
 import {
   chain,
+  or,
   createPermissions,
   createRules,
   type Permissions,
@@ -15,14 +16,16 @@ import {
 export function commerceRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
   const { ownsTenant, isOwnOrganization } = rules;
+  // Superadmins read any organization's directory fields (security events name them).
+  const directory = or(isOwnOrganization, rules.adminOnly);
   return {
     Query: { organization: member, products: member, orders: member, order: member },
     // An organization is the tenant itself: its own id is the tenant id.
     Organization: {
-      id: isOwnOrganization,
-      slug: isOwnOrganization,
-      name: isOwnOrganization,
-      createdAt: isOwnOrganization,
+      id: directory,
+      slug: directory,
+      name: directory,
+      createdAt: directory,
       products: isOwnOrganization,
       orders: isOwnOrganization,
     },

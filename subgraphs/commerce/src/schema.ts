@@ -19,6 +19,10 @@ import { commercePermissions } from "./permissions";
 export const buildCommerceSchema = (config?: SubgraphConfig): Promise<FederatedSchema> =>
   buildFederatedSchema(
     { resolvers: [OrganizationResolver, ProductResolver, OrderResolver] },
-    { Organization: organizationReference, Product: productReference, Order: orderReference },
+    {
+      Organization: organizationReference(config?.CLERK_SUPERADMIN_ORG_ID ?? null),
+      Product: productReference,
+      Order: orderReference,
+    },
     commercePermissions(config ? ruleOptionsFrom(config) : {}),
   );

@@ -1,4 +1,4 @@
-import { createRules, fieldsWithoutRules } from "@rampart/kit";
+import { createRules, fieldsWithoutRules, SecurityLevel } from "@rampart/kit";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { commerceRuleTree } from "../../src/permissions";
 import { buildCommerceSchema } from "../../src/schema";
@@ -95,6 +95,48 @@ describe("commerce permissions", () => {
       variables: { r: acmeRepresentations.slice(0, 3) },
     });
     expect(references.body).toEqual({ data: { _entities: [null, null, null] } });
+  });
+
+  it("let superadmins read any organization's directory fields, not its products or orders", async () => {
+    const superadmin = testIdentity({
+      userId: "user_rampart_root",
+      organizationId: "org_rampart_admin",
+      organizationSlug: "rampart",
+      role: "org:admin",
+      securityLevel: SecurityLevel.SecondFactor,
+    });
+    const directory = await subgraph.query(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { id slug name } } }`,
+      {
+        identity: superadmin,
+        variables: { r: [{ __typename: "Organization", id: "org_demo_acme" }] },
+      },
+    );
+    expect(directory.body).toEqual({
+      data: { _entities: [{ id: "org_demo_acme", slug: "acme", name: expect.any(String) }] },
+    });
+    const tenantData = await subgraph.query(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { products { id } } } }`,
+      {
+        identity: superadmin,
+        variables: { r: [{ __typename: "Organization", id: "org_demo_acme" }] },
+      },
+    );
+    expect(codesOf(tenantData.body)).toEqual(["FORBIDDEN"]);
+    const records = await subgraph.query(entities, {
+      identity: superadmin,
+      variables: { r: acmeRepresentations.slice(0, 2) },
+    });
+    expect(records.body).toEqual({ data: { _entities: [null, null] } });
+    // Without the second factor the directory stays closed (`or` reports its first refusal).
+    const signedIn = await subgraph.query(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Organization { name } } }`,
+      {
+        identity: { ...superadmin, securityLevel: SecurityLevel.SignedIn },
+        variables: { r: [{ __typename: "Organization", id: "org_demo_acme" }] },
+      },
+    );
+    expect(codesOf(signedIn.body)).toEqual(["FORBIDDEN"]);
   });
 
   it("let members who are not admins read their own tenant (no field needs a role)", async () => {

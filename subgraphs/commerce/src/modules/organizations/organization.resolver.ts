@@ -1,4 +1,4 @@
-import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit";
+import { clampPage, isSuperAdminIdentity, requireTenant, type SubgraphContext } from "@rampart/kit";
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import { Order } from "../orders/order.entity";
 import { OrderService } from "../orders/order.service";
@@ -39,13 +39,18 @@ export class OrganizationResolver {
   }
 }
 
-/** Resolves `Organization` references: only the caller's own tenant resolves. */
-export const organizationReference = {
+/**
+ * Resolves `Organization` references: the caller's own tenant, or any tenant for a superadmin
+ * (security events name the organization concerned; the rules let superadmins read only an
+ * organization's directory fields, never its products or orders).
+ */
+export const organizationReference = (superAdminOrganizationId: string | null) => ({
   __resolveReference: (
     reference: { id: string },
     { identity, em }: SubgraphContext,
   ): Promise<Organization | null> =>
+    isSuperAdminIdentity(identity, superAdminOrganizationId) ||
     reference.id === requireTenant(identity)
       ? em.findOne(Organization, { id: reference.id })
       : Promise.resolve(null),
-};
+});
