@@ -95,11 +95,18 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
   });
 
   it("replays what was missed since `after`, then continues live with no gap and no duplicate", async () => {
-    const shopper = storefront();
+    const shopperId = `user_shopper_${randomBytes(3).toString("hex")}`;
+    const shopper = platform.devToken(
+      "--user",
+      shopperId,
+      "--org",
+      "org_demo_acme",
+      "--role",
+      "member",
+    );
+    const filter = { types: ["authorization.denied"], actorId: shopperId };
     const seen = open(superadmin);
-    const first = seen.subscribe<{ securityEvents: Event }>(EVENTS, {
-      filter: { types: ["authorization.denied"] },
-    });
+    const first = seen.subscribe<{ securityEvents: Event }>(EVENTS, { filter });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await refusedRequest(shopper);
     const [last] = await first.waitFor(1, 15_000);
@@ -107,7 +114,7 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     // Missed while away: three refusals.
     for (let i = 0; i < 3; i++) await refusedRequest(shopper);
     const resumed = open(superadmin).subscribe<{ securityEvents: Event }>(EVENTS, {
-      filter: { types: ["authorization.denied"] },
+      filter,
       after: last.data?.securityEvents.id,
     });
     await resumed.waitFor(3, 15_000);

@@ -1,6 +1,5 @@
 import {
   chain,
-  or,
   createPermissions,
   createRules,
   type Permissions,
@@ -17,7 +16,7 @@ export function commerceRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
   const { ownsTenant, isOwnOrganization } = rules;
   // Superadmins read any organization's directory fields (security events name them).
-  const directory = or(isOwnOrganization, rules.adminOnly);
+  const directory = rules.isOwnOrganizationOrAdmin;
   return {
     Query: { organization: member, products: member, orders: member, order: member },
     // An organization is the tenant itself: its own id is the tenant id.

@@ -58,6 +58,11 @@ export interface Rules {
   readonly ownsTenant: ShieldRule;
   /** The parent object is the caller's active organization itself (`parent.id`). */
   readonly isOwnOrganization: ShieldRule;
+  /**
+   * The parent object is the caller's organization, or the caller passes `adminOnly` (one rule,
+   * not `or(...)`: a branch of `or` that fails would record a refusal although the rule passed).
+   */
+  readonly isOwnOrganizationOrAdmin: ShieldRule;
   /** The parent object carries `userId` equal to the caller's user id. */
   readonly ownsRecord: ShieldRule;
   /** The parent object is the caller's own user (`parent.id`). */
@@ -295,6 +300,17 @@ export function createRules(options: RuleOptions = {}): Rules {
     adminOnly: adminRequiresSecondFactor ? chain(isSuperAdmin, hasSecondFactor) : isSuperAdmin,
     ownsTenant: sameAsCaller("ownsTenant", "organizationId", "organizationId"),
     isOwnOrganization: sameAsCaller("isOwnOrganization", "id", "organizationId"),
+    isOwnOrganizationOrAdmin: perParent("isOwnOrganizationOrAdmin", (parent, _a, context) => {
+      const identity = identityOf(context);
+      if (!isSignedIn(identity)) return signInFirst();
+      if (identity.organizationId && parentField(parent, "id") === identity.organizationId) {
+        return true;
+      }
+      const admin =
+        isSuperAdminIdentity(identity, superAdminOrganizationId) &&
+        (!adminRequiresSecondFactor || identity.securityLevel >= SecurityLevel.SecondFactor);
+      return admin ? true : RampartError.forbidden("This belongs to someone else.");
+    }),
     ownsRecord: sameAsCaller("ownsRecord", "userId", "userId"),
     isSelf: sameAsCaller("isSelf", "id", "userId"),
     deny: once("deny", createDenyRule),

@@ -6,6 +6,7 @@ import {
   IDENTITY_HEADER,
   type Identity,
 } from "../identity";
+import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
 import { parseSubgraphConfig, runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
@@ -26,6 +27,8 @@ export interface TestSubgraph {
   /** Calls that must be refused with 401: none, forged, for another subgraph, garbage. */
   untrustedAssertions(): Promise<{ name: string; headers: Record<string, string> }[]>;
   /** Stops the server and drops its schema. */
+  /** Security events the subgraph recorded so far, oldest first. */
+  securityEvents(): Promise<SecurityEvent[]>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +97,12 @@ export async function startTestSubgraph(
         },
         { name: "garbage", headers: { [IDENTITY_HEADER]: "garbage" } },
       ];
+    },
+    async securityEvents() {
+      const entries = await running.runtime.stores.events.read(SECURITY_EVENT_STREAM, {
+        count: 100_000,
+      });
+      return entries.map((entry) => parseSecurityEvent(entry.fields));
     },
     async stop() {
       await running.stop();
