@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import WebSocket from "ws";
 import { postGraphQL, testServices } from "@rampart/kit/testing";
 import { openLiveSocket, type LiveSocket } from "../support/live";
@@ -6,6 +8,9 @@ import { startPlatform, type TestPlatform } from "../support/platform";
 import { signInSuperadmin } from "../support/superadmin";
 
 jest.setTimeout(180_000);
+
+const repositoryRoot = path.resolve(__dirname, "..", "..", "..");
+const exampleScript = path.join(repositoryRoot, "docs", "examples", "watch-security-events.mjs");
 
 /**
  * Live security events through the admin gateway, as a dashboard receives them: graphql-ws on
@@ -92,6 +97,39 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
       organization: { id: "org_demo_acme", name: expect.any(String) },
     });
     expect(first.data?.securityEvents.organization?.name).not.toBe("");
+  });
+
+  it("runs the README's graphql-ws example: a refused request arrives with its organization", async () => {
+    const example = spawn(process.execPath, [exampleScript], {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        TOKEN: superadmin,
+        ADMIN_URL: platform.adminUrl.replace(/^http/, "ws"),
+        TYPES: "authorization.denied",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const lines: string[] = [];
+      example.stdout
+        .setEncoding("utf8")
+        .on("data", (chunk: string) => lines.push(...chunk.split("\n")));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await refusedRequest(storefront());
+      const deadline = Date.now() + 15_000;
+      while (!lines.some((line) => line.includes('"organization":{"id":"org_demo_acme"'))) {
+        if (Date.now() > deadline) throw new Error(`the example printed: ${lines.join("\n")}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const event = JSON.parse(lines.find((line) => line.includes("org_demo_acme")) as string);
+      expect(event).toMatchObject({
+        type: "authorization.denied",
+        organization: { id: "org_demo_acme", name: expect.any(String) },
+      });
+    } finally {
+      example.kill();
+    }
   });
 
   it("replays what was missed since `after`, then continues live with no gap and no duplicate", async () => {
