@@ -7,9 +7,11 @@ import {
 } from "@rampart/kit";
 import { z } from "zod";
 import { alertsConfigShape } from "./modules/alerts/alert.config";
+import { monitoringConfigShape } from "./modules/monitoring/monitoring.config";
 import { securityEventsConfigShape } from "./modules/security-events/security-event.config";
 
 const securityShape = {
+  ...monitoringConfigShape,
   ...securityEventsConfigShape,
   ...alertsConfigShape,
   ADMIN_IP_ALLOWLIST: ipRangeListSetting(

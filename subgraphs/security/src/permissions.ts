@@ -41,13 +41,17 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       emergencyLockdown: adminOnly,
       ipAllowlistEntries: superAdminStepUp,
       securityEvents: adminOnly,
+      securityMetrics: adminOnly,
+      systemHealth: adminOnly,
+      systemMetrics: adminOnly,
       securityAlerts: adminOnly,
     },
-    // securityEvents and securityAlerts also run this rule before opening their stream
-    // (authorizeSubscription): middleware guards a subscription's resolve, not its subscribe.
+    // securityEvents, securityAlerts and securityMetrics also run this rule before opening their
+    // stream (authorizeSubscription): middleware guards a subscription's resolve, not its subscribe.
     Subscription: {
       securityEvents: adminOnly,
       securityAlerts: adminOnly,
+      securityMetrics: adminOnly,
     },
     Mutation: {
       beginTwoFactorEnrollment: signedIn,
@@ -85,6 +89,19 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
     SecurityEventEdge: adminOnly,
     SecurityEventPageInfo: adminOnly,
     SecurityAlert: adminOnly,
+    SecurityMetrics: adminOnly,
+    SecurityEventCount: adminOnly,
+    TwoFactorAdoption: adminOnly,
+    SystemHealth: adminOnly,
+    ComponentHealth: adminOnly,
+    SystemMetrics: adminOnly,
+    CpuMetrics: adminOnly,
+    MemoryMetrics: adminOnly,
+    DiskMetrics: adminOnly,
+    NetworkInterfaceMetrics: adminOnly,
+    ConnectionMetrics: adminOnly,
+    TcpStateCount: adminOnly,
+    UptimeMetrics: adminOnly,
     // Only reachable as SecurityEvent.organization; resolved by commerce.
     Organization: adminOnly,
     // Only ever returned to the caller who asked for them.

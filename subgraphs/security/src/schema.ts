@@ -10,6 +10,7 @@ import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { IpAllowlistResolver } from "./modules/ip-allowlist";
 import { SecurityEventResolver, tagAdminOnlySubscriptionType } from "./modules/security-events";
 import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
+import { MonitoringResolver, SecurityMetricsSubscriptionResolver } from "./modules/monitoring";
 import { SessionResolver } from "./modules/sessions/session.resolver";
 import { TwoFactorResolver } from "./modules/two-factor/two-factor.resolver";
 import { UserResolver, userReference } from "./modules/users/user.resolver";
@@ -33,6 +34,8 @@ export const buildSecuritySchema = (
         LockdownResolver,
         IpAllowlistResolver,
         SecurityEventResolver,
+        MonitoringResolver,
+        SecurityMetricsSubscriptionResolver,
         AlertResolver,
       ],
     },

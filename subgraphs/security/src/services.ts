@@ -2,6 +2,7 @@ import { loadOrCreateDevSecret, type SubgraphContext, type SubgraphRuntime } fro
 import type { EntityManager } from "@mikro-orm/core";
 import type { SecurityConfig } from "./config";
 import { StoreAttemptGuard } from "./modules/brute-force/attempt-guard";
+import { createMonitoring, type Monitoring } from "./modules/monitoring/monitoring.service";
 import { SecurityEventFeed } from "./modules/security-events/security-event.feed";
 import { SecretBox } from "./modules/two-factor/secret-box";
 import { TwoFactorService } from "./modules/two-factor/two-factor.service";
@@ -10,6 +11,8 @@ import { TwoFactorService } from "./modules/two-factor/two-factor.service";
 export interface SecurityServices {
   /** A two-factor service working in the request's entity manager. */
   twoFactor(em: EntityManager): TwoFactorService;
+  /** System health and metrics, and the security-metrics push interval. */
+  readonly monitoring: Monitoring;
   /** Live streams of stored security events (one pubsub subscription for the process). */
   readonly securityEventFeed: SecurityEventFeed;
 }
@@ -25,6 +28,7 @@ export function createSecurityServices(runtime: SubgraphRuntime): SecurityServic
   return {
     twoFactor: (em) =>
       new TwoFactorService({ em, secretBox, guard, issuer: config.TWO_FACTOR_ISSUER ?? "Rampart" }),
+    monitoring: createMonitoring(runtime),
     securityEventFeed: new SecurityEventFeed({
       pubsub: runtime.stores.pubsub,
       pollMs: config.SECURITY_EVENT_FEED_POLL_MS ?? 2_000,

@@ -1,0 +1,55 @@
+import { RampartError, type SubgraphContext } from "@rampart/kit";
+import {
+  Arg,
+  Ctx,
+  Directive,
+  Resolver,
+  Root,
+  Subscription,
+  type SubscribeResolverData,
+} from "type-graphql";
+import { securityServices } from "../../services";
+import { authorizeSubscription } from "../security-events/subscription-guard";
+import { periodic, ProductionFailure } from "./periodic";
+import { readSecurityMetricsFor } from "./security-metrics.service";
+import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
+
+/**
+ * Checks the caller's rule (`Subscription.securityMetrics`, before any timer or query starts),
+ * then pushes the metrics now and every SECURITY_METRICS_PUSH_SECONDS, each read in a fresh
+ * fork of the subscription's entity manager.
+ */
+async function pushSecurityMetrics(
+  data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
+): Promise<AsyncIterable<SecurityMetrics | ProductionFailure>> {
+  await authorizeSubscription(data);
+  const { context } = data;
+  const window = data.args.window as MetricsWindow;
+  return periodic(securityServices(context).monitoring.metricsPushMs, () =>
+    readSecurityMetricsFor({ ...context, em: context.em.fork() }, window),
+  );
+}
+
+/** `securityMetrics(window)` pushed periodically to superadmins. */
+@Resolver()
+export class SecurityMetricsSubscriptionResolver {
+  @Directive('@tag(name: "admin")')
+  @Subscription(() => SecurityMetrics, {
+    name: "securityMetrics",
+    description:
+      "securityMetrics(window) at once, then every SECURITY_METRICS_PUSH_SECONDS (default 5). Superadmin.",
+    subscribe: pushSecurityMetrics,
+  })
+  securityMetricsPushed(
+    @Root() pushed: SecurityMetrics | ProductionFailure,
+    @Arg("window", () => MetricsWindow) _window: MetricsWindow,
+    @Ctx() context: SubgraphContext,
+  ): SecurityMetrics {
+    if (pushed instanceof ProductionFailure) {
+      // This push fails; the subscription stays open and the next one tries again.
+      context.log.error({ err: pushed.error }, "could not read security metrics");
+      throw RampartError.unavailable("Security metrics");
+    }
+    return pushed;
+  }
+}
