@@ -83,11 +83,16 @@ async function startPlatform(config: GatewayConfig): Promise<void> {
     shared.RAMPART_STORE_SOCKET = storeServer.socketPath;
   }
 
+  // The security subgraph's systemHealth checks every subgraph where the launcher put it.
+  const subgraphUrls = Object.fromEntries(
+    subgraphNames.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, config.subgraphUrls[name]]),
+  );
   await Promise.all(
     subgraphNames.map(async (name) => {
       const url = new URL(config.subgraphUrls[name]);
       launch(name, path.join(repositoryRoot, "subgraphs", name, "dist", "main.js"), {
         ...shared,
+        ...(name === "security" ? subgraphUrls : {}),
         PORT: url.port,
         HOST: url.hostname,
       });
