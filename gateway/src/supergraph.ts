@@ -1,7 +1,15 @@
 import fs from "node:fs";
 import path from "node:path";
 import { composeServices } from "@apollo/composition";
-import { Kind, parse, visit, type DirectiveNode, type DocumentNode } from "graphql";
+import {
+  Kind,
+  parse,
+  visit,
+  type ASTNode,
+  type DirectiveNode,
+  type DocumentNode,
+  type NamedTypeNode,
+} from "graphql";
 import { subgraphNames, type SubgraphName } from "./config";
 
 /** The repository root (this file lives in gateway/src or gateway/dist). */
@@ -49,20 +57,64 @@ const inaccessible: DirectiveNode = {
 /**
  * A subgraph SDL for the contract: every element tagged `@tag(name: "admin")` is also marked
  * `@inaccessible`, so the composed API schema lacks it and the planner refuses queries naming it.
+ * Enums and input types that only admin elements use are hidden too (type-graphql cannot tag
+ * them), so the main profile's schema does not even name them.
  */
 export function withoutAdminElements(sdl: string): DocumentNode {
+  const document = parse(sdl);
+  const adminOnlyTypes = typesOnlyAdminElementsUse(document);
   const mark = <T extends { directives?: readonly DirectiveNode[] }>(node: T): T | undefined =>
     node.directives?.some(isAdminTag)
       ? { ...node, directives: [...(node.directives ?? []), inaccessible] }
       : undefined;
-  return visit(parse(sdl), {
+  const markType = <T extends { name: { value: string }; directives?: readonly DirectiveNode[] }>(
+    node: T,
+  ): T | undefined =>
+    adminOnlyTypes.has(node.name.value) && !node.directives?.some(isAdminTag)
+      ? { ...node, directives: [...(node.directives ?? []), inaccessible] }
+      : mark(node);
+  return visit(document, {
     FieldDefinition: mark,
     ObjectTypeDefinition: mark,
     InputValueDefinition: mark,
     EnumValueDefinition: mark,
-    InputObjectTypeDefinition: mark,
-    EnumTypeDefinition: mark,
+    InputObjectTypeDefinition: markType,
+    EnumTypeDefinition: markType,
   });
+}
+
+/**
+ * Enums and input types named only inside admin-tagged elements (or inside other such types),
+ * found by removing what the public part of the schema still names until nothing changes.
+ */
+function typesOnlyAdminElementsUse(document: DocumentNode): Set<string> {
+  const candidates = new Set(
+    document.definitions
+      .filter(
+        (definition) =>
+          definition.kind === Kind.ENUM_TYPE_DEFINITION ||
+          definition.kind === Kind.INPUT_OBJECT_TYPE_DEFINITION,
+      )
+      .map((definition) => (definition as { name: { value: string } }).name.value),
+  );
+  const isAdmin = (node: ASTNode) =>
+    "directives" in node && (node.directives ?? []).some(isAdminTag);
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const definition of document.definitions) {
+      if (isAdmin(definition)) continue;
+      const name = "name" in definition ? definition.name?.value : undefined;
+      if (name !== undefined && candidates.has(name)) continue;
+      // Walk the public part of a public definition: skip admin fields and arguments.
+      visit(definition, {
+        enter: (node) => (node !== definition && isAdmin(node) ? false : undefined),
+        NamedType: (node: NamedTypeNode) => {
+          if (candidates.delete(node.name.value)) changed = true;
+        },
+      });
+    }
+  }
+  return candidates;
 }
 
 /**

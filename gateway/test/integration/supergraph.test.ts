@@ -47,6 +47,32 @@ describe("committed supergraphs (run npm run compose after a schema change)", ()
     expect(contract.has("Query.orders")).toBe(true);
   });
 
+  it("the contract does not even name the enums and inputs only admin fields use", () => {
+    const typesOf = (file: string) =>
+      new Set(
+        Object.keys(
+          Supergraph.build(fs.readFileSync(file, "utf8"))
+            .apiSchema()
+            .toGraphQLJSSchema()
+            .getTypeMap(),
+        ),
+      );
+    const full = typesOf(supergraphPath);
+    const contract = typesOf(contractSupergraphPath);
+    for (const adminOnly of [
+      "SecurityEventFilter",
+      "AlertStatus",
+      "MetricsWindow",
+      "HealthStatus",
+    ]) {
+      expect([adminOnly, full.has(adminOnly)]).toEqual([adminOnly, true]);
+      expect([adminOnly, contract.has(adminOnly)]).toEqual([adminOnly, false]);
+    }
+    // Enums public fields use stay.
+    expect(contract.has("OrderStatus")).toBe(true);
+    expect(contract.has("Subscription")).toBe(false);
+  });
+
   it("fails loudly when subgraphs do not compose", () => {
     const sdls = readCommittedSdls();
     // Two subgraphs owning the same non-shareable field cannot compose.
