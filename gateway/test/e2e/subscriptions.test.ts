@@ -270,3 +270,36 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     }
   });
 });
+
+describe("a live socket at its session's expiry", () => {
+  let platform: TestPlatform;
+  const lifetimeSeconds = 20;
+  beforeAll(async () => {
+    // Embedded defaults only: the expiry timer is the gateway's, whatever the stores.
+    platform = await startPlatform(
+      {},
+      { SESSION_ABSOLUTE_TIMEOUT_SECONDS: String(lifetimeSeconds) },
+    );
+  });
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it("closes 4401 within 1 s of the session's absolute expiry", async () => {
+    const signInStarted = Date.now();
+    const token = await signInSuperadmin(platform, `user_admin_${randomBytes(3).toString("hex")}`);
+    const signInEnded = Date.now();
+    const socket = openLiveSocket(platform.adminUrl, { authorization: token });
+    try {
+      await socket.connected;
+      const closed = await socket.closed;
+      const closedAt = Date.now();
+      expect(closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+      // The session started during sign-in, so it expired between these two instants.
+      expect(closedAt).toBeGreaterThanOrEqual(signInStarted + lifetimeSeconds * 1000);
+      expect(closedAt).toBeLessThan(signInEnded + lifetimeSeconds * 1000 + 1_000);
+    } finally {
+      await socket.dispose();
+    }
+  });
+});
