@@ -181,6 +181,20 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     connection.expiryTimer.unref();
   };
 
+  /**
+   * Errors come as GraphQLErrors (the gateway's own, or from its plan) or already formatted by a
+   * subgraph (passed through when an event needs no other subgraph). Untyped ones are masked;
+   * `extensions.http` is for HTTP responses only.
+   */
+  const format = (error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError => {
+    const formatted =
+      error instanceof GraphQLError
+        ? maskUnexpected(error.toJSON(), error.originalError ?? error, logger)
+        : maskUnexpected(error, error, logger);
+    const { http: _http, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  };
+
   const wsServer = new WebSocketServer({
     server: options.httpServer,
     path: options.path ?? "/graphql",
@@ -356,7 +370,10 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           };
           return args;
         } catch (error) {
-          if (error instanceof RampartError) return [error];
+          // Typed refusals (RampartError, the rate limiter's RateLimitedError) reach the client.
+          if (error instanceof GraphQLError && error.extensions.code !== ErrorCode.Internal) {
+            return [error];
+          }
           log.error({ err: error }, "could not start a subscription");
           return [RampartError.unavailable("subscriptions")];
         }
@@ -374,22 +391,9 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         });
       },
 
-      // Errors come as GraphQLErrors from the gateway's plan, or already formatted from a
-      // subgraph (passed through when an event needs no other subgraph).
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
-          ? {
-              ...result,
-              errors: result.errors.map((error: GraphQLError | GraphQLFormattedError) =>
-                error instanceof GraphQLError
-                  ? maskUnexpected(error.toJSON(), error.originalError ?? error, logger)
-                  : maskUnexpected(error, error, logger),
-              ),
-            }
-          : undefined,
-
-      onError: (_ctx, _id, _payload, errors) =>
-        errors.map((error) => maskUnexpected(error.toJSON(), error.originalError ?? error, logger)),
+        result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
     },
     wsServer,
   );

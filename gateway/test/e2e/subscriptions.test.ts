@@ -257,6 +257,27 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
+  // A user of its own: this spends its whole request budget for the window.
+  it("spends the caller's request budget with each subscribe message (RATE_LIMITED)", async () => {
+    const token = await signInSuperadmin(platform, `user_admin_${randomBytes(3).toString("hex")}`);
+    const socket = open(token);
+    await socket.connected;
+    // Refused at validation, after the budget is spent: nothing runs, the socket stays small.
+    const codes: unknown[] = [];
+    for (let batch = 0; batch < 33; batch++) {
+      const attempts = Array.from({ length: 20 }, () =>
+        socket.subscribe("subscription { noSuchField }"),
+      );
+      await Promise.all(attempts.map((attempt) => attempt.ended()));
+      codes.push(...attempts.map((attempt) => codeOf(attempt.failure())));
+    }
+    // RATE_LIMIT_PER_USER is 600 a minute by default: the rest are refused.
+    expect(codes.slice(0, 590).every((code) => code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);
+    // GCRA lets the budget trickle back (one per 100 ms), so refusals and passes interleave.
+    expect(new Set(codes)).toEqual(new Set(["GRAPHQL_VALIDATION_FAILED", "RATE_LIMITED"]));
+    expect(codes.filter((code) => code === "RATE_LIMITED").length).toBeGreaterThanOrEqual(30);
+  });
+
   it("closes live sockets within 1 s when lockdown starts", async () => {
     const socket = open(superadmin);
     await socket.connected;
