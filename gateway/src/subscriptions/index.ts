@@ -304,8 +304,20 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         return true;
       },
 
-      onClose: (ctx) => {
+      onClose: (ctx, code, reason) => {
         const { connection } = ctx.extra;
+        // graphql-ws closed it for breaking the protocol: a refusal like any other.
+        if (code !== undefined && protocolViolations.has(code)) {
+          options.record({
+            type: "subscription.protocol_violation",
+            severity: "low",
+            actorId: connection?.identity.userId ?? null,
+            organizationId: connection?.identity.organizationId ?? null,
+            ip: connection?.ip ?? options.clientIp(ctx.extra.request),
+            reason: `graphql-ws closed the socket: ${code} ${reason ?? ""}`.trim(),
+            requestId: null,
+          });
+        }
         if (!connection) return;
         clearTimeout(connection.expiryTimer);
         connections.delete(connection);
@@ -443,6 +455,14 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     },
   };
 }
+
+/** Close codes graphql-ws uses for a client that broke the protocol. */
+const protocolViolations: ReadonlySet<number> = new Set([
+  CloseCode.BadRequest,
+  CloseCode.ConnectionInitialisationTimeout,
+  CloseCode.SubscriberAlreadyExists,
+  CloseCode.TooManyInitialisationRequests,
+]);
 
 /** `connectionParams.authorization` as an Authorization header: `Bearer <token>` or a bare token. */
 function bearer(value: unknown): string | undefined {

@@ -239,6 +239,9 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     await new Promise((resolve) => raw.on("open", resolve));
     raw.send("{ this is not json");
     expect(await closed).toBe(4400);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const events = await platform.securityEvents();
+    expect(events.some((event) => event.type === "subscription.protocol_violation")).toBe(true);
   });
 
   it("closes a live socket within 1 s of its session's revocation", async () => {
