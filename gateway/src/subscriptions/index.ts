@@ -21,7 +21,10 @@ import {
   parse,
   specifiedRules,
   validate,
+  getVariableValues,
+  type DocumentNode,
   type ExecutionArgs,
+  type OperationDefinitionNode,
   type GraphQLFormattedError,
   type ParseOptions,
   type ValidationRule,
@@ -33,7 +36,7 @@ import { WebSocketServer } from "ws";
 import type { ClientIpResolver } from "../plugins/client-ip";
 import type { IpAllowlist } from "../plugins/ip-allowlist";
 import type { RateLimit } from "../plugins/rate-limit";
-import type { SubscriptionPlanner } from "./planner";
+import type { PlannedSubscription, SubscriptionPlanner } from "./planner";
 import type { SharedExecutions } from "./shared-executions";
 
 /** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
@@ -195,6 +198,56 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     return { ...formatted, extensions };
   };
 
+  /**
+   * Parses, validates (with the HTTP operation limits) and plans a subscription. Successes are
+   * kept per query text, so a burst of dashboards subscribing costs one plan; refusals are
+   * worked out again each time, since validation records them as security events.
+   */
+  const prepared = new Map<string, PreparedSubscription>();
+  const prepare = (
+    query: string,
+    operationName: string | undefined,
+  ): PreparedSubscription | { errors: readonly GraphQLError[] } => {
+    const key = JSON.stringify([operationName ?? null, query]);
+    const cached = prepared.get(key);
+    if (cached) return cached;
+    let document;
+    try {
+      document = parse(query, options.parseOptions);
+    } catch (error) {
+      if (error instanceof RampartError) throw error;
+      return { errors: [asTyped(error as GraphQLError, "GRAPHQL_PARSE_FAILED")] };
+    }
+    const errors = validate(options.planner.apiSchema, document, [
+      ...specifiedRules,
+      ...options.validationRules,
+    ]);
+    if (errors.length > 0) {
+      return {
+        errors: errors.map((error) =>
+          error instanceof RampartError ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
+        ),
+      };
+    }
+    const operation = getOperationAST(document, operationName);
+    if (operation?.operation !== "subscription") {
+      return {
+        errors: [
+          new GraphQLError(
+            "This socket carries subscriptions; send queries and mutations over HTTP.",
+            { extensions: { code: "BAD_REQUEST" } },
+          ),
+        ],
+      };
+    }
+    const success = { document, operation, planned: options.planner.plan(document, operationName) };
+    if (query.length <= MAX_CACHED_QUERY_LENGTH) {
+      if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
+      prepared.set(key, success);
+    }
+    return success;
+  };
+
   const wsServer = new WebSocketServer({
     server: options.httpServer,
     path: options.path ?? "/graphql",
@@ -344,38 +397,25 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
             );
           }
           await options.rateLimit.admit(identity, connection.ip);
-          let document;
-          try {
-            document = parse(payload.query, options.parseOptions);
-          } catch (error) {
-            if (error instanceof RampartError) throw error;
-            return [asTyped(error as GraphQLError, "GRAPHQL_PARSE_FAILED")];
+          const prepared = prepare(payload.query, payload.operationName ?? undefined);
+          if ("errors" in prepared) return prepared.errors;
+          const { document, operation, planned } = prepared;
+          // Coerced here, as over HTTP, so a bad value is BAD_USER_INPUT, not a subgraph error.
+          const variables = getVariableValues(
+            options.planner.apiSchema,
+            operation.variableDefinitions ?? [],
+            payload.variables ?? {},
+            { maxErrors: 10 },
+          );
+          if (variables.errors) {
+            return variables.errors.map((error) => asTyped(error, ErrorCode.BadUserInput));
           }
-          const errors = validate(options.planner.apiSchema, document, [
-            ...specifiedRules,
-            ...options.validationRules,
-          ]);
-          if (errors.length > 0) {
-            return errors.map((error) =>
-              error instanceof RampartError ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
-            );
-          }
-          const operation = getOperationAST(document, payload.operationName);
-          if (operation?.operation !== "subscription") {
-            return [
-              new GraphQLError(
-                "This socket carries subscriptions; send queries and mutations over HTTP.",
-                { extensions: { code: "BAD_REQUEST" } },
-              ),
-            ];
-          }
-          const planned = options.planner.plan(document, payload.operationName ?? undefined);
           log.info({ operation: payload.operationName ?? null }, "subscription started");
           const args: ExecutionArgs = {
             schema: options.planner.apiSchema,
             document,
             operationName: payload.operationName,
-            variableValues: payload.variables ?? {},
+            variableValues: variables.coerced,
             contextValue: { identity, ip: connection.ip, planned } satisfies SubscriptionContext & {
               planned: unknown;
             },
@@ -455,6 +495,16 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     },
   };
 }
+
+/** A subscription ready to run: parsed, validated and planned. */
+interface PreparedSubscription {
+  readonly document: DocumentNode;
+  readonly operation: OperationDefinitionNode;
+  readonly planned: PlannedSubscription;
+}
+/** Prepared subscriptions kept (oldest dropped first), and the longest query text kept. */
+const MAX_PREPARED = 200;
+const MAX_CACHED_QUERY_LENGTH = 10_000;
 
 /** Close codes graphql-ws uses for a client that broke the protocol. */
 const protocolViolations: ReadonlySet<number> = new Set([

@@ -202,7 +202,14 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
       after: "00000000-0000-4000-8000-000000000000",
     });
     const notAnId = socket.subscribe(EVENTS, { after: "'; drop table security_events; --" });
-    await Promise.all([unknownSeverity, hugeTypes, unknownAfter, notAnId].map((s) => s.ended()));
+    const badWindow = socket.subscribe(
+      "subscription($window: MetricsWindow!) { securityMetrics(window: $window) { totalEvents } }",
+      { window: "LAST_CENTURY" },
+    );
+    await Promise.all(
+      [unknownSeverity, hugeTypes, unknownAfter, notAnId, badWindow].map((s) => s.ended()),
+    );
+    expect(codeOf(badWindow.failure())).toBe("BAD_USER_INPUT");
     expect(codeOf(unknownSeverity.failure())).toBe("BAD_USER_INPUT");
     expect(codeOf(hugeTypes.failure())).toBe("BAD_USER_INPUT");
     expect(["NOT_FOUND", "BAD_USER_INPUT"]).toContain(codeOf(unknownAfter.failure()));

@@ -231,6 +231,8 @@ function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOpti
   return useServer<Record<string, unknown> | undefined, { identity: Identity }>(
     {
       schema: options.schema,
+      // The gateway is the only client; under a burst of subscriptions it may be slow to init.
+      connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         try {
           const assertion = ctx.connectionParams?.[IDENTITY_HEADER];
