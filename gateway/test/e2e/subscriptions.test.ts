@@ -192,6 +192,65 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     );
   });
 
+  it("raises an alert past 5 IP violations in an hour, streams it, and streams its acknowledgement", async () => {
+    const socket = open(superadmin);
+    const alerts = socket.subscribe<{
+      securityAlerts: { id: string; rule: string; status: string; severity: string };
+    }>("subscription { securityAlerts { id rule status severity } }");
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Six refusals from an address outside the admin allowlist (X-Forwarded-For is trusted here).
+    for (let i = 0; i < 6; i++) {
+      const refused = await postGraphQL(platform.adminUrl, "{ me { id } }", {
+        headers: { "x-forwarded-for": `198.51.100.${i + 1}` },
+      });
+      expect(refused.status).toBe(403);
+    }
+    const [raised] = await alerts.waitFor(1, 20_000);
+    expect(raised.data?.securityAlerts).toMatchObject({
+      rule: "ip-violations",
+      status: "OPEN",
+      severity: "high",
+    });
+    const id = raised.data?.securityAlerts.id;
+    const { body } = await postGraphQL(
+      platform.adminUrl,
+      'mutation($id: ID!) { acknowledgeAlert(id: $id, note: "looking") { status } }',
+      { variables: { id }, headers: { authorization: `Bearer ${superadmin}` } },
+    );
+    expect(body).toEqual({ data: { acknowledgeAlert: { status: "ACKNOWLEDGED" } } });
+    const all = await alerts.waitFor(2, 15_000);
+    expect(all[1].data?.securityAlerts).toMatchObject({ id, status: "ACKNOWLEDGED" });
+  });
+
+  it("answers systemHealth, systemMetrics and securityMetrics, and pushes securityMetrics", async () => {
+    const { body } = await postGraphQL(
+      platform.adminUrl,
+      `{ systemHealth { status components { name status latencyMs } }
+         systemMetrics { cpu { cores } memory { totalBytes } disk { totalBytes } connections { tcpTotal } }
+         securityMetrics(window: LAST_HOUR) { totalEvents failedLogins activeSessions lockdown { active } } }`,
+      { headers: { authorization: `Bearer ${superadmin}` } },
+    );
+    expect(body.errors).toBeUndefined();
+    const data = body.data as {
+      systemHealth: { status: string; components: { name: string; status: string }[] };
+      systemMetrics: { cpu: { cores: number }; memory: { totalBytes: number } };
+      securityMetrics: { totalEvents: number; activeSessions: number };
+    };
+    expect(data.systemHealth.status).toBe("UP");
+    expect(data.systemHealth.components.map((c) => c.name)).toEqual(
+      expect.arrayContaining(["security", "commerce", "notifications", "fulfillment", "postgres"]),
+    );
+    expect(data.systemMetrics.cpu.cores).toBeGreaterThan(0);
+    expect(data.systemMetrics.memory.totalBytes).toBeGreaterThan(0);
+    expect(data.securityMetrics.totalEvents).toBeGreaterThan(0);
+    expect(data.securityMetrics.activeSessions).toBeGreaterThan(0);
+    const pushed = open(superadmin).subscribe<{ securityMetrics: { totalEvents: number } }>(
+      "subscription { securityMetrics(window: LAST_5_MINUTES) { totalEvents } }",
+    );
+    const [first] = await pushed.waitFor(1, 10_000);
+    expect(first.data?.securityMetrics.totalEvents).toBeGreaterThan(0);
+  });
+
   it("refuses bad filters and an unknown `after` with typed errors, keeping the socket", async () => {
     const socket = open(superadmin);
     const unknownSeverity = socket.subscribe(EVENTS, { filter: { severities: ["apocalyptic"] } });
@@ -249,6 +308,45 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const events = await platform.securityEvents();
     expect(events.some((event) => event.type === "subscription.protocol_violation")).toBe(true);
+  });
+
+  it("keeps graphql-ws's own codes: 4429 for a second connection_init, 4409 for a reused id", async () => {
+    const raw = () => {
+      const socket = new WebSocket(
+        platform.adminUrl.replace(/^http/, "ws"),
+        "graphql-transport-ws",
+      );
+      const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+      const acked = new Promise<void>((resolve) =>
+        socket.on("message", (data) => {
+          if (JSON.parse(String(data)).type === "connection_ack") resolve();
+        }),
+      );
+      const opened = new Promise((resolve) => socket.on("open", resolve));
+      const init = async () => {
+        await opened;
+        socket.send(
+          JSON.stringify({ type: "connection_init", payload: { authorization: superadmin } }),
+        );
+      };
+      return { socket, closed, acked, init };
+    };
+    const twice = raw();
+    await twice.init();
+    await twice.acked;
+    await twice.init();
+    expect(await twice.closed).toBe(4429);
+    const reused = raw();
+    await reused.init();
+    await reused.acked;
+    const subscribe = JSON.stringify({
+      id: "same",
+      type: "subscribe",
+      payload: { query: "subscription { securityAlerts { id } }" },
+    });
+    reused.socket.send(subscribe);
+    reused.socket.send(subscribe);
+    expect(await reused.closed).toBe(4409);
   });
 
   it("closes a live socket within 1 s of its session's revocation", async () => {
