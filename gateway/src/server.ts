@@ -355,8 +355,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           subgraphUrls: config.subgraphUrls,
           privateKey: identityKey,
           logger,
-          onSubscriptionCountChange: (delta) =>
-            delta > 0 ? metrics.subscriptionOpened() : metrics.subscriptionClosed(),
+          onSubscriptionStarted: () => metrics.subscriptionOpened(),
         }),
         authenticate,
         sessions,
@@ -373,6 +372,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         validationRules: limits.validationRules,
         parseOptions: limits.parseOptions,
         record,
+        onRefusal: (code) => metrics.recordRefusals([code]),
         logger,
       });
       lifecycle.onShutdown("subscriptions", () => subscriptions.close());

@@ -98,6 +98,8 @@ export interface SubscriptionServerOptions {
   sessionCheckIntervalMs?: number;
   /** Largest message accepted, in bytes (like the HTTP body cap). Default 100 kB. */
   maxPayloadBytes?: number;
+  /** Told the code of each refusal (the refusals metric). */
+  onRefusal?(code: unknown): void;
 }
 
 /** What the gateway keeps about one accepted socket. */
@@ -138,6 +140,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     event: Omit<SecurityEventInput, "severity"> & { severity?: SecurityEventInput["severity"] },
   ) => {
     options.record({ severity: "medium", ...event });
+    options.onRefusal?.(close.reason);
     socket.close(close.code, close.reason);
   };
 
@@ -254,6 +257,27 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     maxPayload: options.maxPayloadBytes ?? 100 * 1024,
   });
 
+  // graphql-ws itself closes sockets that break the protocol: refusals too. Only the codes this
+  // server sends count (a client's own close code and text are never recorded).
+  wsServer.on("connection", (socket, request) => {
+    const close = socket.close.bind(socket);
+    socket.close = (code?: number, reason?: string | Buffer) => {
+      if (code !== undefined && protocolViolations.has(code)) {
+        options.record({
+          type: "subscription.protocol_violation",
+          severity: "low",
+          actorId: null,
+          organizationId: null,
+          ip: options.clientIp(request),
+          reason: `graphql-ws closed the socket with ${code}`,
+          requestId: null,
+        });
+        options.onRefusal?.(`GRAPHQL_WS_${code}`);
+      }
+      close(code, reason);
+    };
+  });
+
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
       onConnect: async (ctx) => {
@@ -296,6 +320,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           }
           // Failed sign-ins spend the anonymous budget, as over HTTP; the refusal is recorded.
           await options.rateLimit.admit(anonymousIdentity(requestId, ip), ip).catch(() => {});
+          options.onRefusal?.(error.code);
           socket.close(SubscriptionClose.unauthenticated.code, error.code);
           return false;
         }
@@ -327,20 +352,19 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         const requiredLevel = options.requireSecondFactor
           ? SecurityLevel.SecondFactor
           : SecurityLevel.SignedIn;
-        if (!options.isSuperAdmin(identity) || identity.securityLevel < requiredLevel) {
+        const superAdmin = options.isSuperAdmin(identity);
+        if (!superAdmin || identity.securityLevel < requiredLevel) {
           refuse(socket, SubscriptionClose.forbidden, {
             ...actor,
             type: "authorization.denied",
-            reason: options.isSuperAdmin(identity)
+            reason: superAdmin
               ? "subscriptions need a verified second factor"
               : "subscriptions are for superadmins",
           });
           return false;
         }
-        if (
-          options.lockdownActive() &&
-          !(options.isSuperAdmin(identity) && identity.securityLevel >= SecurityLevel.StepUp)
-        ) {
+        // Only superadmins get this far: the lockdown lets them in at level 3.
+        if (options.lockdownActive() && identity.securityLevel < SecurityLevel.StepUp) {
           refuse(socket, SubscriptionClose.lockdown, {
             ...actor,
             severity: "high",
@@ -349,28 +373,32 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           });
           return false;
         }
-        const session = await options.sessions.get(identity.sessionId).catch(() => null);
+        // The session's timestamps set the expiry timer; without them the socket is refused.
+        let session;
+        try {
+          session = await options.sessions.get(identity.sessionId);
+        } catch (error) {
+          logger.error({ err: error, requestId }, "cannot read a socket's session");
+          socket.close(SubscriptionClose.unavailable.code, SubscriptionClose.unavailable.reason);
+          return false;
+        }
+        if (!session) {
+          refuse(socket, SubscriptionClose.unauthenticated, {
+            ...actor,
+            type: "session.refused",
+            reason: "session not found after authentication",
+          });
+          return false;
+        }
         const connection: Connection = { socket, identity, ip, userAgent };
-        if (session) scheduleExpiry(connection, session);
+        scheduleExpiry(connection, session);
         connections.add(connection);
         ctx.extra.connection = connection;
         return true;
       },
 
-      onClose: (ctx, code, reason) => {
+      onClose: (ctx) => {
         const { connection } = ctx.extra;
-        // graphql-ws closed it for breaking the protocol: a refusal like any other.
-        if (code !== undefined && protocolViolations.has(code)) {
-          options.record({
-            type: "subscription.protocol_violation",
-            severity: "low",
-            actorId: connection?.identity.userId ?? null,
-            organizationId: connection?.identity.organizationId ?? null,
-            ip: connection?.ip ?? options.clientIp(ctx.extra.request),
-            reason: `graphql-ws closed the socket: ${code} ${reason ?? ""}`.trim(),
-            requestId: null,
-          });
-        }
         if (!connection) return;
         clearTimeout(connection.expiryTimer);
         connections.delete(connection);
@@ -424,6 +452,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         } catch (error) {
           // Typed refusals (RampartError, the rate limiter's RateLimitedError) reach the client.
           if (error instanceof GraphQLError && error.extensions.code !== ErrorCode.Internal) {
+            options.onRefusal?.(error.extensions.code);
             return [error];
           }
           log.error({ err: error }, "could not start a subscription");

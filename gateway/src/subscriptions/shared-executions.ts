@@ -1,4 +1,4 @@
-import { createHash, type KeyObject } from "node:crypto";
+import { createHash, randomUUID, type KeyObject } from "node:crypto";
 import type { ServiceMap } from "@apollo/gateway";
 import { Repeater } from "@repeaterjs/repeater";
 import {
@@ -26,8 +26,8 @@ export interface SharedExecutionsOptions {
   logger: Logger;
   /** Events a subscriber may have queued before it counts as stuck and is dropped. Default 256. */
   maxQueuedEvents?: number;
-  /** Called with +1 when a subscription starts and -1 when it ends (the active-subscriptions gauge). */
-  onSubscriptionCountChange?(delta: 1 | -1): void;
+  /** Called when a subscription starts; returns what to call when it ends (a gauge). */
+  onSubscriptionStarted?(): () => void;
 }
 
 /** One client subscription, as the fan-out sees it. */
@@ -95,9 +95,9 @@ export class SharedExecutions {
         this.#executions.set(key, execution);
       }
       execution.add(subscriber);
-      this.#options.onSubscriptionCountChange?.(1);
+      const ended = this.#options.onSubscriptionStarted?.();
       await stop;
-      this.#options.onSubscriptionCountChange?.(-1);
+      ended?.();
       execution.remove(subscriber);
     });
   }
@@ -109,8 +109,12 @@ export class SharedExecutions {
   }
 }
 
-/** The authorization scope and operation a subscription shares an execution by. */
+/**
+ * The authorization scope and operation a subscription shares an execution by. A subscription
+ * that replays from a point (`after`) never joins a running one: it would miss the replay.
+ */
 function executionKey({ planned, variables, identity }: SubscriptionRequest): string {
+  if (variables.after !== undefined && variables.after !== null) return randomUUID();
   return createHash("sha256")
     .update(
       JSON.stringify([
@@ -136,6 +140,7 @@ class SharedExecution {
   /** Events resolve one after another, so subscribers see the subgraph's order. */
   #queue: Promise<void> = Promise.resolve();
   #ended = false;
+  #delivered = false;
 
   constructor(
     private readonly request: SubscriptionRequest,
@@ -170,9 +175,10 @@ class SharedExecution {
       },
       {
         next: (event) => {
-          // Errors without data are a refusal at subscribe time (graphql-js reports those as
-          // a result, not an iterator): the subscription ends with the subgraph's typed error.
-          if (event.errors && !event.data) {
+          // Errors without data before any event are a refusal at subscribe time (graphql-js
+          // reports those as a result, not an iterator): the subscription ends with the
+          // subgraph's typed error. Later ones (a failed periodic push) are delivered.
+          if (event.errors && !event.data && !this.#delivered) {
             const errors = event.errors;
             this.#queue = this.#queue.then(() => this.#end(upstreamError(errors)));
             return;
@@ -204,6 +210,7 @@ class SharedExecution {
 
   async #deliver(event: ExecutionResult): Promise<void> {
     if (this.#ended) return;
+    this.#delivered = true;
     let result: ExecutionResult;
     try {
       result = await this.options.planner.resolveEvent(

@@ -225,7 +225,12 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
  */
 function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOptions) {
   const { name, logger } = options;
-  const wsServer = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // Messages capped like HTTP bodies (1 MB), before the identity is even checked.
+  const wsServer = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    maxPayload: 1024 * 1024,
+  });
   // Per socket: the function that marks each running subscription ended (the metrics gauge).
   const running = new WeakMap<object, Map<string, () => void>>();
   return useServer<Record<string, unknown> | undefined, { identity: Identity }>(
