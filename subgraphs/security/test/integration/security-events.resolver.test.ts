@@ -16,20 +16,14 @@ import {
   type SubgraphRuntime,
 } from "@rampart/kit";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
-import {
-  encodeCursor,
-  securityEventRuleTree,
-  SecurityEventResolver,
-} from "../../src/modules/security-events";
+import { encodeCursor, SecurityEventResolver } from "../../src/modules/security-events";
 import { UserResolver, userReference } from "../../src/modules/users/user.resolver";
 import { securityRuleTree } from "../../src/permissions";
 import { securitySubgraph } from "../../src/subgraph";
 
-/** Security's rule tree with the security events' merged in, limited to `schema`'s types. */
+/** Security's rule tree, limited to `schema`'s types. */
 function composedRuleTree(rules: Rules, schema?: GraphQLSchema): RuleTree {
-  const base = securityRuleTree(rules) as Record<string, Record<string, unknown>>;
-  const own = securityEventRuleTree(rules);
-  const tree: Record<string, unknown> = { ...base, ...own, Query: { ...base.Query, ...own.Query } };
+  const tree = securityRuleTree(rules) as Record<string, unknown>;
   if (!schema) return tree as RuleTree;
   const limited: Record<string, unknown> = {};
   for (const [typeName, entry] of Object.entries(tree)) {

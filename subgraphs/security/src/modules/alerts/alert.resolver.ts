@@ -28,7 +28,7 @@ async function subscribeToAlertChanges(
   return subscribeToAlerts(data.context.runtime.stores.pubsub, status, data.context.log);
 }
 
-/** Security alerts: superadmins (see alert.rules.ts). */
+/** Security alerts: superadmins (see permissions.ts). */
 @Resolver(() => SecurityAlert)
 export class AlertResolver {
   @Directive('@tag(name: "admin")')

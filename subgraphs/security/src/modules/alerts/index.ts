@@ -22,7 +22,6 @@ export {
   type ThresholdAlertRule,
 } from "./alert.policy";
 export { AlertResolver } from "./alert.resolver";
-export { alertRuleTree, type AlertRuleTree } from "./alert.rules";
 export { AlertService, MAX_LISTED_ALERTS, MAX_NOTE_LENGTH } from "./alert.service";
 export {
   startSecurityEventProcessing,

@@ -40,7 +40,6 @@ export { SecurityEventCheckpoint } from "./security-event.checkpoint";
 export { securityEventsConfigShape, type SecurityEventsConfig } from "./security-event.config";
 export { StoredSecurityEvent } from "./security-event.entity";
 export { SecurityEventResolver } from "./security-event.resolver";
-export { securityEventRuleTree, type SecurityEventRuleTree } from "./security-event.rules";
 export {
   announceStoredSecurityEvents,
   MAX_ANNOUNCED_ROWS,

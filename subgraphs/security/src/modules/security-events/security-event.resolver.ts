@@ -39,7 +39,7 @@ async function subscribeToSecurityEvents(
   return securityServices(data.context).securityEventFeed.subscribe(data.context.em, filter, after);
 }
 
-/** Reading stored security events: superadmins (see security-event.rules.ts). */
+/** Reading stored security events: superadmins (see permissions.ts). */
 @Resolver(() => StoredSecurityEvent)
 export class SecurityEventResolver {
   @Directive('@tag(name: "admin")')
