@@ -362,6 +362,7 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     expect(body.errors).toBeUndefined();
     const revokedAt = Date.now();
     expect(await socket.closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    process.stdout.write(`socket closed ${Date.now() - revokedAt} ms after the revocation\n`);
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
@@ -393,6 +394,7 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const startedAt = Date.now();
     try {
       expect(await socket.closed).toEqual({ code: 4403, reason: "LOCKDOWN_ACTIVE" });
+      process.stdout.write(`socket closed ${Date.now() - startedAt} ms after lockdown on\n`);
       expect(Date.now() - startedAt).toBeLessThan(1_000);
     } finally {
       platform.rampart("lockdown", "off", "--reason", "drill over");
@@ -424,6 +426,9 @@ describe("a live socket at its session's expiry", () => {
       const closed = await socket.closed;
       const closedAt = Date.now();
       expect(closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+      process.stdout.write(
+        `socket closed between ${closedAt - signInEnded - lifetimeSeconds * 1000} and ${closedAt - signInStarted - lifetimeSeconds * 1000} ms after the session's expiry\n`,
+      );
       // The session started during sign-in, so it expired between these two instants.
       expect(closedAt).toBeGreaterThanOrEqual(signInStarted + lifetimeSeconds * 1000);
       expect(closedAt).toBeLessThan(signInEnded + lifetimeSeconds * 1000 + 1_000);
