@@ -22,6 +22,8 @@ describe("periodic", () => {
     const ticks = periodic(1_000, () => Promise.resolve(++calls));
     await ticks.next();
     const waiting = ticks.next();
+    // The timer is armed once the repeater sees that next() (a few microtasks later).
+    await jest.advanceTimersByTimeAsync(0);
     expect(jest.getTimerCount()).toBe(1);
     expect(await ticks.return?.()).toEqual({ done: true, value: undefined });
     expect(jest.getTimerCount()).toBe(0);

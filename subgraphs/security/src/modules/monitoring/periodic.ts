@@ -1,3 +1,5 @@
+import { Repeater } from "@repeaterjs/repeater";
+
 /** What {@link periodic} yields when producing a value failed this time. */
 export class ProductionFailure {
   constructor(
@@ -17,55 +19,22 @@ export function periodic<T>(
   intervalMs: number,
   produce: () => Promise<T>,
 ): AsyncIterableIterator<T | ProductionFailure> {
-  let closed = false;
-  let dueAt: number | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let wake: (() => void) | undefined;
-  const done = (): IteratorResult<T | ProductionFailure> => ({ done: true, value: undefined });
-  const close = () => {
-    closed = true;
-    clearTimeout(timer);
-    timer = undefined;
-    wake?.();
-  };
-
-  return {
-    async next() {
-      if (closed) return done();
+  return new Repeater<T | ProductionFailure>(async (push, stop) => {
+    let stopped = false;
+    void stop.then(() => (stopped = true));
+    for (let dueAt = Date.now(); !stopped;) {
+      // Settles when the consumer asks for the next value (or on return()): the wait starts then.
+      await push(produce().catch((error: unknown) => new ProductionFailure(error)));
       const now = Date.now();
-      if (dueAt === null) {
-        dueAt = now;
-      } else {
-        dueAt = Math.max(dueAt + intervalMs, now);
-        const delayMs = dueAt - now;
-        if (delayMs > 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            timer = setTimeout(resolve, delayMs);
-          });
-          timer = undefined;
-          wake = undefined;
-          if (closed) return done();
-        }
+      dueAt = Math.max(dueAt + intervalMs, now);
+      if (dueAt > now) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          stop,
+          new Promise((resolve) => (timer = setTimeout(resolve, dueAt - now))),
+        ]);
+        clearTimeout(timer);
       }
-      let value: T | ProductionFailure;
-      try {
-        value = await produce();
-      } catch (error) {
-        value = new ProductionFailure(error);
-      }
-      return closed ? done() : { done: false, value };
-    },
-    return() {
-      close();
-      return Promise.resolve(done());
-    },
-    throw(error?: unknown) {
-      close();
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+    }
+  });
 }
