@@ -293,6 +293,8 @@ interface StoredEntry {
 interface PendingEntry {
   id: StreamId;
   consumer: string;
+  /** Epoch ms of the last delivery (for `claim`'s idle time). */
+  deliveredAt: number;
 }
 
 interface ConsumerGroup {
@@ -397,11 +399,48 @@ class MemoryEventStream implements EventStream {
       const start = firstIndexAfter(data.entries, consumerGroup.lastDelivered);
       const delivered = data.entries.slice(start, start + count);
       for (const entry of delivered) {
-        consumerGroup.pending.set(formatStreamId(entry.id), { id: entry.id, consumer });
+        consumerGroup.pending.set(formatStreamId(entry.id), {
+          id: entry.id,
+          consumer,
+          deliveredAt: Date.now(),
+        });
         consumerGroup.lastDelivered = entry.id;
       }
       return delivered.map(toStreamEntry);
     });
+  }
+
+  async claim(
+    stream: string,
+    group: string,
+    consumer: string,
+    options: { minIdleMs: number; count?: number },
+  ): Promise<StreamEntry[]> {
+    this.life.assertOpen();
+    const minIdleMs = requireInteger("minIdleMs", options.minIdleMs, 0);
+    const count = requireInteger("count", options.count ?? DEFAULT_COUNT, 1);
+    const data = this.streamData(stream, false);
+    const consumerGroup = data?.groups.get(group);
+    if (data === undefined || consumerGroup === undefined) {
+      throw new Error(`NOGROUP No such key "${stream}" or consumer group "${group}"`);
+    }
+    const now = Date.now();
+    const claimed: StreamEntry[] = [];
+    for (const [key, pending] of consumerGroup.pending) {
+      if (claimed.length === count) break;
+      if (now - pending.deliveredAt < minIdleMs) continue;
+      const index = firstIndexAfter(data.entries, pending.id) - 1;
+      const entry = data.entries[index];
+      // Trimmed from the stream meanwhile: nothing left to deliver (XAUTOCLAIM drops it too).
+      if (entry === undefined || compareStreamIds(entry.id, pending.id) !== 0) {
+        consumerGroup.pending.delete(key);
+        continue;
+      }
+      pending.consumer = consumer;
+      pending.deliveredAt = now;
+      claimed.push(toStreamEntry(entry));
+    }
+    return claimed;
   }
 
   async ack(stream: string, group: string, ids: string[]): Promise<number> {

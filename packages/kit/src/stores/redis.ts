@@ -484,6 +484,28 @@ class RedisEventStream implements EventStream {
     return firstStreamEntries(reply);
   }
 
+  async claim(
+    stream: string,
+    group: string,
+    consumer: string,
+    options: { minIdleMs: number; count?: number },
+  ): Promise<StreamEntry[]> {
+    const minIdleMs = requireInteger("minIdleMs", options.minIdleMs, 0);
+    const count = requireInteger("count", options.count ?? DEFAULT_COUNT, 1);
+    // One page from the start of the pending list: [next start, entries, deleted ids].
+    const reply = (await this.connections.commands.call(
+      "XAUTOCLAIM",
+      this.prefix + stream,
+      group,
+      consumer,
+      minIdleMs,
+      "0-0",
+      "COUNT",
+      count,
+    )) as [string, RawEntry[], string[]?];
+    return toStreamEntries(reply[1] ?? []);
+  }
+
   async ack(stream: string, group: string, ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
     return this.connections.commands.xack(this.prefix + stream, group, ...ids);

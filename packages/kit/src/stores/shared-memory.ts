@@ -39,6 +39,13 @@ const operations: Record<string, Operation> = {
     s.events.ensureGroup(stream as string, group as string),
   "events.readGroup": (s, [stream, group, consumer, options]) =>
     s.events.readGroup(stream as string, group as string, consumer as string, options as object),
+  "events.claim": (s, [stream, group, consumer, options]) =>
+    s.events.claim(
+      stream as string,
+      group as string,
+      consumer as string,
+      options as { minIdleMs: number; count?: number },
+    ),
   "events.ack": (s, [stream, group, ids]) =>
     s.events.ack(stream as string, group as string, ids as string[]),
   "events.length": (s, [stream]) => s.events.length(stream as string),
@@ -226,6 +233,8 @@ export function connectSharedMemoryStores(socketPath: string): Stores {
       ensureGroup: (stream, group) => call("events.ensureGroup", stream, group),
       readGroup: (stream, group, consumer, options) =>
         call("events.readGroup", stream, group, consumer, options),
+      claim: (stream, group, consumer, options) =>
+        call("events.claim", stream, group, consumer, options),
       ack: (stream, group, ids) => call("events.ack", stream, group, ids),
       length: (stream) => call("events.length", stream),
     },

@@ -120,6 +120,17 @@ export interface EventStream {
     consumer: string,
     options?: ReadGroupOptions,
   ): Promise<StreamEntry[]>;
+  /**
+   * Takes over entries delivered to other consumers of the group and unacknowledged for at
+   * least `minIdleMs` (their consumer died), oldest first; they become this consumer's pending
+   * entries. Redis: `XAUTOCLAIM`.
+   */
+  claim(
+    stream: string,
+    group: string,
+    consumer: string,
+    options: { minIdleMs: number; count?: number },
+  ): Promise<StreamEntry[]>;
   /** Acknowledges entries; returns how many were pending. */
   ack(stream: string, group: string, ids: string[]): Promise<number>;
   /** Number of entries in the stream. */

@@ -448,6 +448,40 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
   });
 
   describe("consumer groups", () => {
+    it("lets a consumer claim entries another left unacknowledged past the idle time", async () => {
+      const { events } = stores;
+      await events.ensureGroup("claims", "workers");
+      for (const n of ["1", "2", "3"]) await events.append("claims", { n });
+      expect(ns(await events.readGroup("claims", "workers", "dead", { count: 2 }))).toEqual([
+        "1",
+        "2",
+      ]);
+      // Not idle long enough yet: nothing moves.
+      expect(await events.claim("claims", "workers", "alive", { minIdleMs: 60_000 })).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(ns(await events.claim("claims", "workers", "alive", { minIdleMs: 10 }))).toEqual([
+        "1",
+        "2",
+      ]);
+      // They are now the claimer's pending entries, and no longer the dead consumer's.
+      expect(ns(await events.readGroup("claims", "workers", "alive", { pending: true }))).toEqual([
+        "1",
+        "2",
+      ]);
+      expect(await events.readGroup("claims", "workers", "dead", { pending: true })).toEqual([]);
+      // Acknowledged entries are never claimed again; undelivered ones never at all.
+      const pending = await events.readGroup("claims", "workers", "alive", { pending: true });
+      expect(
+        await events.ack(
+          "claims",
+          "workers",
+          pending.map((entry) => entry.id),
+        ),
+      ).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await events.claim("claims", "workers", "other", { minIdleMs: 10 })).toEqual([]);
+    });
+
     it("delivers each entry to exactly one consumer, from the start of the stream", async () => {
       const { events } = stores;
       await events.append("jobs", { n: "1" });

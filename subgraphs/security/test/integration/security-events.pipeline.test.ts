@@ -239,6 +239,31 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
     await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({ ok: true, count: 6 });
   });
 
+  it("stores what a consumer that never came back left pending, under another name", async () => {
+    for (let n = 0; n < 4; n += 1) await recorder.record(input(n));
+    await stores.events.ensureGroup(SECURITY_EVENT_STREAM, "security-store");
+    // A pod read these and died before acknowledging; its replacement has a new name.
+    const taken = await stores.events.readGroup(SECURITY_EVENT_STREAM, "security-store", "pod-a");
+    expect(taken).toHaveLength(4);
+    const stop = startSecurityEventConsumer({ stores, logger }, db.orm.em, {
+      consumer: "pod-b",
+      blockMs: 50,
+      pendingCheckMs: 100,
+      claimIdleMs: 200,
+    });
+    try {
+      await waitFor("the dead consumer's entries stored", async () => (await rows()).length === 4);
+    } finally {
+      await stop();
+    }
+    expect(
+      await stores.events.readGroup(SECURITY_EVENT_STREAM, "security-store", "pod-a", {
+        pending: true,
+      }),
+    ).toEqual([]);
+    await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({ ok: true, count: 4 });
+  });
+
   it("acknowledges entries that are not events without storing them or stopping", async () => {
     await stores.events.append(SECURITY_EVENT_STREAM, { event: "{not json" });
     await stores.events.append(SECURITY_EVENT_STREAM, {

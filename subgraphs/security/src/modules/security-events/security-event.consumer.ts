@@ -47,6 +47,11 @@ export interface SecurityEventConsumerOptions {
   blockMs?: number;
   /** How often pending entries are re-delivered even without a failure, in ms. Default 30 000. */
   pendingCheckMs?: number;
+  /**
+   * Entries another consumer of the group left unacknowledged this long (it died, or was
+   * replaced under another name) are claimed and stored by this one, in ms. Default 60 000.
+   */
+  claimIdleMs?: number;
   /** First back-off after a failure, in ms; doubles per failure in a row. Default 100. */
   retryInitialMs?: number;
   /** Longest back-off, in ms. Default 5000. */
@@ -167,6 +172,7 @@ export class SecurityEventConsumer {
       batchSize: options.batchSize ?? 500,
       blockMs: options.blockMs ?? 1_000,
       pendingCheckMs: options.pendingCheckMs ?? 30_000,
+      claimIdleMs: options.claimIdleMs ?? 60_000,
       retryInitialMs: options.retryInitialMs ?? 100,
       retryMaxMs: options.retryMaxMs ?? 5_000,
     };
@@ -207,10 +213,7 @@ export class SecurityEventConsumer {
         }
         if (!drainPending && Date.now() - lastDrain >= pendingCheckMs) drainPending = true;
         const entries = drainPending
-          ? await this.#events.readGroup(stream, group, consumer, {
-              count: batchSize,
-              pending: true,
-            })
+          ? await this.#pending()
           : await this.#events.readGroup(stream, group, consumer, { count: batchSize, blockMs });
         if (drainPending && entries.length === 0) {
           drainPending = false;
@@ -233,6 +236,20 @@ export class SecurityEventConsumer {
         backoffMs = Math.min(backoffMs * 2, this.#options.retryMaxMs);
       }
     }
+  }
+
+  /** This consumer's own pending entries, else those a dead consumer left (claimed). */
+  async #pending(): Promise<StreamEntry[]> {
+    const { stream, group, consumer, batchSize, claimIdleMs } = this.#options;
+    const own = await this.#events.readGroup(stream, group, consumer, {
+      count: batchSize,
+      pending: true,
+    });
+    if (own.length > 0) return own;
+    return this.#events.claim(stream, group, consumer, {
+      minIdleMs: claimIdleMs,
+      count: batchSize,
+    });
   }
 
   /** Stores a batch, then acknowledges it; throws (acknowledging nothing) when storing fails. */
