@@ -61,11 +61,35 @@ export async function buildFederatedSchema(
 
 /**
  * Guards a built subgraph schema with `permissions`. Applied after `buildSubgraphSchema`, so
- * `_service` and `_entities` are wrapped too; the SDL is left as printed.
+ * `_service` and `_entities` are wrapped too; the SDL is left as printed. Subscription fields
+ * are checked when subscribing as well (see {@link checkRulesWhenSubscribing}).
  */
 export function applyPermissions(
   federated: FederatedSchema,
   permissions: Permissions,
 ): FederatedSchema {
-  return { schema: applyMiddleware(federated.schema, permissions), sdl: federated.sdl };
+  const schema = applyMiddleware(federated.schema, permissions);
+  checkRulesWhenSubscribing(schema);
+  return { schema, sdl: federated.sdl };
+}
+
+/** The root value a subscription's guarded resolver receives while its rule is checked. */
+const RULE_PROBE = Object.freeze({ authorizationProbe: true });
+
+/**
+ * graphql-middleware wraps a subscription field's `resolve`, not its `subscribe`, so a rule on
+ * `Subscription.<field>` would first run at the first event, after the stream opened. Each
+ * `subscribe` here first calls the guarded `resolve` with a probe: exactly the rule the tree
+ * declares, throwing its typed refusal before any stream, timer or query starts.
+ */
+function checkRulesWhenSubscribing(schema: GraphQLSchema): void {
+  for (const field of Object.values(schema.getSubscriptionType()?.getFields() ?? {})) {
+    const { subscribe, resolve } = field;
+    if (!subscribe || !resolve) continue;
+    field.subscribe = async (root, args, context, info) => {
+      const outcome: unknown = await resolve(RULE_PROBE, args, context, info);
+      if (outcome instanceof Error) throw outcome;
+      return subscribe(root, args, context, info);
+    };
+  }
 }

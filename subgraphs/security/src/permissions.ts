@@ -46,8 +46,7 @@ export function securityRuleTree(rules: Rules, extras: SecurityRuleExtras = {}):
       systemMetrics: adminOnly,
       securityAlerts: adminOnly,
     },
-    // securityEvents, securityAlerts and securityMetrics also run this rule before opening their
-    // stream (authorizeSubscription): middleware guards a subscription's resolve, not its subscribe.
+    // Checked when subscribing too, before the stream opens (kit's applyPermissions).
     Subscription: {
       securityEvents: adminOnly,
       securityAlerts: adminOnly,

@@ -11,7 +11,6 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { authorizeSubscription } from "../security-events";
 import { AlertStatus, SecurityAlert } from "./alert.entity";
 import { AlertNotifier, subscribeToAlerts } from "./alert.feed";
 import { AlertService } from "./alert.service";
@@ -19,11 +18,10 @@ import { AlertService } from "./alert.service";
 const alertService = ({ em, runtime, log }: SubgraphContext) =>
   new AlertService(em, new AlertNotifier(runtime.securityEvents, runtime.stores.pubsub, log));
 
-/** Checks the caller's rule, then listens for alert changes. */
+/** Listens for alert changes; kit checks the rule first. */
 async function subscribeToAlertChanges(
   data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
 ): Promise<AsyncIterable<SecurityAlert>> {
-  await authorizeSubscription(data);
   const status = (data.args.status as AlertStatus[] | null | undefined) ?? null;
   return subscribeToAlerts(data.context.runtime.stores.pubsub, status, data.context.log);
 }

@@ -9,20 +9,18 @@ import {
   type SubscribeResolverData,
 } from "type-graphql";
 import { securityServices } from "../../services";
-import { authorizeSubscription } from "../security-events/subscription-guard";
 import { periodic, ProductionFailure } from "./periodic";
 import { readSecurityMetricsFor } from "./security-metrics.service";
 import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
 
 /**
- * Checks the caller's rule (`Subscription.securityMetrics`, before any timer or query starts),
- * then pushes the metrics now and every SECURITY_METRICS_PUSH_SECONDS, each read in a fresh
+ * Pushes the metrics now (kit checks `Subscription.securityMetrics`'s rule first, before any
+ * timer or query starts) and then and every SECURITY_METRICS_PUSH_SECONDS, each read in a fresh
  * fork of the subscription's entity manager.
  */
 async function pushSecurityMetrics(
   data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
 ): Promise<AsyncIterable<SecurityMetrics | ProductionFailure>> {
-  await authorizeSubscription(data);
   const { context } = data;
   const window = data.args.window as MetricsWindow;
   return periodic(securityServices(context).monitoring.metricsPushMs, () =>

@@ -56,7 +56,6 @@ export {
   type SecurityEventCriteria,
 } from "./security-event.filter";
 export { decodeCursor, encodeCursor, SecurityEventService } from "./security-event.service";
-export { authorizeSubscription } from "./subscription-guard";
 export {
   OrganizationReference,
   SecurityEventConnection,
