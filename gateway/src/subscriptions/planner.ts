@@ -19,6 +19,10 @@ export interface PlannedSubscription {
   /** The client's document and operation. */
   readonly document: DocumentNode;
   readonly operationName: string | undefined;
+  /** What `executeQueryPlan` needs of the operation; built once, used for every event. */
+  readonly operationContext: ReturnType<typeof buildOperationContext>;
+  /** The plan run per event: `primary`, then `rest`. */
+  readonly perEvent: PlanNode | undefined;
 }
 
 /**
@@ -50,7 +54,19 @@ export class SubscriptionPlanner {
     if (plan.node?.kind !== "Subscription") {
       throw new Error(`expected a subscription plan, got ${plan.node?.kind ?? "none"}`);
     }
-    return { primary: plan.node.primary, rest: plan.node.rest, document, operationName };
+    const { primary, rest } = plan.node;
+    return {
+      primary,
+      rest,
+      document,
+      operationName,
+      operationContext: buildOperationContext({
+        schema: this.apiSchema,
+        operationDocument: document,
+        operationName,
+      }),
+      perEvent: rest ? { kind: "Sequence", nodes: [primary, rest] } : undefined,
+    };
   }
 
   /** The variables the primary fetch declares, picked from the client's. */
@@ -80,8 +96,7 @@ export class SubscriptionPlanner {
       logger: Logger;
     },
   ): Promise<ExecutionResult> {
-    if (!planned.rest || !event.data) return event;
-    const node: PlanNode = { kind: "Sequence", nodes: [planned.primary, planned.rest] };
+    if (!planned.perEvent || !event.data) return event;
     const serviceMap: ServiceMap = {
       ...services,
       [planned.primary.serviceName]: answerPrimaryWith(
@@ -90,11 +105,6 @@ export class SubscriptionPlanner {
         services[planned.primary.serviceName],
       ),
     };
-    const operationContext = buildOperationContext({
-      schema: this.apiSchema,
-      operationDocument: planned.document,
-      operationName: planned.operationName,
-    });
     const requestContext = {
       request: { variables: request.variables, operationName: planned.operationName },
       document: planned.document,
@@ -106,10 +116,10 @@ export class SubscriptionPlanner {
       overallCachePolicy: undefined,
     } as unknown as Parameters<typeof executeQueryPlan>[2];
     const result = await executeQueryPlan(
-      { kind: "QueryPlan", node },
+      { kind: "QueryPlan", node: planned.perEvent },
       serviceMap,
       requestContext,
-      operationContext,
+      planned.operationContext,
       this.#supergraphSchema,
       this.#api,
     );
