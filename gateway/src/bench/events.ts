@@ -771,13 +771,13 @@ async function insertBaseline(database: Database) {
     database,
     "create table bench_scratch.security_events (like security_events including all)",
   );
-  const placeholders = `(${columns.map(() => "?").join(", ")})`;
+  const rowParameters = `(${columns.map(() => "?").join(", ")})`;
   const started = performance.now();
   for (let first = 0; first < rows.length; first += settings.baselineBatch) {
     const batch = rows.slice(first, first + settings.baselineBatch);
     await sql(
       database,
-      `insert into bench_scratch.security_events (${columns.map((c) => `"${c}"`).join(", ")}) values ${batch.map(() => placeholders).join(", ")}`,
+      `insert into bench_scratch.security_events (${columns.map((c) => `"${c}"`).join(", ")}) values ${batch.map(() => rowParameters).join(", ")}`,
       batch.flatMap((row) => columns.map((column) => row[column])),
     );
   }
