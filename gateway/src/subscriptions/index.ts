@@ -16,15 +16,9 @@ import {
   type Stores,
 } from "@rampart/kit";
 import {
-  getOperationAST,
   GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
   getVariableValues,
-  type DocumentNode,
   type ExecutionArgs,
-  type OperationDefinitionNode,
   type GraphQLFormattedError,
   type ParseOptions,
   type ValidationRule,
@@ -36,7 +30,8 @@ import { WebSocketServer } from "ws";
 import type { ClientIpResolver } from "../plugins/client-ip";
 import type { IpAllowlist } from "../plugins/ip-allowlist";
 import type { RateLimit } from "../plugins/rate-limit";
-import type { PlannedSubscription, SubscriptionPlanner } from "./planner";
+import type { SubscriptionPlanner } from "./planner";
+import { asTyped, createSubscriptionPreparer } from "./prepare";
 import type { SharedExecutions } from "./shared-executions";
 
 /** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
@@ -201,55 +196,11 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     return { ...formatted, extensions };
   };
 
-  /**
-   * Parses, validates (with the HTTP operation limits) and plans a subscription. Successes are
-   * kept per query text, so a burst of dashboards subscribing costs one plan; refusals are
-   * worked out again each time, since validation records them as security events.
-   */
-  const prepared = new Map<string, PreparedSubscription>();
-  const prepare = (
-    query: string,
-    operationName: string | undefined,
-  ): PreparedSubscription | { errors: readonly GraphQLError[] } => {
-    const key = JSON.stringify([operationName ?? null, query]);
-    const cached = prepared.get(key);
-    if (cached) return cached;
-    let document;
-    try {
-      document = parse(query, options.parseOptions);
-    } catch (error) {
-      if (error instanceof RampartError) throw error;
-      return { errors: [asTyped(error as GraphQLError, "GRAPHQL_PARSE_FAILED")] };
-    }
-    const errors = validate(options.planner.apiSchema, document, [
-      ...specifiedRules,
-      ...options.validationRules,
-    ]);
-    if (errors.length > 0) {
-      return {
-        errors: errors.map((error) =>
-          error instanceof RampartError ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
-        ),
-      };
-    }
-    const operation = getOperationAST(document, operationName);
-    if (operation?.operation !== "subscription") {
-      return {
-        errors: [
-          new GraphQLError(
-            "This socket carries subscriptions; send queries and mutations over HTTP.",
-            { extensions: { code: "BAD_REQUEST" } },
-          ),
-        ],
-      };
-    }
-    const success = { document, operation, planned: options.planner.plan(document, operationName) };
-    if (query.length <= MAX_CACHED_QUERY_LENGTH) {
-      if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value as string);
-      prepared.set(key, success);
-    }
-    return success;
-  };
+  const prepare = createSubscriptionPreparer({
+    planner: options.planner,
+    validationRules: options.validationRules,
+    parseOptions: options.parseOptions,
+  });
 
   const wsServer = new WebSocketServer({
     server: options.httpServer,
@@ -525,16 +476,6 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
   };
 }
 
-/** A subscription ready to run: parsed, validated and planned. */
-interface PreparedSubscription {
-  readonly document: DocumentNode;
-  readonly operation: OperationDefinitionNode;
-  readonly planned: PlannedSubscription;
-}
-/** Prepared subscriptions kept (oldest dropped first), and the longest query text kept. */
-const MAX_PREPARED = 200;
-const MAX_CACHED_QUERY_LENGTH = 10_000;
-
 /** Close codes graphql-ws uses for a client that broke the protocol. */
 const protocolViolations: ReadonlySet<number> = new Set([
   CloseCode.BadRequest,
@@ -547,14 +488,4 @@ const protocolViolations: ReadonlySet<number> = new Set([
 function bearer(value: unknown): string | undefined {
   if (typeof value !== "string" || value === "") return undefined;
   return value.startsWith("Bearer ") ? value : `Bearer ${value}`;
-}
-
-/** A graphql-js error with the code Apollo gives the same failure over HTTP. */
-function asTyped(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, {
-    nodes: error.nodes,
-    source: error.source,
-    positions: error.positions,
-    extensions: { ...error.extensions, code },
-  });
 }
