@@ -10,6 +10,7 @@ import {
   type DocumentNode,
   type NamedTypeNode,
 } from "graphql";
+import { isAdminTag } from "@rampart/kit";
 import { subgraphNames, type SubgraphName } from "./config";
 
 /** The repository root (this file lives in gateway/src or gateway/dist). */
@@ -36,18 +37,6 @@ export const contractSupergraphPath = path.join(
   "schema",
   "supergraph.main.graphql",
 );
-
-/** The tag that marks admin-only elements. */
-export const ADMIN_TAG = "admin";
-
-const isAdminTag = (directive: DirectiveNode) =>
-  directive.name.value === "tag" &&
-  directive.arguments?.some(
-    (argument) =>
-      argument.name.value === "name" &&
-      argument.value.kind === Kind.STRING &&
-      argument.value.value === ADMIN_TAG,
-  );
 
 const inaccessible: DirectiveNode = {
   kind: Kind.DIRECTIVE,

@@ -2,7 +2,14 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { createPubSub } from "@graphql-yoga/subscription";
-import { lexicographicSortSchema, parse, type GraphQLSchema } from "graphql";
+import {
+  Kind,
+  lexicographicSortSchema,
+  parse,
+  type DirectiveNode,
+  type GraphQLSchema,
+  type ObjectTypeDefinitionNode,
+} from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
 import type { Permissions } from "./shield";
@@ -55,8 +62,48 @@ export async function buildFederatedSchema(
     typeDefs: parse(sdl),
     resolvers: resolvers as GraphQLResolverMap<unknown>,
   });
-  const federated = { schema, sdl };
+  const federated = tagAdminOnlySubscriptionType({ schema, sdl });
   return permissions ? applyPermissions(federated, permissions) : federated;
+}
+
+/** The tag that marks admin-only elements; the main profile's contract hides them. */
+export const ADMIN_TAG = "admin";
+
+/** Whether a directive is `@tag(name: "admin")`. */
+export const isAdminTag = (directive: DirectiveNode): boolean =>
+  directive.name.value === "tag" &&
+  (directive.arguments ?? []).some(
+    (argument) =>
+      argument.name.value === "name" &&
+      argument.value.kind === Kind.STRING &&
+      argument.value.value === ADMIN_TAG,
+  );
+
+/**
+ * Tags the `Subscription` type admin in the published SDL when every one of its fields is.
+ *
+ * The main profile's contract marks admin-tagged elements `@inaccessible`, and composition
+ * refuses a root type whose fields are all inaccessible but which is not itself; type-graphql
+ * cannot put a directive on a root type, so the printed SDL gets it here. Only the SDL given
+ * to composition changes (the executable schema has no use for the tag). A subscription
+ * field without the tag leaves the type untagged, so the main profile keeps seeing it.
+ */
+export function tagAdminOnlySubscriptionType(federated: FederatedSchema): FederatedSchema {
+  const subscription = parse(federated.sdl).definitions.find(
+    (definition): definition is ObjectTypeDefinitionNode =>
+      definition.kind === Kind.OBJECT_TYPE_DEFINITION && definition.name.value === "Subscription",
+  );
+  const fields = subscription?.fields ?? [];
+  const adminOnly =
+    fields.length > 0 && fields.every((field) => field.directives?.some(isAdminTag));
+  if (!adminOnly || subscription?.directives?.some(isAdminTag)) return federated;
+  return {
+    ...federated,
+    sdl: federated.sdl.replace(
+      /^type Subscription \{$/m,
+      `type Subscription @tag(name: "${ADMIN_TAG}") {`,
+    ),
+  };
 }
 
 /**

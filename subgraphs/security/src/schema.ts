@@ -8,7 +8,7 @@ import {
 import { AlertResolver } from "./modules/alerts";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { IpAllowlistResolver } from "./modules/ip-allowlist";
-import { SecurityEventResolver, tagAdminOnlySubscriptionType } from "./modules/security-events";
+import { SecurityEventResolver } from "./modules/security-events";
 import { LockdownResolver } from "./modules/lockdown/lockdown.resolver";
 import { MonitoringResolver, SecurityMetricsSubscriptionResolver } from "./modules/monitoring";
 import { SessionResolver } from "./modules/sessions/session.resolver";
@@ -45,4 +45,4 @@ export const buildSecuritySchema = (
         ? createFieldRateLimit(runtime.stores.kv)({ window: "60s", max: 10 })
         : undefined,
     }),
-  ).then(tagAdminOnlySubscriptionType);
+  );

@@ -166,7 +166,7 @@ describe.each(setups)("security subscriptions and alerts on $name", (setup) => {
       /acknowledgeAlert\([^)]*\): SecurityAlert! @tag\(name: "admin"\)/s,
       /resolveAlert\([^)]*\): SecurityAlert! @tag\(name: "admin"\)/s,
       /type SecurityAlert @tag\(name: "admin"\)/,
-      // The main contract hides the type with its fields (see tagAdminOnlySubscriptionType).
+      // The main contract hides the type with its fields (see kit's tagAdminOnlySubscriptionType).
       /type Subscription @tag\(name: "admin"\)/,
     ]) {
       expect(sdl).toMatch(element);

@@ -1,5 +1,4 @@
 /** Security events: stored once from the event stream, hash-chained, queried by superadmins. */
-export { tagAdminOnlySubscriptionType } from "./admin-subscriptions";
 export {
   AuditChainVerifier,
   canonicalEventJson,
