@@ -156,10 +156,12 @@ describe("session token verification (Clerk, networkless)", () => {
       authorizedParties: [authorizedParty],
       clockSkewInMs: 0,
     });
-    const token = await sign({ ...baseClaims(), exp: now() + 1 });
+    // `exp` has whole-second resolution: two seconds ahead leaves at least one second to verify.
+    const exp = now() + 2;
+    const token = await sign({ ...baseClaims(), exp });
     await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });
     await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 1_100));
     await expect(strict(token)).rejects.toThrow("token-expired");
   });
 
