@@ -13,6 +13,7 @@ import {
   SecurityEventRecorder,
   SecurityLevel,
   signIdentity,
+  verifyAuditChain,
   type Database,
   type SecurityEvent,
   type SecurityEventInput,
@@ -28,11 +29,8 @@ import {
   type TestProcess,
 } from "@rampart/kit/dist/testing";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
-// The table and its chain belong to the security subgraph (as for `rampart audit verify`).
-import {
-  StoredSecurityEvent,
-  verifyAuditChain,
-} from "@rampart/security/dist/modules/security-events";
+// The table belongs to the security subgraph.
+import { StoredSecurityEvent } from "@rampart/security/dist/modules/security-events";
 import type { FormattedExecutionResult } from "graphql-ws";
 import { generate } from "otplib";
 import { issueDevToken } from "../auth/dev-issuer";

@@ -1,9 +1,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-// The chain lives with the security subgraph, which owns the table; the gateway workspace
-// reaches its build output until chain.ts and the verifier move to kit.
-import { verifyStoredAuditChain } from "@rampart/security/dist/modules/security-events";
+import { verifyStoredAuditChain } from "@rampart/kit";
 
 /** What `audit verify` needs to find the security subgraph's database. */
 export interface AuditVerifyConfig {

@@ -1,6 +1,12 @@
 import fs from "node:fs";
 import path from "node:path";
-import { metricValue, postGraphQL, scrapeMetrics, testServices } from "@rampart/kit/testing";
+import {
+  metricValue,
+  postGraphQL,
+  scrapeMetrics,
+  testServices,
+  withPostgres,
+} from "@rampart/kit/testing";
 import { startPlatform, type TestPlatform } from "../support/platform";
 
 jest.setTimeout(180_000);
@@ -40,7 +46,8 @@ describe("operations endpoints of the platform", () => {
   let platform: TestPlatform;
   let token: string;
   beforeAll(async () => {
-    platform = await startPlatform(testServices());
+    // The periodic audit chain check runs every second, for the audit test below.
+    platform = await startPlatform(testServices(), { AUDIT_CHAIN_VERIFY_INTERVAL_SECONDS: "1" });
     token = platform.devToken(
       "--user",
       "user_demo_alice",
@@ -134,4 +141,75 @@ describe("operations endpoints of the platform", () => {
     expect(refused.status).toBe(401);
     expect(await refusals()).toBe(before + 1);
   });
+
+  // `audit verify` reads the database while the platform runs: PostgreSQL only (PGlite is
+  // one process's database).
+  const withDatabase = Boolean(testServices().databaseUrl);
+  (withDatabase ? it : it.skip)(
+    "`rampart audit verify` passes the stored chain, names an event removed from the middle, and the periodic check reports one removed from the end",
+    async () => {
+      const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) =>
+        withPostgres(
+          platform.env.DATABASE_URL as string,
+          async (client) => (await client.query<T>(text, params)).rows,
+        );
+      for (let n = 0; n < 3; n += 1) {
+        await postGraphQL(platform.adminUrl, "{ __typename }", {
+          headers: { authorization: "Bearer not-a-token" },
+        });
+      }
+      // Wait until the periodic check has verified everything stored so far.
+      const pinnedAtTail = async () => {
+        const [row] = await sql<{ pinned: string; tail: string }>(
+          `select (select "sequence" from security.security_event_checkpoints where "name" = 'audit-chain') as pinned,
+                  (select max("sequence") from security.security_events) as tail`,
+        );
+        return Number(row.tail) >= 3 && row.pinned === row.tail ? Number(row.tail) : null;
+      };
+      let tail: number | null = null;
+      const deadline = Date.now() + 20_000;
+      while ((tail = await pinnedAtTail()) === null && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(tail).not.toBeNull();
+      expect(platform.rampart("audit", "verify")).toMatch(/^audit chain ok: \d+ events$/);
+
+      // Removed from the end: no gap is left, and the periodic check reports it.
+      // (`>=`: events stored since the wait are removed with it, so the tail goes either way.)
+      const removed = await sql<{ id: string }>(
+        `delete from security.security_events where "sequence" >= $1 returning "id"`,
+        [tail],
+      );
+      const reported = async () =>
+        (await platform.securityEvents()).find(
+          (event) =>
+            event.type === "audit.chain_failed" &&
+            removed.some(({ id }) => event.reason.includes(id)),
+        );
+      const until = Date.now() + 20_000;
+      while (!(await reported()) && Date.now() < until) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await reported()).toMatchObject({
+        severity: "critical",
+        reason: expect.stringContaining("removed"),
+      });
+
+      // Removed from the middle: the CLI names the event after the gap and exits 1.
+      const [second] = await sql<{ id: string }>(
+        `select "id" from security.security_events where "sequence" = 2`,
+      );
+      await sql(`delete from security.security_events where "sequence" = 1`);
+      let failure: { status: number; stdout: string } | undefined;
+      try {
+        platform.rampart("audit", "verify");
+      } catch (error) {
+        failure = error as { status: number; stdout: string };
+      }
+      expect(failure?.status).toBe(1);
+      expect(failure?.stdout).toContain(
+        `audit chain broken at event ${second.id} (sequence 2): removed`,
+      );
+    },
+  );
 });

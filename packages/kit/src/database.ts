@@ -68,7 +68,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
     allowGlobalContext: false,
     ensureDatabase: false,
-    discovery: { warnWhenNoEntities: true },
+    // A reader with plain SQL (`rampart audit verify`) opens the database with no entities.
+    discovery: { warnWhenNoEntities: options.entities.length > 0 },
   } satisfies Partial<Options>;
 
   let orm: MikroORM;

@@ -1,4 +1,5 @@
 /** Shared code for Rampart workspaces. */
+export * from "./audit-chain";
 export * from "./config";
 export * from "./database";
 export * from "./errors";

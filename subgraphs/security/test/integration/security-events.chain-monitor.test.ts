@@ -1,4 +1,6 @@
 import {
+  AUDIT_CHAIN_CHECKPOINT,
+  chainHash,
   createLogger,
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
@@ -7,9 +9,7 @@ import {
   type Stores,
 } from "@rampart/kit";
 import {
-  AUDIT_CHAIN_CHECKPOINT,
   AuditChainMonitor,
-  chainHash,
   SecurityEventArchive,
   SecurityEventCheckpoint,
   StoredSecurityEvent,
@@ -128,6 +128,42 @@ describe.each(setups)("periodic audit chain check on $name", (setup) => {
       { ok: false, firstBadEventId: stored[5].id, sequence: 6, problem: "altered" },
     ]);
     expect(await reported()).toHaveLength(2);
+  });
+
+  it("reports events removed from the end, which leave no gap, and goes on from the chain as stored", async () => {
+    await storeMany(6);
+    await monitor.verify();
+    const stored = await rows();
+    await execute(`delete from "security_events" where "sequence" >= 5`);
+    await expect(monitor.verify()).resolves.toEqual([
+      { ok: false, firstBadEventId: stored[5].id, sequence: 6, problem: "removed" },
+    ]);
+    expect(await checkpoint()).toMatchObject({ sequence: 4, eventId: stored[3].id });
+
+    await storeMany(3, 6);
+    await expect(monitor.verify()).resolves.toEqual([]);
+    expect(await checkpoint()).toMatchObject({ sequence: 7 });
+    const [failure] = await reported();
+    expect(failure.reason).toContain(stored[5].id);
+    expect(await reported()).toHaveLength(1);
+  });
+
+  it("reports a checked event stored with another hash once, and goes on from it", async () => {
+    await storeMany(4);
+    await monitor.verify();
+    const [fourth] = await db.orm.em.fork().find(StoredSecurityEvent, { sequence: 4 });
+    const rewritten = chainHash({ ...fourth, reason: "rewritten" });
+    await execute(
+      `update "security_events" set "reason" = 'rewritten', "hash" = ? where "sequence" = 4`,
+      [rewritten],
+    );
+    await expect(monitor.verify()).resolves.toEqual([
+      { ok: false, firstBadEventId: fourth.id, sequence: 4, problem: "altered" },
+    ]);
+    expect(await checkpoint()).toMatchObject({ sequence: 4, hash: rewritten });
+    await storeMany(2, 4);
+    await expect(monitor.verify()).resolves.toEqual([]);
+    expect(await reported()).toHaveLength(1);
   });
 
   it("runs at start and then every interval", async () => {

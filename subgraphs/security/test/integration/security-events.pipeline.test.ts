@@ -2,12 +2,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
+  chainHash,
   createLogger,
   createMemoryStores,
   createRedisStores,
+  GENESIS_HASH,
   openDatabase,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
+  verifyAuditChain,
+  verifyStoredAuditChain,
   type Database,
   type SecurityEvent,
   type SecurityEventInput,
@@ -16,15 +20,11 @@ import {
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../src/migrations";
 import {
-  chainHash,
-  GENESIS_HASH,
   readSecurityEvent,
   SecurityEventArchive,
   SecurityEventConsumer,
   startSecurityEventConsumer,
   StoredSecurityEvent,
-  verifyAuditChain,
-  verifyStoredAuditChain,
   type IncomingSecurityEvent,
   type SecurityEventConsumerOptions,
   type SecurityEventSink,
@@ -117,6 +117,7 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
 
   beforeEach(async () => {
     await execute(`delete from "security_events"`);
+    await execute(`delete from "security_event_checkpoints" where "name" = 'audit-chain'`);
     stores = setup.redisUrl
       ? createRedisStores({ url: setup.redisUrl, keyPrefix: `${uniqueName("secev")}:` })
       : createMemoryStores();
@@ -342,6 +343,83 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
         firstBadEventId: recorded[3].id,
         sequence: 4,
         problem: "removed",
+      });
+    });
+
+    describe("against the periodic check's checkpoint", () => {
+      /** Records the last event as verified, as the periodic check does. */
+      const pinLast = async () => {
+        const last = (await rows())[4];
+        await execute(
+          `insert into "security_event_checkpoints" ("name", "sequence", "event_id", "hash", "updated_at") values ('audit-chain', ?, ?, ?, now())`,
+          [last.sequence, last.id, last.hash],
+        );
+      };
+
+      /** Rewrites the chain from `sequence` on with recomputed hashes, as an attacker could. */
+      const rewriteFrom = async (sequence: number) => {
+        let previousHash = (await rows())[sequence - 2]?.hash ?? GENESIS_HASH;
+        for (const row of (await rows()).slice(sequence - 1)) {
+          const hash = chainHash({ ...row, reason: `${row.reason} (rewritten)`, previousHash });
+          await execute(
+            `update "security_events" set "reason" = ?, "previous_hash" = ?, "hash" = ? where "id" = ?`,
+            [`${row.reason} (rewritten)`, previousHash, hash, row.id],
+          );
+          previousHash = hash;
+        }
+      };
+
+      it("verifies a chain that still holds the checked event", async () => {
+        await pinLast();
+        await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({ ok: true, count: 5 });
+      });
+
+      it("names the checked event when events were removed from the end", async () => {
+        await pinLast();
+        await execute(`delete from "security_events" where "sequence" >= 4`);
+        await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({
+          ok: false,
+          firstBadEventId: recorded[4].id,
+          sequence: 5,
+          problem: "removed",
+        });
+      });
+
+      it("names the checked event when the end was removed and other events appended", async () => {
+        await pinLast();
+        await execute(`delete from "security_events" where "sequence" >= 4`);
+        const archive = new SecurityEventArchive(db.orm.em);
+        for (let n = 0; n < 3; n += 1) {
+          const event = {
+            ...input(n),
+            id: crypto.randomUUID(),
+            occurredAt: new Date().toISOString(),
+          };
+          await archive.append([{ event, streamId: `${n + 10}-0` }]);
+        }
+        await expect(verifyAuditChain(db.orm.em)).resolves.toMatchObject({
+          ok: false,
+          firstBadEventId: recorded[4].id,
+          problem: "removed",
+        });
+      });
+
+      it("names the checked event when the chain was rewritten with recomputed hashes", async () => {
+        await rewriteFrom(3);
+        // Without the checkpoint, a consistent rewrite is a valid chain.
+        await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({ ok: true, count: 5 });
+        await execute(`delete from "security_events"`);
+        for (const event of recorded) {
+          await new SecurityEventArchive(db.orm.em).append([{ event, streamId: "1-0" }]);
+        }
+        await pinLast();
+        await rewriteFrom(3);
+        await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({
+          ok: false,
+          firstBadEventId: recorded[4].id,
+          sequence: 5,
+          problem: "altered",
+        });
       });
     });
 

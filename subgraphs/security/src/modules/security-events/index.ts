@@ -1,24 +1,11 @@
 /** Security events: stored once from the event stream, hash-chained, queried by superadmins. */
 export {
-  AuditChainVerifier,
-  canonicalEventJson,
-  chainHash,
-  GENESIS_HASH,
-  type AuditChainVerdict,
-  type ChainAnchor,
-  type ChainedEventFields,
-  type ChainLink,
-} from "./chain";
-export {
-  chainLinkOf,
   SecurityEventArchive,
-  verifyAuditChain,
   type IncomingSecurityEvent,
   type SecurityEventArchiveOptions,
   type SecurityEventSink,
   type StoredSecurityEventsListener,
 } from "./security-event.archive";
-export { verifyStoredAuditChain, type AuditDatabaseLocation } from "./security-event.audit";
 export {
   readSecurityEvent,
   SECURITY_SEVERITIES,
@@ -29,10 +16,8 @@ export {
   type SecurityEventConsumerStats,
 } from "./security-event.consumer";
 export {
-  AUDIT_CHAIN_CHECKPOINT,
   AUDIT_CHAIN_FAILED,
   AuditChainMonitor,
-  type AuditChainBreak,
   type AuditChainMonitorOptions,
 } from "./security-event.chain-monitor";
 export { SecurityEventCheckpoint } from "./security-event.checkpoint";

@@ -1,12 +1,5 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { Logger, SecurityEvent } from "@rampart/kit";
-import {
-  AuditChainVerifier,
-  chainHash,
-  GENESIS_HASH,
-  type AuditChainVerdict,
-  type ChainLink,
-} from "./chain";
+import { chainHash, GENESIS_HASH, type Logger, type SecurityEvent } from "@rampart/kit";
 import { StoredSecurityEvent } from "./security-event.entity";
 
 /**
@@ -17,9 +10,6 @@ import { StoredSecurityEvent } from "./security-event.entity";
  * could read the same predecessor hash.
  */
 const APPEND_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('rampart:security-events'))`;
-
-/** Rows read per round trip when verifying. */
-const VERIFY_PAGE_SIZE = 1_000;
 
 /** An event taken from the stream, with the id of its stream entry. */
 export interface IncomingSecurityEvent {
@@ -52,7 +42,7 @@ export interface SecurityEventArchiveOptions {
   logger?: Logger;
 }
 
-/** Appends security events to the hash-chained `security_events` table, and verifies the chain. */
+/** Appends security events to the hash-chained `security_events` table. */
 export class SecurityEventArchive implements SecurityEventSink {
   constructor(
     /** The entity manager; each append runs in a transaction of a fork of it. */
@@ -131,42 +121,3 @@ export class SecurityEventArchive implements SecurityEventSink {
     });
   }
 }
-
-/**
- * Recomputes the audit chain in sequence order and names the first event that was altered
- * or removed (see {@link AuditChainVerifier}). Reads in pages, so memory stays flat.
- */
-export async function verifyAuditChain(em: EntityManager): Promise<AuditChainVerdict> {
-  const verifier = new AuditChainVerifier();
-  let after = 0;
-  for (;;) {
-    const page = await em
-      .fork()
-      .find(
-        StoredSecurityEvent,
-        { sequence: { $gt: after } },
-        { orderBy: { sequence: "asc" }, limit: VERIFY_PAGE_SIZE },
-      );
-    for (const row of page) {
-      if (!verifier.check(chainLinkOf(row))) return verifier.verdict();
-    }
-    if (page.length < VERIFY_PAGE_SIZE) return verifier.verdict();
-    after = page[page.length - 1].sequence;
-  }
-}
-
-/** A stored row as the chain verifier reads it. */
-export const chainLinkOf = (row: StoredSecurityEvent): ChainLink => ({
-  sequence: row.sequence,
-  id: row.id,
-  type: row.type,
-  severity: row.severity,
-  actorId: row.actorId,
-  organizationId: row.organizationId,
-  ip: row.ip,
-  reason: row.reason,
-  requestId: row.requestId,
-  occurredAt: row.occurredAt,
-  previousHash: row.previousHash,
-  hash: row.hash,
-});

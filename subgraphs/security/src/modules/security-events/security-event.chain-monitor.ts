@@ -1,21 +1,23 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { Logger, SecurityEventRecorder } from "@rampart/kit";
-import { AuditChainVerifier, chainHash, type AuditChainVerdict, type ChainAnchor } from "./chain";
-import { chainLinkOf } from "./security-event.archive";
+import {
+  AUDIT_CHAIN_CHECKPOINT,
+  AuditChainVerifier,
+  chainHash,
+  checkPin,
+  type AuditChainBreak,
+  type ChainAnchor,
+  type ChainLink,
+  type Logger,
+  type SecurityEventRecorder,
+} from "@rampart/kit";
 import { SecurityEventCheckpoint } from "./security-event.checkpoint";
 import { StoredSecurityEvent } from "./security-event.entity";
-
-/** Checkpoint of the periodic chain check. */
-export const AUDIT_CHAIN_CHECKPOINT = "audit-chain";
 
 /** Type of the event recorded for each break the periodic check finds. */
 export const AUDIT_CHAIN_FAILED = "audit.chain_failed";
 
 /** Serializes chain checks across replicas (each page in its own transaction). */
 const MONITOR_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('rampart:audit-chain-monitor'))`;
-
-/** A break in the chain, as the periodic check reports it. */
-export type AuditChainBreak = Extract<AuditChainVerdict, { ok: false }>;
 
 /** Options for {@link AuditChainMonitor}. */
 export interface AuditChainMonitorOptions {
@@ -99,16 +101,21 @@ export class AuditChainMonitor {
           sequence: 0,
           updatedAt: new Date(),
         });
+      const breaks: AuditChainBreak[] = [];
       let anchor: ChainAnchor | null =
         checkpoint.sequence > 0 && checkpoint.eventId !== null && checkpoint.hash !== null
           ? { sequence: checkpoint.sequence, id: checkpoint.eventId, hash: checkpoint.hash }
           : null;
+      if (anchor) {
+        const pinned = await this.#checkPinned(tx, anchor);
+        if (pinned.found) breaks.push(pinned.found);
+        anchor = pinned.anchor;
+      }
       const rows = await tx.find(
         StoredSecurityEvent,
-        { sequence: { $gt: checkpoint.sequence } },
+        { sequence: { $gt: anchor?.sequence ?? 0 } },
         { orderBy: { sequence: "asc" }, limit: pageSize },
       );
-      const breaks: AuditChainBreak[] = [];
       let verifier = new AuditChainVerifier(anchor);
       for (const row of rows) {
         const link = chainLinkOf(row);
@@ -136,14 +143,55 @@ export class AuditChainMonitor {
           requestId: null,
         });
       }
-      if (anchor) {
-        checkpoint.sequence = anchor.sequence;
-        checkpoint.eventId = anchor.id;
-        checkpoint.hash = anchor.hash;
+      if (anchor?.sequence !== checkpoint.sequence || anchor?.hash !== checkpoint.hash) {
+        checkpoint.sequence = anchor?.sequence ?? 0;
+        checkpoint.eventId = anchor?.id ?? null;
+        checkpoint.hash = anchor?.hash ?? null;
         checkpoint.updatedAt = new Date();
       }
       await tx.flush();
       return { breaks, more: rows.length === pageSize };
     });
   }
+
+  /**
+   * Checks that the event verified last is still stored as it was (see `checkPin`): that finds
+   * events removed from the end of the chain, which leave no gap. On a break, the check goes on
+   * from the chain as it is now stored: the event itself when only its hash changed, otherwise
+   * the last event before its place.
+   */
+  async #checkPinned(
+    tx: EntityManager,
+    pin: ChainAnchor,
+  ): Promise<{ found: AuditChainBreak | null; anchor: ChainAnchor | null }> {
+    const atPin = await tx.findOne(
+      StoredSecurityEvent,
+      { sequence: pin.sequence },
+      { fields: ["sequence", "id", "hash"] },
+    );
+    const found = checkPin(pin, atPin);
+    if (!found || found.problem === "altered") return { found, anchor: atPin ?? pin };
+    const [before] = await tx.find(
+      StoredSecurityEvent,
+      { sequence: { $lt: pin.sequence } },
+      { orderBy: { sequence: "desc" }, limit: 1, fields: ["sequence", "id", "hash"] },
+    );
+    return { found, anchor: before ?? null };
+  }
 }
+
+/** A stored row as the chain verifier reads it. */
+const chainLinkOf = (row: StoredSecurityEvent): ChainLink => ({
+  sequence: row.sequence,
+  id: row.id,
+  type: row.type,
+  severity: row.severity,
+  actorId: row.actorId,
+  organizationId: row.organizationId,
+  ip: row.ip,
+  reason: row.reason,
+  requestId: row.requestId,
+  occurredAt: row.occurredAt,
+  previousHash: row.previousHash,
+  hash: row.hash,
+});

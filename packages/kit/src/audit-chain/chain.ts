@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 
 /**
- * The audit chain's hashing, with no dependency on the ORM or the subgraph, so that any tool
- * can verify a chain it read with plain SQL. (A candidate to move to kit.)
+ * The audit chain's hashing and verification, with no dependency on the ORM or the subgraph:
+ * the security subgraph appends with it, and any tool can verify a chain it read with SQL.
  */
 
 /** `previous_hash` of the first event of the chain: 64 zeros. */
@@ -74,6 +74,9 @@ export type AuditChainVerdict =
       problem: "altered" | "removed";
     };
 
+/** A break in the chain: a verdict that is not ok. */
+export type AuditChainBreak = Extract<AuditChainVerdict, { ok: false }>;
+
 /**
  * Checks links fed in sequence order and stops at the first problem.
  *
@@ -83,8 +86,8 @@ export type AuditChainVerdict =
  * - An event whose hash is right but whose `previousHash` is not its predecessor's hash means
  *   the predecessor was rewritten with a recomputed hash: it names the predecessor as altered.
  *
- * Events removed from the end of the chain leave no trace here; that needs an anchor kept
- * elsewhere (the latest hash, e.g. in an alert or a log), which this does not provide.
+ * Events removed from the end of the chain leave no trace here: {@link checkPin} compares the
+ * chain with an anchor recorded earlier (the chain check's checkpoint) to find them.
  */
 export class AuditChainVerifier {
   #count = 0;
@@ -126,4 +129,19 @@ export class AuditChainVerifier {
     this.#verdict = { ok: false, firstBadEventId: link.id, sequence: link.sequence, problem };
     return false;
   }
+}
+
+/**
+ * Compares a chain that verified whole with a link recorded as verified earlier (`pin`), given
+ * the link now stored at the pin's sequence (`stored`, null when the chain ends before it).
+ *
+ * - Nothing at the pin's sequence, or another event there: events were removed from the end
+ *   of the chain (and others possibly appended since). Names the pinned event, `removed`.
+ * - The pinned event with another hash: the chain was rewritten, hashes recomputed, up to it.
+ *   Names the pinned event, `altered`.
+ */
+export function checkPin(pin: ChainAnchor, stored: ChainAnchor | null): AuditChainBreak | null {
+  if (stored?.id === pin.id && stored.hash === pin.hash) return null;
+  const problem = stored?.id === pin.id ? "altered" : "removed";
+  return { ok: false, firstBadEventId: pin.id, sequence: pin.sequence, problem };
 }
