@@ -24,9 +24,8 @@ import {
   notFoundHandler,
   privateKeyFromPem,
   RampartError,
-  SECURITY_EVENT_BUFFER,
-  SecurityEventRecorder,
   SessionStore,
+  startProcessRecorder,
   type Identity,
   type Logger,
   type SecurityEventInput,
@@ -113,10 +112,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         "Clerk is not configured: accepting tokens from the local development issuer (npm run dev-token)",
       );
     }
-    const securityEvents = new SecurityEventRecorder(stores.events, {
-      bufferLimit: SECURITY_EVENT_BUFFER,
-      onBufferProblem: ({ kind, error, pending }) =>
-        logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+    const securityEvents = startProcessRecorder(stores.events, {
+      dataDir: config.dataDir,
+      service: `gateway-${config.profile}`,
+      logger,
     });
     const record = (event: SecurityEventInput) =>
       void securityEvents

@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
 import {
   createRedisStores,
   SECURITY_EVENT_BUFFER,
@@ -6,6 +8,7 @@ import {
   type Stores,
 } from "@rampart/kit";
 import {
+  postGraphQL,
   startPrivatePostgres,
   startPrivateRedis,
   testServices,
@@ -104,5 +107,40 @@ describeReal("live events through dependency outages", () => {
     await follower.until(() => received("drill.postgres").length >= 60, 90_000);
     await sleep(1_000);
     expect(received("drill.postgres")).toEqual(expected("drill.postgres", 60));
+  });
+
+  // Last: it restarts the platform.
+  it("loses none a gateway recorded during a Redis outage, when it restarts before Redis is back", async () => {
+    await follower.stop();
+    await redis.kill();
+    const requestIds: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const refused = await postGraphQL(platform.url, "{ __typename }", {
+        headers: { authorization: "Bearer not-a-token" },
+      });
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      requestIds.push(refused.headers.get("x-request-id") as string);
+    }
+    const spool = path.join(platform.dataDir, "spool");
+    expect(fs.readdirSync(spool).some((file) => file.startsWith("gateway-main."))).toBe(true);
+
+    await platform.stop({ keepData: true });
+    await redis.start();
+    platform = await startPlatform(
+      { databaseUrl: postgres.url, redisUrl: redis.url },
+      {},
+      { dataDir: platform.dataDir },
+    );
+    const recorded = async () =>
+      new Set((await platform.securityEvents()).map((event) => event.requestId));
+    let missing = requestIds;
+    const deadline = Date.now() + 30_000;
+    while (missing.length > 0 && Date.now() < deadline) {
+      const ids = await recorded();
+      missing = requestIds.filter((id) => !ids.has(id));
+      if (missing.length > 0) await sleep(200);
+    }
+    expect(missing).toEqual([]);
+    expect(fs.readdirSync(spool).filter((file) => file.startsWith("gateway-main."))).toEqual([]);
   });
 });

@@ -51,19 +51,20 @@ export interface TestPlatform {
   rampart(...args: string[]): string;
   /** `npm run dev-token` with these arguments, as a user would run it. */
   devToken(...args: string[]): string;
-  /** Stops the platform and removes its data and database. */
-  stop(): Promise<void>;
+  /** Stops the platform and removes its database and, unless `keepData`, its data folder. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 /**
  * Starts the platform; with `services` it uses that PostgreSQL server (fresh database) and Redis.
- * `settings` adds or overrides environment variables.
+ * `settings` adds or overrides environment variables; `dataDir` starts it again on the data
+ * folder (and so the Redis namespace) of a platform stopped with `keepData`.
  */
 export async function startPlatform(
   services: { databaseUrl?: string; redisUrl?: string } = {},
   settings: Record<string, string> = {},
+  { dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-e2e-")) }: { dataDir?: string } = {},
 ): Promise<TestPlatform> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-e2e-"));
   const database: TestDatabase | undefined = services.databaseUrl
     ? await createTestDatabase(services.databaseUrl)
     : undefined;
@@ -135,10 +136,10 @@ export async function startPlatform(
         env: { ...process.env, ...env },
         encoding: "utf8",
       }).trim(),
-    async stop() {
+    async stop({ keepData = false } = {}) {
       await launcher.stop();
       await database?.drop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -13,6 +13,7 @@ export * from "./lockdown";
 export * from "./logger";
 export * from "./metrics";
 export * from "./paging";
+export * from "./security-event-spool";
 export * from "./security-events";
 export * from "./sessions";
 export * from "./shield";

@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { Logger } from "./logger";
+import { SecurityEventSpool } from "./security-event-spool";
 import type { EventStream } from "./stores/types";
 
 /** Stream that carries security events from every process to the security subgraph. */
@@ -44,9 +47,17 @@ export interface SecurityEventRecorderOptions {
    * it is back. 0 makes `record` throw instead (a CLI, which exits). Default 0.
    */
   bufferLimit?: number;
-  /** Told when an event is buffered or, the buffer being full, dropped. */
+  /**
+   * Keeps the buffered events in a file too, so that a process stopped or killed during an
+   * outage loses none: the next one appends them ({@link SecurityEventRecorder.recover}).
+   */
+  spool?: SecurityEventSpool;
+  /**
+   * Told when an event is buffered, or dropped (the buffer being full), or buffered in memory
+   * only (the spool could not be written).
+   */
   onBufferProblem?(problem: {
-    kind: "buffered" | "dropped";
+    kind: "buffered" | "dropped" | "not spooled";
     error: unknown;
     pending: number;
   }): void;
@@ -57,8 +68,8 @@ export interface SecurityEventRecorderOptions {
 /**
  * Appends security events to the shared event stream. With a buffer, an outage of the stream
  * loses no event a running process recorded: later events queue behind the buffered ones, so
- * the stream keeps each process's order. (A process that dies during the outage loses its
- * buffer; the issue's outbox in PostgreSQL would close that gap for subgraphs.)
+ * the stream keeps each process's order. With a spool as well, neither does a process that
+ * stops or dies during the outage: its successor appends what it left.
  */
 export class SecurityEventRecorder {
   readonly #events: EventStream;
@@ -100,6 +111,18 @@ export class SecurityEventRecorder {
     return event;
   }
 
+  /**
+   * Appends, ahead of anything recorded later, the events that earlier processes of this
+   * service left in the spool; returns how many. Call once, at start.
+   */
+  recover(): number {
+    const events = this.#options.spool?.recover() ?? [];
+    if (events.length === 0) return 0;
+    this.#buffer.unshift(...events);
+    this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
+    return events.length;
+  }
+
   /** Resolves when the buffer is empty (or at once when it is). */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;
@@ -122,6 +145,15 @@ export class SecurityEventRecorder {
     if (this.#buffer.length === 1) {
       this.#options.onBufferProblem?.({ kind: "buffered", error, pending: 1 });
     }
+    try {
+      this.#options.spool?.add(event);
+    } catch (spoolError) {
+      this.#options.onBufferProblem?.({
+        kind: "not spooled",
+        error: spoolError,
+        pending: this.#buffer.length,
+      });
+    }
     this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
   }
 
@@ -137,7 +169,35 @@ export class SecurityEventRecorder {
         delayMs = Math.min(delayMs * 2, 5_000);
       }
     }
+    this.#options.spool?.clear();
   }
+}
+
+/**
+ * The recorder of a long-running process (a gateway, a subgraph): it buffers through outages
+ * of the stream, spools to `<dataDir>/spool` through restarts, and first appends what an
+ * earlier process of the same service left there.
+ */
+export function startProcessRecorder(
+  events: EventStream,
+  { dataDir, service, logger }: { dataDir: string; service: string; logger: Logger },
+): SecurityEventRecorder {
+  const recorder = new SecurityEventRecorder(events, {
+    bufferLimit: SECURITY_EVENT_BUFFER,
+    spool: new SecurityEventSpool({
+      dir: path.join(dataDir, "spool"),
+      service,
+      onUnreadable: (file, lines) =>
+        logger.error({ file, lines }, "unreadable lines in a security event spool were skipped"),
+    }),
+    onBufferProblem: ({ kind, error, pending }) =>
+      logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+  });
+  const recovered = recorder.recover();
+  if (recovered > 0) {
+    logger.warn({ recovered }, "appending security events an earlier process left in the spool");
+  }
+  return recorder;
 }
 
 /** Reads an event back from a stream entry's fields. */

@@ -16,7 +16,7 @@ import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
 import { Lifecycle, type Closer } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
-import { SECURITY_EVENT_BUFFER, SecurityEventRecorder } from "./security-events";
+import { startProcessRecorder, type SecurityEventRecorder } from "./security-events";
 import { SessionStore } from "./sessions";
 import { createStores, type Stores } from "./stores";
 import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
@@ -156,10 +156,10 @@ export async function runSubgraph(
       config,
       stores,
       sessions: new SessionStore(stores, sessionPolicyOf(config)),
-      securityEvents: new SecurityEventRecorder(stores.events, {
-        bufferLimit: SECURITY_EVENT_BUFFER,
-        onBufferProblem: ({ kind, error, pending }) =>
-          logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+      securityEvents: startProcessRecorder(stores.events, {
+        dataDir: config.RAMPART_DATA_DIR,
+        service: definition.name,
+        logger,
       }),
       logger,
     };

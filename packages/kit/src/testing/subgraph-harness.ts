@@ -1,4 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import {
   anonymousIdentity,
   SecurityLevel,
@@ -57,8 +60,11 @@ export async function startTestSubgraph(
   const keys = generateKeyPairSync("ed25519");
   const { databaseUrl } = testServices();
   const schemaName = uniqueName(definition.name);
+  // A folder of its own: the security event spool is per data folder.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rampart-${definition.name}-`));
   const config = parseSubgraphConfig(0, {
     PORT: "0",
+    RAMPART_DATA_DIR: dataDir,
     LOG_LEVEL: "silent",
     DATABASE_URL: databaseUrl,
     GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
@@ -107,6 +113,7 @@ export async function startTestSubgraph(
     async stop() {
       await running.stop();
       if (databaseUrl) await dropSchema(databaseUrl, schemaName);
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
