@@ -1,16 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  createMemoryStores,
-  parseSecurityEvent,
-  SECURITY_EVENT_STREAM,
-  SecurityEventRecorder,
-  SecurityEventSpool,
-  type EventStream,
-  type SecurityEvent,
-  type SecurityEventSpoolOptions,
-} from "../../src";
+import { SecurityEventSpool, type SecurityEvent, type SecurityEventSpoolOptions } from "../../src";
 
 const event = (reason: string): SecurityEvent => ({
   id: `00000000-0000-4000-8000-${reason.padStart(12, "0")}`,
@@ -23,19 +14,6 @@ const event = (reason: string): SecurityEvent => ({
   requestId: null,
   occurredAt: "2030-01-01T00:00:00.000Z",
 });
-
-/** The memory stream, unreachable while `down` is true (as Redis is during an outage). */
-function flakyStream(events: EventStream) {
-  const state = { down: false };
-  const stream: EventStream = {
-    ...events,
-    append: (...args) =>
-      state.down
-        ? Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6379"))
-        : events.append(...args),
-  };
-  return { stream, state };
-}
 
 describe("SecurityEventSpool", () => {
   let dir: string;
@@ -113,65 +91,5 @@ describe("SecurityEventSpool", () => {
 
   it("refuses a service name that could reach outside its folder", () => {
     expect(() => spool(100, { service: "../gateway" })).toThrow("invalid service name");
-  });
-});
-
-describe("SecurityEventRecorder with a spool", () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-spool-"));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const spool = (pid: number) =>
-    new SecurityEventSpool({ dir, service: "security", pid, isRunning: () => false });
-  const input = (reason: string) => {
-    const { id: _id, occurredAt: _at, ...rest } = event(reason);
-    return rest;
-  };
-
-  it("spools what it buffers, and removes the spool once the stream has it all", async () => {
-    const stores = createMemoryStores();
-    const { stream, state } = flakyStream(stores.events);
-    const recorder = new SecurityEventRecorder(stream, {
-      bufferLimit: 10,
-      retryInitialMs: 5,
-      spool: spool(100),
-    });
-    await recorder.record(input("up"));
-    expect(fs.readdirSync(dir)).toEqual([]);
-    state.down = true;
-    await recorder.record(input("a"));
-    await recorder.record(input("b"));
-    expect(fs.readFileSync(path.join(dir, "security.100.jsonl"), "utf8")).toContain('"reason":"b"');
-    state.down = false;
-    await recorder.flush();
-    expect(fs.readdirSync(dir)).toEqual([]);
-    await stores.close();
-  });
-
-  it("appends, first and in order, what a process that died during an outage left", async () => {
-    const stores = createMemoryStores();
-    const { stream, state } = flakyStream(stores.events);
-    state.down = true;
-    const dead = new SecurityEventRecorder(stream, {
-      bufferLimit: 10,
-      retryInitialMs: 60_000,
-      spool: spool(100),
-    });
-    const lost = [await dead.record(input("a")), await dead.record(input("b"))];
-    // The process dies here; the stream comes back; its successor starts.
-    state.down = false;
-    const successor = new SecurityEventRecorder(stream, { bufferLimit: 10, spool: spool(200) });
-    expect(successor.recover()).toBe(2);
-    await successor.record(input("after the restart"));
-    await successor.flush();
-    const stored = (await stores.events.read(SECURITY_EVENT_STREAM, { count: 10 })).map((entry) =>
-      parseSecurityEvent(entry.fields),
-    );
-    expect(stored.map(({ reason }) => reason)).toEqual(["a", "b", "after the restart"]);
-    expect(stored.slice(0, 2)).toEqual(lost);
-    expect(fs.readdirSync(dir)).toEqual([]);
-    await stores.close();
   });
 });

@@ -6,7 +6,6 @@ import {
   checkPin,
   type AuditChainBreak,
   type ChainAnchor,
-  type ChainLink,
   type Logger,
   type SecurityEventRecorder,
 } from "@rampart/kit";
@@ -117,8 +116,8 @@ export class AuditChainMonitor {
         { orderBy: { sequence: "asc" }, limit: pageSize },
       );
       let verifier = new AuditChainVerifier(anchor);
-      for (const row of rows) {
-        const link = chainLinkOf(row);
+      // A stored row is a chain link as it is: it has every hashed field and the hash.
+      for (const link of rows) {
         if (!verifier.check(link)) {
           const found = verifier.verdict() as AuditChainBreak;
           breaks.push(found);
@@ -179,19 +178,3 @@ export class AuditChainMonitor {
     return { found, anchor: before ?? null };
   }
 }
-
-/** A stored row as the chain verifier reads it. */
-const chainLinkOf = (row: StoredSecurityEvent): ChainLink => ({
-  sequence: row.sequence,
-  id: row.id,
-  type: row.type,
-  severity: row.severity,
-  actorId: row.actorId,
-  organizationId: row.organizationId,
-  ip: row.ip,
-  reason: row.reason,
-  requestId: row.requestId,
-  occurredAt: row.occurredAt,
-  previousHash: row.previousHash,
-  hash: row.hash,
-});
