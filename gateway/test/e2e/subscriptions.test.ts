@@ -40,6 +40,27 @@ const EVENTS = `subscription($filter: SecurityEventFilter, $after: ID) {
 }`;
 const codeOf = (failure: unknown) =>
   (failure as { extensions?: { code?: string } }[] | undefined)?.[0]?.extensions?.code;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A subscription without `after` sees only events stored once it is live upstream, and nothing
+ * tells the client when that is: repeats `trigger` every 500 ms until `arrived()` holds. Only for
+ * tests where an extra matching event changes no assertion.
+ */
+async function repeatUntil(
+  trigger: () => Promise<void>,
+  arrived: () => boolean,
+  explain: () => string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!arrived()) {
+    if (Date.now() > deadline) throw new Error(`nothing arrived in ${timeoutMs} ms: ${explain()}`);
+    await trigger();
+    const retryAt = Date.now() + 500;
+    while (!arrived() && Date.now() < retryAt) await sleep(25);
+  }
+}
 
 describe.each(setups)("live security events on $name", ({ setup }) => {
   let platform: TestPlatform;
@@ -86,10 +107,13 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const live = socket.subscribe<{ securityEvents: Event }>(EVENTS, {
       filter: { types: ["authorization.denied"] },
     });
-    // Give the upstream subscription a moment to open before the event happens.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Refused again every 500 ms until the upstream subscription is live and streams one.
     const shopper = storefront();
-    await refusedRequest(shopper);
+    await repeatUntil(
+      () => refusedRequest(shopper),
+      () => live.results.length > 0,
+      () => JSON.stringify(live.failure()),
+    );
     const [first] = await live.waitFor(1, 15_000);
     expect(first.errors).toBeUndefined();
     expect(first.data?.securityEvents).toMatchObject({
@@ -111,17 +135,25 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {
+      // Whole lines only: a chunk may end in the middle of one.
       const lines: string[] = [];
-      example.stdout
-        .setEncoding("utf8")
-        .on("data", (chunk: string) => lines.push(...chunk.split("\n")));
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await refusedRequest(storefront());
-      const deadline = Date.now() + 15_000;
-      while (!lines.some((line) => line.includes('"organization":{"id":"org_demo_acme"'))) {
-        if (Date.now() > deadline) throw new Error(`the example printed: ${lines.join("\n")}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      let partial = "";
+      example.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        const split = (partial + chunk).split("\n");
+        partial = split.pop() ?? "";
+        lines.push(...split);
+      });
+      let errors = "";
+      example.stderr.setEncoding("utf8").on("data", (chunk: string) => (errors += chunk));
+      // The example starts, connects and subscribes on its own schedule: refused again every
+      // 500 ms until it prints one.
+      const shopper = storefront();
+      await repeatUntil(
+        () => refusedRequest(shopper),
+        () => lines.some((line) => line.includes('"organization":{"id":"org_demo_acme"')),
+        () => `the example printed: ${lines.join("\n")}${partial}\nstderr: ${errors}`,
+        30_000,
+      );
       const event = JSON.parse(lines.find((line) => line.includes("org_demo_acme")) as string);
       expect(event).toMatchObject({
         type: "authorization.denied",
@@ -145,7 +177,9 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const filter = { types: ["authorization.denied"], actorId: shopperId };
     const seen = open(superadmin);
     const first = seen.subscribe<{ securityEvents: Event }>(EVENTS, { filter });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A fixed wait, not a repeated refusal: a second refusal stored after `last` would be
+    // replayed too and change the counts below.
+    await sleep(1_500);
     await refusedRequest(shopper);
     const [last] = await first.waitFor(1, 15_000);
     first.stop();
@@ -197,7 +231,8 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const alerts = socket.subscribe<{
       securityAlerts: { id: string; rule: string; status: string; severity: string };
     }>("subscription { securityAlerts { id rule status severity } }");
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // A fixed wait, not repeated violations: more would change the alert the stream shows next.
+    await sleep(1_500);
     // Six refusals from an address outside the admin allowlist (X-Forwarded-For is trusted here).
     for (let i = 0; i < 6; i++) {
       const refused = await postGraphQL(platform.adminUrl, "{ me { id } }", {
@@ -275,8 +310,12 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     expect(["NOT_FOUND", "BAD_USER_INPUT"]).toContain(codeOf(notAnId.failure()));
     // The socket still serves.
     const fine = socket.subscribe(EVENTS, { filter: { types: ["authorization.denied"] } });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await refusedRequest(storefront());
+    const shopper = storefront();
+    await repeatUntil(
+      () => refusedRequest(shopper),
+      () => fine.results.length > 0,
+      () => JSON.stringify(fine.failure()),
+    );
     await fine.waitFor(1, 15_000);
   });
 
@@ -286,9 +325,17 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const flood = Array.from({ length: 1_000 }, () =>
       socket.subscribe(EVENTS, { filter: { types: ["nothing.matches"] } }),
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const codes = flood.map((s) => codeOf(s.failure()) ?? "running");
-    const running = codes.filter((code) => code === "running").length;
+    const codesNow = () => flood.map((s) => codeOf(s.failure()) ?? "running");
+    const runningIn = (codes: string[]) => codes.filter((code) => code === "running").length;
+    // Until the refusals are in (they only accumulate), or a deadline: then the checks below.
+    const deadline = Date.now() + 20_000;
+    let codes = codesNow();
+    while (runningIn(codes) > 25 || codes.length - runningIn(codes) < 975) {
+      if (Date.now() > deadline) break;
+      await sleep(100);
+      codes = codesNow();
+    }
+    const running = runningIn(codes);
     expect(running).toBeLessThanOrEqual(25);
     expect(new Set(codes.filter((code) => code !== "running"))).toEqual(
       new Set(["TOO_MANY_SUBSCRIPTIONS", "RATE_LIMITED"].filter((code) => codes.includes(code))),
@@ -372,8 +419,11 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     const socket = open(token);
     await socket.connected;
     // Refused at validation, after the budget is spent: nothing runs, the socket stays small.
+    // Batches of 20 until 30 were refused: how many batches that takes depends on how fast they
+    // run, since the budget trickles back meanwhile. Bounded: a budget never spent fails below.
     const codes: unknown[] = [];
-    for (let batch = 0; batch < 33; batch++) {
+    const refusals = () => codes.filter((code) => code === "RATE_LIMITED").length;
+    for (let batch = 0; batch < 100 && refusals() < 30; batch++) {
       const attempts = Array.from({ length: 20 }, () =>
         socket.subscribe("subscription { noSuchField }"),
       );

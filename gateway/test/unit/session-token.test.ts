@@ -156,8 +156,8 @@ describe("session token verification (Clerk, networkless)", () => {
       authorizedParties: [authorizedParty],
       clockSkewInMs: 0,
     });
-    // `exp` has whole-second resolution: two seconds ahead leaves at least one second to verify.
-    const exp = now() + 2;
+    // `exp` has whole-second resolution: three seconds ahead leaves at least two to verify.
+    const exp = now() + 3;
     const token = await sign({ ...baseClaims(), exp });
     await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });
     await expect(strict(token)).resolves.toMatchObject({ userId: "user_1" });

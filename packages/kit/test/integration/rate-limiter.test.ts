@@ -107,20 +107,21 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   });
 
   it("allows exactly the limit, counting remaining down, then refuses", async () => {
-    const rule: RateLimitRule = { limit: 5, windowMs: 10_000 };
+    const rule: RateLimitRule = { limit: 5, windowMs: 100_000 };
     const decisions: RateLimitDecision[] = [];
     for (let i = 0; i < 6; i++) decisions.push(await consume("k", rule));
     expect(decisions.map((d) => d.allowed)).toEqual([true, true, true, true, true, false]);
     expect(decisions.map((d) => d.remaining)).toEqual([4, 3, 2, 1, 0, 0]);
     for (const d of decisions.slice(0, 5)) expect(d.retryAfterMs).toBe(0);
-    // One unit comes back every windowMs / limit = 2 s; the whole budget after 10 s.
+    // One unit comes back every windowMs / limit = 20 s; the whole budget after 100 s. The
+    // bounds leave 2 s for the six calls.
     const [first, refused] = [decisions[0], decisions[5]];
-    expect(first.resetMs).toBeGreaterThan(1_900);
-    expect(first.resetMs).toBeLessThanOrEqual(2_000);
-    expect(refused.resetMs).toBeGreaterThan(9_800);
-    expect(refused.resetMs).toBeLessThanOrEqual(10_000);
-    expect(refused.retryAfterMs).toBeGreaterThan(1_800);
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(2_000);
+    expect(first.resetMs).toBeGreaterThan(19_000);
+    expect(first.resetMs).toBeLessThanOrEqual(20_000);
+    expect(refused.resetMs).toBeGreaterThan(98_000);
+    expect(refused.resetMs).toBeLessThanOrEqual(100_000);
+    expect(refused.retryAfterMs).toBeGreaterThan(18_000);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(20_000);
   });
 
   it("keeps keys apart", async () => {
@@ -131,10 +132,11 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   });
 
   it("gives the whole budget back once the window has passed", async () => {
-    const rule = { limit: 3, windowMs: 300 };
+    // One unit back per second: each run of four calls below has that long.
+    const rule = { limit: 3, windowMs: 3_000 };
     for (let i = 0; i < 3; i++) expect((await consume("k", rule)).allowed).toBe(true);
     expect((await consume("k", rule)).allowed).toBe(false);
-    await sleep(330);
+    await sleep(3_100);
     const after: RateLimitDecision[] = [];
     for (let i = 0; i < 4; i++) after.push(await consume("k", rule));
     expect(after.map((d) => d.allowed)).toEqual([true, true, true, false]);
@@ -142,21 +144,22 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   });
 
   it("allows again after retryAfterMs, one unit at a time", async () => {
-    const rule = { limit: 2, windowMs: 400 };
+    // One unit back every 3 s: the calls after the sleep have that long before the next one.
+    const rule = { limit: 2, windowMs: 6_000 };
     await consume("k", rule);
     await consume("k", rule);
     const refused = await consume("k", rule);
     expect(refused.allowed).toBe(false);
     expect(refused.retryAfterMs).toBeGreaterThan(0);
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(200);
-    await sleep(refused.retryAfterMs + 15);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(3_000);
+    await sleep(refused.retryAfterMs + 100);
     const again = await consume("k", rule);
     expect(again).toMatchObject({ allowed: true, remaining: 0 });
     expect((await consume("k", rule)).allowed).toBe(false);
   });
 
   it("weighs costs, consumes nothing when refused, and looks without consuming at cost 0", async () => {
-    const rule = { limit: 5, windowMs: 10_000 };
+    const rule = { limit: 5, windowMs: 100_000 };
     expect(await consume("k", rule, 0)).toEqual({
       allowed: true,
       remaining: 5,
@@ -166,9 +169,9 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
     expect(await consume("k", rule, 3)).toMatchObject({ allowed: true, remaining: 2 });
     const refused = await consume("k", rule, 3);
     expect(refused).toMatchObject({ allowed: false, remaining: 2 });
-    // One more unit is needed: it comes back after 2 s.
-    expect(refused.retryAfterMs).toBeGreaterThan(1_800);
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(2_000);
+    // One more unit is needed: it comes back after 20 s (2 s left for the calls).
+    expect(refused.retryAfterMs).toBeGreaterThan(18_000);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(20_000);
     expect(await consume("k", rule, 0)).toMatchObject({ allowed: true, remaining: 2 });
     expect(await consume("k", rule, 2)).toMatchObject({ allowed: true, remaining: 0 });
   });
@@ -185,9 +188,9 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   });
 
   it("keeps the arrival time when a key's rule changes", async () => {
-    // Both rules refill one unit per 100 ms; the new one allows bursts of 20 instead of 10.
-    for (let i = 0; i < 5; i++) await consume("k", { limit: 10, windowMs: 1_000 });
-    expect(await consume("k", { limit: 20, windowMs: 2_000 })).toMatchObject({
+    // Both rules refill one unit per 10 s; the new one allows bursts of 20 instead of 10.
+    for (let i = 0; i < 5; i++) await consume("k", { limit: 10, windowMs: 100_000 });
+    expect(await consume("k", { limit: 20, windowMs: 200_000 })).toMatchObject({
       allowed: true,
       remaining: 14,
     });
@@ -301,16 +304,16 @@ describe.each(implementations)("$name rate limiter", ({ open }) => {
   it("keeps each key in a hash tag of its own, expiring once its debt is paid", async () => {
     const prefix = nextPrefix();
     const stores = redisStores(prefix);
-    await stores.rateLimiter.consume("ip:203.0.113.7", { limit: 10, windowMs: 5_000 });
+    await stores.rateLimiter.consume("ip:203.0.113.7", { limit: 10, windowMs: 50_000 });
     const admin = new Redis(url, { maxRetriesPerRequest: 1 });
     try {
       const keys = await admin.keys(`${prefix}*`);
       expect(keys).toEqual([`${prefix}{rl:ip:203.0.113.7}`]);
-      // One unit of a 10-per-5-s rule is paid back in 500 ms.
+      // One unit of a 10-per-50-s rule is paid back in 5 s (1 s left for the calls).
       const ttl = await admin.pttl(keys[0]);
-      expect(ttl).toBeGreaterThan(400);
-      expect(ttl).toBeLessThanOrEqual(501);
-      expect(await admin.get(keys[0])).toMatch(/^\d+:5000000:10$/);
+      expect(ttl).toBeGreaterThan(4_000);
+      expect(ttl).toBeLessThanOrEqual(5_001);
+      expect(await admin.get(keys[0])).toMatch(/^\d+:50000000:10$/);
     } finally {
       await admin.quit();
     }

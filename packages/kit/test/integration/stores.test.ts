@@ -173,12 +173,12 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
 
     it("expires entries after their TTL", async () => {
       const { kv } = stores;
-      await kv.set("short", "v", { ttlMs: 100 });
+      await kv.set("short", "v", { ttlMs: 1_000 });
       const ttl = await kv.ttlMs("short");
       expect(ttl).toBeGreaterThan(0);
-      expect(ttl).toBeLessThanOrEqual(100);
+      expect(ttl).toBeLessThanOrEqual(1_000);
       expect(await kv.get("short")).toBe("v");
-      await sleep(150);
+      await sleep(1_100);
       expect(await kv.get("short")).toBeNull();
       expect(await kv.ttlMs("short")).toBeNull();
       expect(await kv.ttlMs("never-set")).toBeNull();
@@ -186,19 +186,19 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
 
     it("drops the TTL when a key is overwritten without one", async () => {
       const { kv } = stores;
-      await kv.set("k", "temporary", { ttlMs: 100 });
+      await kv.set("k", "temporary", { ttlMs: 1_000 });
       await kv.set("k", "permanent");
       expect(await kv.ttlMs("k")).toBeNull();
-      await sleep(150);
+      await sleep(1_100);
       expect(await kv.get("k")).toBe("permanent");
     });
 
     it("writes with onlyIfAbsent only when the key is missing or expired", async () => {
       const { kv } = stores;
-      expect(await kv.set("lock", "a", { onlyIfAbsent: true, ttlMs: 100 })).toBe(true);
+      expect(await kv.set("lock", "a", { onlyIfAbsent: true, ttlMs: 1_000 })).toBe(true);
       expect(await kv.set("lock", "b", { onlyIfAbsent: true })).toBe(false);
       expect(await kv.get("lock")).toBe("a");
-      await sleep(150);
+      await sleep(1_100);
       expect(await kv.set("lock", "c", { onlyIfAbsent: true })).toBe(true);
       expect(await kv.get("lock")).toBe("c");
     });
@@ -238,9 +238,9 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
     });
 
     it("expires a set after its TTL", async () => {
-      await stores.sets.add("short", ["x"], { ttlMs: 80 });
+      await stores.sets.add("short", ["x"], { ttlMs: 1_000 });
       expect(await stores.sets.members("short")).toEqual(["x"]);
-      await sleep(150);
+      await sleep(1_100);
       expect(await stores.sets.members("short")).toEqual([]);
     });
   });
@@ -272,15 +272,16 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
 
     it("sets the TTL window on the first increment only", async () => {
       const { counters } = stores;
+      expect(await counters.increment("window", { ttlMs: 1_000 })).toBe(1);
+      // The window started before this, so it ends by started + 1_000.
       const started = Date.now();
-      expect(await counters.increment("window", { ttlMs: 300 })).toBe(1);
-      await sleep(50);
+      await sleep(100);
       // A later TTL must not extend the window.
       expect(await counters.increment("window", { ttlMs: 60_000 })).toBe(2);
       expect(await counters.get("window")).toBe(2);
-      await sleep(400 - (Date.now() - started));
+      await sleep(1_300 - (Date.now() - started));
       expect(await counters.get("window")).toBe(0);
-      expect(await counters.increment("window", { ttlMs: 300 })).toBe(1);
+      expect(await counters.increment("window", { ttlMs: 1_000 })).toBe(1);
     });
 
     it("does not give a TTL to a counter created without one", async () => {

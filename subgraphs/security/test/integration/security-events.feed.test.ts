@@ -196,10 +196,10 @@ describe.each(setups)("SecurityEventFeed on $name", (setup) => {
       event(2),
       event(3, { severity: "critical" }),
     ]);
-    const started = Date.now();
+    // Nothing else is announced, so only a poll can deliver them: within 5 s proves it is this
+    // feed's 200 ms poll, not the 60 s default (take throws past its timeout).
     const received = await take(stream, 2, 5_000);
     expect(idsOf(received)).toEqual(idsOf([lost[0], lost[2]]));
-    expect(Date.now() - started).toBeLessThan(2_000);
     expect(publisher.dropped).toBe(1);
   });
 
