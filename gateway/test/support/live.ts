@@ -1,4 +1,4 @@
-import { createClient, type Client, type ExecutionResult } from "graphql-ws";
+import { createClient, type Client, type FormattedExecutionResult } from "graphql-ws";
 import WebSocket from "ws";
 
 /** How a socket closed. */
@@ -10,13 +10,13 @@ export interface Closed {
 /** One subscription's outcome so far. */
 export interface LiveSubscription<T = Record<string, unknown>> {
   /** Every `next` payload, in order. */
-  readonly results: ExecutionResult<T>[];
+  readonly results: FormattedExecutionResult<T, unknown>[];
   /** Set when the server sent `error` (its errors) or the socket closed (the close). */
   readonly failure: () => unknown;
   /** Whether the server sent `complete`. */
   readonly completed: () => boolean;
   /** Resolves once `count` results arrived (rejects after `timeoutMs`). */
-  waitFor(count: number, timeoutMs?: number): Promise<ExecutionResult<T>[]>;
+  waitFor(count: number, timeoutMs?: number): Promise<FormattedExecutionResult<T, unknown>[]>;
   /** Resolves when the subscription failed or completed. */
   ended(timeoutMs?: number): Promise<void>;
   /** Completes it from the client side. */
@@ -73,7 +73,7 @@ export function openLiveSocket(
     closed,
     connected,
     subscribe<T>(query: string, variables?: Record<string, unknown>) {
-      const results: ExecutionResult<T>[] = [];
+      const results: FormattedExecutionResult<T, unknown>[] = [];
       let failure: unknown;
       let completed = false;
       let wake = () => {};

@@ -27,8 +27,8 @@ const schema = buildSubgraphSchema({
   typeDefs: parse(`type Query { hello: String, secret: String }`),
   resolvers: {
     Query: {
-      hello: (_root: unknown, _args: unknown, context: SubgraphContext) => {
-        context.log.info("saying hello");
+      hello: (_root: unknown, _args: unknown, context: unknown) => {
+        (context as SubgraphContext).log.info("saying hello");
         return "world";
       },
       secret: () => {

@@ -7,7 +7,7 @@ import {
   Resolver,
   Root,
   Subscription,
-  type ResolverData,
+  type SubscribeResolverData,
 } from "type-graphql";
 import { buildFederatedSchema } from "../../src/federation";
 
@@ -48,7 +48,7 @@ class TickResolver {
   }
 
   @Subscription(() => Tick, {
-    subscribe: ({ args }: ResolverData) => ticks((args as { from: number }).from),
+    subscribe: ({ args }: SubscribeResolverData) => ticks((args as { from: number }).from),
   })
   ticks(@Root() payload: { n: number }, @Arg("from", () => Number) _from: number): Tick {
     // Proves `resolve` ran on each payload: the iterator yields no label.
