@@ -49,7 +49,9 @@ export async function auditVerify(config: AuditVerifyConfig): Promise<number> {
     return 0;
   }
   write(
-    `audit chain broken at event ${verdict.firstBadEventId} (sequence ${verdict.sequence}): ${verdict.problem}`,
+    verdict.problem === "reported"
+      ? `audit chain was broken: the periodic check reported "${verdict.reason}" (event ${verdict.firstBadEventId}, sequence ${verdict.sequence})`
+      : `audit chain broken at event ${verdict.firstBadEventId} (sequence ${verdict.sequence}): ${verdict.problem}`,
   );
   return 1;
 }

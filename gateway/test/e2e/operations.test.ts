@@ -194,18 +194,30 @@ describe("operations endpoints of the platform", () => {
         severity: "critical",
         reason: expect.stringContaining("removed"),
       });
+      // The check went on past the break, but `audit verify` still fails on its report.
+      const failed = (): { status: number; stdout: string } | undefined => {
+        try {
+          platform.rampart("audit", "verify");
+          return undefined;
+        } catch (error) {
+          return error as { status: number; stdout: string };
+        }
+      };
+      const stored = Date.now() + 20_000;
+      let afterReport = failed();
+      while (!afterReport?.stdout.includes("periodic check reported") && Date.now() < stored) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        afterReport = failed();
+      }
+      expect(afterReport?.status).toBe(1);
+      expect(afterReport?.stdout).toContain("audit chain was broken: the periodic check reported");
 
       // Removed from the middle: the CLI names the event after the gap and exits 1.
       const [second] = await sql<{ id: string }>(
         `select "id" from security.security_events where "sequence" = 2`,
       );
       await sql(`delete from security.security_events where "sequence" = 1`);
-      let failure: { status: number; stdout: string } | undefined;
-      try {
-        platform.rampart("audit", "verify");
-      } catch (error) {
-        failure = error as { status: number; stdout: string };
-      }
+      const failure = failed();
       expect(failure?.status).toBe(1);
       expect(failure?.stdout).toContain(
         `audit chain broken at event ${second.id} (sequence 2): removed`,

@@ -35,6 +35,9 @@ export interface SecurityEvent {
 /** What a caller supplies; id and time are filled in. */
 export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & { occurredAt?: string };
 
+/** Stale records the spool may hold before a drain rewrites it to what is still buffered. */
+const SPOOL_STALE_RECORDS = 1_000;
+
 /** Events a long-running process keeps in memory while the event stream is down. */
 export const SECURITY_EVENT_BUFFER = 100_000;
 
@@ -53,8 +56,9 @@ export interface SecurityEventRecorderOptions {
    */
   spool?: SecurityEventSpool;
   /**
-   * Told when an event is buffered, or dropped (the buffer being full), or buffered in memory
-   * only (the spool could not be written).
+   * Told when an outage starts (the first event buffered), when an event is dropped (the
+   * buffer being full), and once per outage when the spool cannot be written (events are then
+   * buffered in memory only).
    */
   onBufferProblem?(problem: {
     kind: "buffered" | "dropped" | "not spooled";
@@ -77,6 +81,12 @@ export class SecurityEventRecorder {
   readonly #bufferLimit: number;
   readonly #options: SecurityEventRecorderOptions;
   readonly #buffer: SecurityEvent[] = [];
+  /** Recovered events still at the front of the buffer: they do not count against its limit. */
+  #recoveredLeft = 0;
+  /** False once the spool failed in this outage (reported once, not per event). */
+  #spooling = true;
+  /** Records in this process's spool file, some maybe appended already. */
+  #spooled = 0;
   #flushing: Promise<void> | null = null;
 
   constructor(events: EventStream, options: SecurityEventRecorderOptions = {}) {
@@ -116,9 +126,11 @@ export class SecurityEventRecorder {
    * service left in the spool; returns how many. Call once, at start.
    */
   recover(): number {
+    if (this.#buffer.length > 0) throw new Error("recover() runs before anything is buffered");
     const events = this.#options.spool?.recover() ?? [];
     if (events.length === 0) return 0;
-    this.#buffer.unshift(...events);
+    this.#buffer.push(...events);
+    this.#recoveredLeft = events.length;
     this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
     return events.length;
   }
@@ -137,7 +149,7 @@ export class SecurityEventRecorder {
   }
 
   #enqueue(event: SecurityEvent, error: unknown): void {
-    if (this.#buffer.length >= this.#bufferLimit) {
+    if (this.#buffer.length - this.#recoveredLeft >= this.#bufferLimit) {
       this.#options.onBufferProblem?.({ kind: "dropped", error, pending: this.#buffer.length });
       return;
     }
@@ -145,16 +157,27 @@ export class SecurityEventRecorder {
     if (this.#buffer.length === 1) {
       this.#options.onBufferProblem?.({ kind: "buffered", error, pending: 1 });
     }
+    this.#spool((spool) => {
+      spool.add(event);
+      this.#spooled += 1;
+    });
+    this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
+  }
+
+  /** Runs a spool operation; a failure is reported once per outage and never thrown. */
+  #spool(operation: (spool: SecurityEventSpool) => void): void {
+    const { spool } = this.#options;
+    if (!spool || !this.#spooling) return;
     try {
-      this.#options.spool?.add(event);
-    } catch (spoolError) {
+      operation(spool);
+    } catch (error) {
+      this.#spooling = false;
       this.#options.onBufferProblem?.({
         kind: "not spooled",
-        error: spoolError,
+        error,
         pending: this.#buffer.length,
       });
     }
-    this.#flushing ??= this.#drain().finally(() => (this.#flushing = null));
   }
 
   async #drain(): Promise<void> {
@@ -163,15 +186,32 @@ export class SecurityEventRecorder {
       try {
         await this.#append(this.#buffer[0]);
         this.#buffer.shift();
+        if (this.#recoveredLeft > 0) this.#recoveredLeft -= 1;
         delayMs = this.#options.retryInitialMs ?? 100;
+        // While events keep coming as fast as they drain, the buffer never empties: rewrite
+        // the spool to what is still buffered once most of it is stale, so it stays bounded.
+        if (this.#spooled > 2 * this.#buffer.length + SPOOL_STALE_RECORDS) {
+          this.#spool((spool) => {
+            spool.replace(this.#buffer);
+            this.#spooled = this.#buffer.length;
+          });
+        }
       } catch {
         await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
         delayMs = Math.min(delayMs * 2, 5_000);
       }
     }
-    this.#options.spool?.clear();
+    this.#spool((spool) => spool.clear());
+    this.#spooling = true;
+    this.#spooled = 0;
   }
 }
+
+const BUFFER_PROBLEMS = {
+  buffered: "the security event stream is down: buffering events until it is back",
+  dropped: "the security event buffer is full: an event was dropped",
+  "not spooled": "the security event spool cannot be written: buffering in memory only",
+} as const;
 
 /**
  * The recorder of a long-running process (a gateway, a subgraph): it buffers through outages
@@ -187,11 +227,14 @@ export function startProcessRecorder(
     spool: new SecurityEventSpool({
       dir: path.join(dataDir, "spool"),
       service,
-      onUnreadable: (file, lines) =>
-        logger.error({ file, lines }, "unreadable lines in a security event spool were skipped"),
+      onProblem: ({ file, error, unreadableLines }) =>
+        logger.error(
+          { err: error, file, unreadableLines },
+          "a security event spool file could not be fully recovered; what could not was skipped",
+        ),
     }),
     onBufferProblem: ({ kind, error, pending }) =>
-      logger.error({ err: error, pending }, `security event ${kind}: the event stream is down`),
+      logger.error({ err: error, pending }, BUFFER_PROBLEMS[kind]),
   });
   const recovered = recorder.recover();
   if (recovered > 0) {

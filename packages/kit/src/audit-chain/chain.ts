@@ -66,12 +66,21 @@ export type AuditChainVerdict =
   | { ok: true; count: number }
   | {
       ok: false;
-      /** The first event found wrong: the altered one, or the one right after a removal. */
+      /**
+       * The first event found wrong: the altered one, or the one right after a removal; for
+       * `reported`, the `audit.chain_failed` event that reported the break.
+       */
       firstBadEventId: string;
       /** Its sequence number. */
       sequence: number;
-      /** `altered`: its content no longer matches its hash; `removed`: events before it are gone. */
-      problem: "altered" | "removed";
+      /**
+       * `altered`: its content no longer matches its hash; `removed`: events before it are gone;
+       * `reported`: the chain verifies now, but the periodic check found and reported a break
+       * earlier (and went on past it), as that event records.
+       */
+      problem: "altered" | "removed" | "reported";
+      /** For `reported`: what the periodic check reported. */
+      reason?: string;
     };
 
 /** A break in the chain: a verdict that is not ok. */

@@ -5,6 +5,7 @@ import { openDatabase } from "../database";
 import {
   AuditChainVerifier,
   checkPin,
+  type AuditChainBreak,
   type AuditChainVerdict,
   type ChainAnchor,
   type ChainLink,
@@ -16,12 +17,19 @@ import {
  */
 export const AUDIT_CHAIN_CHECKPOINT = "audit-chain";
 
+/** Type of the event the periodic check records for each break it finds (critical). */
+export const AUDIT_CHAIN_FAILED = "audit.chain_failed";
+
 /** Rows read per round trip when verifying. */
 const VERIFY_PAGE_SIZE = 1_000;
 
 const PAGE_SQL = `select "sequence", "id", "type", "severity", "actor_id", "organization_id", "ip",
-  "reason", "request_id", "occurred_at", "previous_hash", "hash"
+  "reason", "request_id", "previous_hash", "hash",
+  to_char("occurred_at" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "occurred_at"
   from "security_events" where "sequence" > ? order by "sequence" limit ?`;
+
+const REPORTED_SQL = `select "id", "sequence", "reason" from "security_events"
+  where "type" = ? order by "sequence" limit 1`;
 
 const PIN_SQL = `select "sequence", "event_id", "hash" from "security_event_checkpoints"
   where "name" = ? and "sequence" > 0 and "event_id" is not null and "hash" is not null`;
@@ -42,7 +50,8 @@ function linkOfRow(row: Row): ChainLink {
     ip: nullableText(row.ip),
     reason: String(row.reason),
     requestId: nullableText(row.request_id),
-    occurredAt: new Date(row.occurred_at as string | Date),
+    // ISO 8601 in UTC, formatted by the database: independent of its DateStyle.
+    occurredAt: new Date(String(row.occurred_at)),
     previousHash: String(row.previous_hash),
     hash: String(row.hash),
   };
@@ -67,7 +76,9 @@ async function readPin(em: EntityManager): Promise<ChainAnchor | null> {
  * `search_path`) in sequence order, in pages, and names the first event that was altered or
  * removed (see {@link AuditChainVerifier}). A chain that verifies whole must still hold the
  * event the periodic check last verified, as it was then: that finds events removed from the
- * end, and a chain rewritten with recomputed hashes (see {@link checkPin}).
+ * end, and a chain rewritten with recomputed hashes (see {@link checkPin}). A chain that
+ * passes both but holds an `audit.chain_failed` event is reported too: the periodic check found
+ * a break there and went on past it, so the chain is not the one first stored.
  */
 export async function verifyAuditChain(em: EntityManager): Promise<AuditChainVerdict> {
   const pin = await readPin(em);
@@ -86,7 +97,21 @@ export async function verifyAuditChain(em: EntityManager): Promise<AuditChainVer
     }
     if (rows.length < VERIFY_PAGE_SIZE) break;
   }
-  return (pin && checkPin(pin, atPin)) ?? verifier.verdict();
+  const broken = (pin && checkPin(pin, atPin)) ?? (await readReported(em));
+  return broken ?? verifier.verdict();
+}
+
+async function readReported(em: EntityManager): Promise<AuditChainBreak | null> {
+  const [row] = await em.getConnection().execute<Row[]>(REPORTED_SQL, [AUDIT_CHAIN_FAILED], "all");
+  return row
+    ? {
+        ok: false,
+        firstBadEventId: String(row.id),
+        sequence: Number(row.sequence),
+        problem: "reported",
+        reason: String(row.reason),
+      }
+    : null;
 }
 
 /** Where {@link verifyStoredAuditChain} finds the security subgraph's database. */

@@ -70,7 +70,13 @@ export async function startTestSubgraph(
     GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
     SEED_DEMO_DATA: options.seed === false ? "false" : "true",
   });
-  const running = await runSubgraph(definition, config, { schemaName, pgliteDataDir: "memory://" });
+  const running = await runSubgraph(definition, config, {
+    schemaName,
+    pgliteDataDir: "memory://",
+  }).catch((error: unknown) => {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  });
   const url = running.server.url;
   const sign = (identity: Identity, audience = definition.name, key: KeyObject = keys.privateKey) =>
     signIdentity(identity, audience, key);

@@ -148,4 +148,90 @@ describe("SecurityEventRecorder with a spool", () => {
     expect(fs.readdirSync(dir)).toEqual([]);
     await stores.close();
   });
+
+  it("reports a spool it cannot write once per outage, and still buffers in memory", async () => {
+    const stores = createMemoryStores();
+    const { stream, state } = flakyStream(stores.events);
+    fs.writeFileSync(path.join(dir, "not-a-folder"), "");
+    const problems: string[] = [];
+    const recorder = new SecurityEventRecorder(stream, {
+      bufferLimit: 10,
+      retryInitialMs: 5,
+      spool: new SecurityEventSpool({
+        dir: path.join(dir, "not-a-folder", "spool"),
+        service: "security",
+      }),
+      onBufferProblem: ({ kind }) => problems.push(kind),
+    });
+    state.down = true;
+    for (const reason of ["a", "b", "c"]) await recorder.record(input(reason));
+    expect(problems).toEqual(["buffered", "not spooled"]);
+    state.down = false;
+    await recorder.flush();
+    expect(await stores.events.length(SECURITY_EVENT_STREAM)).toBe(3);
+    await stores.close();
+  });
+
+  it("keeps the spool near what is still buffered while events keep coming", async () => {
+    const stores = createMemoryStores();
+    const { stream, state } = flakyStream(stores.events);
+    let appendsLeft = Infinity;
+    const gated: EventStream = {
+      ...stream,
+      append: (...args) => {
+        if (appendsLeft <= 0) return Promise.reject(new Error("connect ECONNREFUSED"));
+        appendsLeft -= 1;
+        return stream.append(...args);
+      },
+    };
+    const recorder = new SecurityEventRecorder(gated, {
+      bufferLimit: 10_000,
+      retryInitialMs: 5,
+      spool: spool(100),
+    });
+    state.down = true;
+    for (let n = 0; n < 3_000; n++) await recorder.record(input(`${n}`));
+    const spooled = () =>
+      fs.readFileSync(path.join(dir, "security.100.jsonl"), "utf8").trim().split("\n").length;
+    expect(spooled()).toBe(3_000);
+    // The stream comes back for 2,500 appends, then goes away again.
+    appendsLeft = 2_500;
+    state.down = false;
+    while (recorder.pending > 500) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(spooled()).toBeLessThanOrEqual(1_000);
+    // Whatever the spool holds is still to be appended: a successor would lose nothing.
+    const successor = spool(200);
+    const left = successor.recover().map(({ reason }) => Number(reason));
+    expect(left.at(-1)).toBe(2_999);
+    expect(left[0]).toBeLessThanOrEqual(2_500);
+    appendsLeft = Infinity;
+    await recorder.flush();
+    await stores.close();
+  });
+
+  it("does not count recovered events against the buffer", async () => {
+    const stores = createMemoryStores();
+    const { stream, state } = flakyStream(stores.events);
+    state.down = true;
+    const dead = new SecurityEventRecorder(stream, {
+      bufferLimit: 3,
+      retryInitialMs: 60_000,
+      spool: spool(100),
+    });
+    for (const reason of ["a", "b", "c"]) await dead.record(input(reason));
+    const problems: string[] = [];
+    const successor = new SecurityEventRecorder(stream, {
+      bufferLimit: 3,
+      retryInitialMs: 5,
+      spool: spool(200),
+      onBufferProblem: ({ kind }) => problems.push(kind),
+    });
+    expect(successor.recover()).toBe(3);
+    await successor.record(input("new"));
+    expect(problems).not.toContain("dropped");
+    state.down = false;
+    await successor.flush();
+    expect(await stores.events.length(SECURITY_EVENT_STREAM)).toBe(4);
+    await stores.close();
+  });
 });

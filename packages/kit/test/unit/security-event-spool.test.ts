@@ -51,42 +51,67 @@ describe("SecurityEventSpool", () => {
     spool(300).add(event("gone-2"));
     spool(200).add(event("running"));
     spool(300, { service: "security" }).add(event("other service"));
-    const recovered = spool(100).recover();
+    const recovering = spool(100);
+    const recovered = recovering.recover();
     expect(reasons(recovered)).toEqual(["gone-1", "gone-2"]);
-    // Moved into the recovering process's own file, until it clears it.
+    // Taken (renamed) until the recovering process clears its spool.
     expect(files()).toEqual([
-      "gateway-main.100.jsonl",
       "gateway-main.200.jsonl",
+      "gateway-main.300.100.jsonl",
       "security.300.jsonl",
     ]);
-    expect(spool(100).recover()).toEqual(recovered);
-    expect(spool(400, { isRunning: () => false }).recover()).toHaveLength(3);
+    recovering.clear();
+    expect(files()).toEqual(["gateway-main.200.jsonl", "security.300.jsonl"]);
   });
 
-  it("recovers a file with its own process id (a container restarted with the same pid)", () => {
-    spool(100).add(event("before the restart"));
-    expect(reasons(spool(100).recover())).toEqual(["before the restart"]);
-  });
-
-  it("leaves a file another running process is recovering, and takes one whose recoverer died", () => {
+  it("takes the files of a recoverer that died too, oldest first, each event once", () => {
+    const write = (name: string, reason: string, modified: number) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `\n${JSON.stringify(event(reason))}`);
+      fs.utimesSync(file, modified, modified);
+    };
     fs.mkdirSync(dir, { recursive: true });
-    const line = `${JSON.stringify(event("claimed"))}\n`;
-    fs.writeFileSync(path.join(dir, "gateway-main.300.200.jsonl"), line);
-    fs.writeFileSync(path.join(dir, "gateway-main.301.302.jsonl"), line);
-    expect(reasons(spool(100).recover())).toEqual(["claimed"]);
-    expect(files()).toEqual(["gateway-main.100.jsonl", "gateway-main.300.200.jsonl"]);
+    write("gateway-main.300.jsonl", "dead", 1_000);
+    write("gateway-main.100.jsonl", "own pid, an earlier container", 2_000);
+    write("gateway-main.301.302.jsonl", "taken by one that died", 3_000);
+    write("gateway-main.303.200.jsonl", "being taken by a running one", 4_000);
+    expect(reasons(spool(100).recover())).toEqual([
+      "dead",
+      "own pid, an earlier container",
+      "taken by one that died",
+    ]);
+    expect(spool(101, { isRunning: () => true }).recover()).toEqual([]);
   });
 
-  it("skips, and counts, a line cut short by a crash", () => {
+  it("keeps a record after a line cut short by a failed write, and counts what it skipped", () => {
     fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "gateway-main.300.jsonl");
     const whole = JSON.stringify(event("whole"));
-    fs.writeFileSync(path.join(dir, "gateway-main.300.jsonl"), `${whole}\n${whole.slice(0, 20)}`);
-    const unreadable: number[] = [];
-    const recovered = spool(100, {
-      onUnreadable: (_file, lines) => unreadable.push(lines),
-    }).recover();
-    expect(reasons(recovered)).toEqual(["whole"]);
-    expect(unreadable).toEqual([1]);
+    fs.writeFileSync(file, `\n${whole}\n${whole.slice(0, 20)}\nnull\n42`);
+    spool(300).add(event("after the cut"));
+    const problems: unknown[] = [];
+    const recovered = spool(100, { onProblem: (problem) => problems.push(problem) }).recover();
+    expect(reasons(recovered)).toEqual(["whole", "after the cut"]);
+    expect(problems).toEqual([
+      { file: expect.stringContaining("gateway-main.300.100"), unreadableLines: 3 },
+    ]);
+  });
+
+  it("reports a file it cannot read and goes on with the others", () => {
+    fs.mkdirSync(path.join(dir, "gateway-main.300.jsonl"), { recursive: true });
+    spool(301).add(event("readable"));
+    const problems: { file: string; error?: unknown }[] = [];
+    const recovered = spool(100, { onProblem: (problem) => problems.push(problem) }).recover();
+    expect(reasons(recovered)).toEqual(["readable"]);
+    expect(problems).toHaveLength(1);
+    expect((problems[0].error as NodeJS.ErrnoException).code).toBe("EISDIR");
+  });
+
+  it("rewrites its file to what is still buffered", () => {
+    const own = spool(100);
+    for (const reason of ["1", "2", "3"]) own.add(event(reason));
+    own.replace([event("3")]);
+    expect(reasons(spool(400, { isRunning: () => false }).recover())).toEqual(["3"]);
   });
 
   it("refuses a service name that could reach outside its folder", () => {

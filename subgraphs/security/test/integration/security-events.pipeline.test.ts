@@ -346,6 +346,23 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
       });
     });
 
+    it("names a break the periodic check reported, though the chain verifies now", async () => {
+      const report = {
+        ...input(9, { type: "audit.chain_failed", severity: "critical" }),
+        reason: "audit chain broken at sequence 9 (event x): removed",
+        id: crypto.randomUUID(),
+        occurredAt: new Date().toISOString(),
+      };
+      await new SecurityEventArchive(db.orm.em).append([{ event: report, streamId: "9-0" }]);
+      await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({
+        ok: false,
+        firstBadEventId: report.id,
+        sequence: 6,
+        problem: "reported",
+        reason: report.reason,
+      });
+    });
+
     describe("against the periodic check's checkpoint", () => {
       /** Records the last event as verified, as the periodic check does. */
       const pinLast = async () => {

@@ -1,5 +1,4 @@
-import type { SecuritySeverity } from "@rampart/kit";
-import { AUDIT_CHAIN_FAILED } from "../security-events/security-event.chain-monitor";
+import { AUDIT_CHAIN_FAILED, type SecuritySeverity } from "@rampart/kit";
 import type { StoredSecurityEvent } from "../security-events/security-event.entity";
 
 /** Prefix of the events alerts record; no rule may watch them (an alert would feed itself). */

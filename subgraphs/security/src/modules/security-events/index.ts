@@ -15,11 +15,7 @@ export {
   type SecurityEventConsumerOptions,
   type SecurityEventConsumerStats,
 } from "./security-event.consumer";
-export {
-  AUDIT_CHAIN_FAILED,
-  AuditChainMonitor,
-  type AuditChainMonitorOptions,
-} from "./security-event.chain-monitor";
+export { AuditChainMonitor, type AuditChainMonitorOptions } from "./security-event.chain-monitor";
 export { SecurityEventCheckpoint } from "./security-event.checkpoint";
 export { securityEventsConfigShape, type SecurityEventsConfig } from "./security-event.config";
 export { StoredSecurityEvent } from "./security-event.entity";

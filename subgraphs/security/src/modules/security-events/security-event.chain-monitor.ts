@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/core";
 import {
   AUDIT_CHAIN_CHECKPOINT,
+  AUDIT_CHAIN_FAILED,
   AuditChainVerifier,
   chainHash,
   checkPin,
@@ -11,9 +12,6 @@ import {
 } from "@rampart/kit";
 import { SecurityEventCheckpoint } from "./security-event.checkpoint";
 import { StoredSecurityEvent } from "./security-event.entity";
-
-/** Type of the event recorded for each break the periodic check finds. */
-export const AUDIT_CHAIN_FAILED = "audit.chain_failed";
 
 /** Serializes chain checks across replicas (each page in its own transaction). */
 const MONITOR_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('rampart:audit-chain-monitor'))`;

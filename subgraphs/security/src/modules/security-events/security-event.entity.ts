@@ -80,7 +80,7 @@ export class StoredSecurityEvent {
   @Property({ type: "text" })
   previousHash!: string;
 
-  /** sha256 hex of this event's canonical JSON and `previousHash` (see chain.ts). */
+  /** sha256 hex of this event's canonical JSON and `previousHash` (see packages/kit/src/audit-chain/chain.ts). */
   @Property({ type: "text" })
   hash!: string;
 }
