@@ -9,6 +9,7 @@ import {
   SessionStore,
   type Stores,
 } from "@rampart/kit";
+import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
 import type { Request, Response } from "express";
 import { Bench } from "tinybench";
@@ -131,19 +132,11 @@ runTool(async () => {
   const report = {
     benchmark: "gateway components",
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    machine: benchMachine(),
     rows,
   };
-  const file = path.join(
-    repositoryRoot,
-    "bench",
-    "results",
-    `components-${report.date.replace(/[:.]/g, "-")}.json`,
-  );
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(
-    `${JSON.stringify(rows, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
-  );
+  const written = writeBenchResults(repositoryRoot, "components", report);
+  process.stdout.write(`${JSON.stringify(rows, null, 2)}\nwrote ${written}\n`);
   for (const { stores } of storeSets) await stores.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });

@@ -28,6 +28,7 @@ import {
   type TestDatabase,
   type TestProcess,
 } from "@rampart/kit/dist/testing";
+import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
 // The table belongs to the security subgraph.
 import { StoredSecurityEvent } from "@rampart/security/dist/modules/security-events";
@@ -888,12 +889,7 @@ runTool(async () => {
   const report = {
     benchmark: "security events: fan-out through the admin gateway, and ingest",
     date: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      model: os.cpus()[0]?.model,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: benchMachine(),
     settings: {
       ...settings,
       rateLimits: `RATE_LIMIT_PER_USER, RATE_LIMIT_SIGNED_IN_PER_IP and RATE_LIMIT_ANONYMOUS_PER_IP raised to ${RAISED_BUDGET} per window, so every subscribe message is decided and none refused`,
@@ -905,15 +901,8 @@ runTool(async () => {
     results,
     durationSeconds: Math.round((Date.now() - startedAt) / 1000),
   };
-  const file = path.join(
-    repositoryRoot,
-    "bench",
-    "results",
-    `events-${report.date.replace(/[:.]/g, "-")}.json`,
-  );
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const written = writeBenchResults(repositoryRoot, "events", report);
   process.stdout.write(
-    `${printTable(results)}\n\ntook ${report.durationSeconds} s; wrote ${path.relative(repositoryRoot, file)}\n`,
+    `${printTable(results)}\n\ntook ${report.durationSeconds} s; wrote ${written}\n`,
   );
 });

@@ -4,6 +4,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import { loadOrCreateDevKeyPair } from "@rampart/kit";
 import { freePort, startNode, waitForHttp } from "@rampart/kit/dist/testing";
+import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
 import { issueDevToken } from "../auth/dev-issuer";
 import { DEV_ISSUER } from "../config";
@@ -138,7 +139,7 @@ runTool(async () => {
     const report = {
       benchmark: "gateway overhead: bare vs main vs admin",
       date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+      machine: benchMachine(),
       services: {
         database: env.DATABASE_URL ? "postgres" : "pglite",
         stores: env.REDIS_URL ? "redis" : "shared memory",
@@ -152,14 +153,7 @@ runTool(async () => {
       results,
       toBare: { main: ratio("main"), admin: ratio("admin") },
     };
-    const file = path.join(
-      repositoryRoot,
-      "bench",
-      "results",
-      `overhead-${report.date.replace(/[:.]/g, "-")}.json`,
-    );
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    const written = writeBenchResults(repositoryRoot, "overhead", report);
     const summary = Object.fromEntries(
       Object.entries(results).map(([name, r]) => [
         name,
@@ -167,7 +161,7 @@ runTool(async () => {
       ]),
     );
     process.stdout.write(
-      `${JSON.stringify({ summary, toBare: report.toBare }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
+      `${JSON.stringify({ summary, toBare: report.toBare }, null, 2)}\nwrote ${written}\n`,
     );
   } finally {
     await Promise.all([platform.stop(), bareGateway.stop()]);

@@ -11,6 +11,7 @@ import {
   signIdentity,
 } from "@rampart/kit";
 import { startNode, waitForHttp } from "@rampart/kit/dist/testing";
+import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
 import { runTool } from "@rampart/kit/dist/tools/load-definition";
 import { issueDevToken } from "../auth/dev-issuer";
 import { DEV_ISSUER } from "../config";
@@ -126,12 +127,7 @@ runTool(async () => {
     const results = {
       benchmark: "foundation throughput",
       date: new Date().toISOString(),
-      machine: {
-        cpus: os.cpus().length,
-        model: os.cpus()[0]?.model,
-        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-        node: process.version,
-      },
+      machine: benchMachine(),
       services: {
         database: env.DATABASE_URL ? "postgres" : "pglite",
         stores: env.REDIS_URL ? "redis" : "memory",
@@ -143,14 +139,7 @@ runTool(async () => {
         gatewayToBareThroughput: gateway.requestsPerSecond.mean / bare.requestsPerSecond.mean,
       },
     };
-    const file = path.join(
-      repositoryRoot,
-      "bench",
-      "results",
-      `foundation-${results.date.replace(/[:.]/g, "-")}.json`,
-    );
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    const written = writeBenchResults(repositoryRoot, "foundation", results);
     process.stdout.write(
       `${JSON.stringify(
         {
@@ -163,7 +152,7 @@ runTool(async () => {
         },
         null,
         2,
-      )}\nwrote ${path.relative(repositoryRoot, file)}\n`,
+      )}\nwrote ${written}\n`,
     );
   } finally {
     await platform.stop();

@@ -1,9 +1,8 @@
 import "reflect-metadata";
 import { createHmac } from "node:crypto";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { generateSync } from "otplib";
+import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
 import { Bench } from "tinybench";
 import { generateTotpSecret, verifyTotp } from "../modules/two-factor/totp";
 
@@ -41,21 +40,12 @@ async function main(): Promise<void> {
   const results = {
     benchmark: "identity components",
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
+    machine: benchMachine(),
     rows,
     ratios,
   };
-  const file = path.join(
-    repositoryRoot,
-    "bench",
-    "results",
-    `identity-${results.date.replace(/[:.]/g, "-")}.json`,
-  );
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(
-    `${JSON.stringify({ rows, ratios }, null, 2)}\nwrote ${path.relative(repositoryRoot, file)}\n`,
-  );
+  const written = writeBenchResults(repositoryRoot, "identity", results);
+  process.stdout.write(`${JSON.stringify({ rows, ratios }, null, 2)}\nwrote ${written}\n`);
 }
 
 main().catch((error: unknown) => {
