@@ -1,3 +1,4 @@
+import { ApolloServerErrorCode } from "@apollo/server/errors";
 import { ErrorCode } from "../errors";
 
 /** `outcome` of a request answered without errors. */
@@ -16,38 +17,20 @@ export const MAX_OPERATION_LABEL_LENGTH = 64;
  * Codes counted by `rampart_refusals_total`: the caller was refused (perimeter, credentials,
  * rights, limits). Not refusals: bad input, not found, outages and bugs.
  */
-export const refusalCodes: ReadonlySet<string> = new Set<ErrorCode>([
-  ErrorCode.Unauthenticated,
-  ErrorCode.Forbidden,
-  ErrorCode.StepUpRequired,
-  ErrorCode.TooManyAttempts,
-  ErrorCode.IpNotAllowed,
-  ErrorCode.RateLimited,
-  ErrorCode.LockdownActive,
-  ErrorCode.CorsOriginNotAllowed,
-  ErrorCode.RequestTooLarge,
-  ErrorCode.BadRequestBody,
-  ErrorCode.BatchingDisabled,
-  ErrorCode.CsrfPrevented,
-  ErrorCode.MethodNotAllowed,
-  ErrorCode.QueryTooDeep,
-  ErrorCode.TooManyAliases,
-  ErrorCode.TooManyDirectives,
-  ErrorCode.TooManyTokens,
-  ErrorCode.QueryTooComplex,
-  ErrorCode.IntrospectionDisabled,
-  ErrorCode.ExecutionTimeout,
-]);
+const notRefusals: readonly string[] = [
+  ErrorCode.BadUserInput,
+  ErrorCode.NotFound,
+  ErrorCode.ServiceUnavailable,
+  ErrorCode.Internal,
+];
+export const refusalCodes: ReadonlySet<string> = new Set(
+  Object.values(ErrorCode).filter((code) => !notRefusals.includes(code)),
+);
 
 /** Codes an `outcome` label may take besides `ok`: Rampart's contract and Apollo's request codes. */
 const outcomeCodes: ReadonlySet<unknown> = new Set<unknown>([
   ...Object.values(ErrorCode),
-  "GRAPHQL_PARSE_FAILED",
-  "GRAPHQL_VALIDATION_FAILED",
-  "BAD_REQUEST",
-  "OPERATION_RESOLUTION_FAILURE",
-  "PERSISTED_QUERY_NOT_FOUND",
-  "PERSISTED_QUERY_NOT_SUPPORTED",
+  ...Object.values(ApolloServerErrorCode),
 ]);
 
 /**

@@ -53,10 +53,22 @@ describe("outcomes and refusal codes", () => {
   });
 
   it("counts perimeter, credential and limit codes as refusals, not bad input or outages", () => {
-    for (const code of ["IP_NOT_ALLOWED", "UNAUTHENTICATED", "RATE_LIMITED", "QUERY_TOO_DEEP"]) {
+    const refusals = [
+      "IP_NOT_ALLOWED",
+      "UNAUTHENTICATED",
+      "RATE_LIMITED",
+      "QUERY_TOO_DEEP",
+      "TOO_MANY_SUBSCRIPTIONS",
+    ];
+    for (const code of refusals) {
       expect(refusalCodes.has(code)).toBe(true);
     }
-    for (const code of ["BAD_USER_INPUT", "NOT_FOUND", "SERVICE_UNAVAILABLE"]) {
+    for (const code of [
+      "BAD_USER_INPUT",
+      "NOT_FOUND",
+      "SERVICE_UNAVAILABLE",
+      "INTERNAL_SERVER_ERROR",
+    ]) {
       expect(refusalCodes.has(code)).toBe(false);
     }
   });
