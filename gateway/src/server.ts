@@ -370,6 +370,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         requireSecondFactor: config.adminRequiresSecondFactor,
         validationRules: limits.validationRules,
         parseOptions: limits.parseOptions,
+        refuseOperation: limits.refuseOperation,
         record,
         onRefusal: (code) => metrics.recordRefusals([code]),
         logger,

@@ -29,6 +29,7 @@ import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
 import type { ClientIpResolver } from "../plugins/client-ip";
 import type { IpAllowlist } from "../plugins/ip-allowlist";
+import type { OperationLimits } from "../plugins/operation-limits";
 import type { RateLimit } from "../plugins/rate-limit";
 import type { SubscriptionPlanner } from "./planner";
 import { asTyped, createSubscriptionPreparer } from "./prepare";
@@ -84,6 +85,8 @@ export interface SubscriptionServerOptions {
   /** Operation limits, the same as HTTP. */
   validationRules: readonly ValidationRule[];
   parseOptions: ParseOptions;
+  /** Types and reports a refused operation as the HTTP path does (the operation limits). */
+  refuseOperation: OperationLimits<object>["refuseOperation"];
   /** Every refusal is a security event. */
   record(event: SecurityEventInput): void;
   logger: Logger;
@@ -377,7 +380,12 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           }
           await options.rateLimit.admit(identity, connection.ip);
           const prepared = prepare(payload.query, payload.operationName ?? undefined);
-          if ("errors" in prepared) return prepared.errors;
+          if ("errors" in prepared) {
+            const origin = { ip: connection.ip, requestId: identity.requestId };
+            const code = options.refuseOperation(origin, prepared.errors);
+            if (code) options.onRefusal?.(code);
+            return prepared.errors;
+          }
           const { document, operation, planned } = prepared;
           // Coerced here, as over HTTP, so a bad value is BAD_USER_INPUT, not a subgraph error.
           const variables = getVariableValues(

@@ -1,4 +1,4 @@
-import { RampartError } from "@rampart/kit";
+import { operationLimitErrorIn } from "../plugins/operation-limits";
 import {
   getOperationAST,
   GraphQLError,
@@ -32,7 +32,8 @@ export interface SubscriptionPreparerOptions {
 /**
  * Parses, validates (with the HTTP operation limits) and plans a subscription. Successes are
  * kept per query text, so a burst of dashboards subscribing costs one plan; refusals are
- * worked out again each time, since validation records them as security events.
+ * worked out again each time, since each is reported. Errors are typed as Apollo types them
+ * over HTTP, limit refusals keeping their own error, for the operation limits to finish.
  */
 export function createSubscriptionPreparer(options: SubscriptionPreparerOptions) {
   const prepared = new Map<string, PreparedSubscription>();
@@ -47,7 +48,6 @@ export function createSubscriptionPreparer(options: SubscriptionPreparerOptions)
     try {
       document = parse(query, options.parseOptions);
     } catch (error) {
-      if (error instanceof RampartError) throw error;
       return { errors: [asTyped(error as GraphQLError, "GRAPHQL_PARSE_FAILED")] };
     }
     const errors = validate(options.planner.apiSchema, document, [
@@ -57,7 +57,7 @@ export function createSubscriptionPreparer(options: SubscriptionPreparerOptions)
     if (errors.length > 0) {
       return {
         errors: errors.map((error) =>
-          error instanceof RampartError ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
+          operationLimitErrorIn(error) ? error : asTyped(error, "GRAPHQL_VALIDATION_FAILED"),
         ),
       };
     }

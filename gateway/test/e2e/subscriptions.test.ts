@@ -319,6 +319,28 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     await fine.waitFor(1, 15_000);
   });
 
+  it("refuses operations past the HTTP limits with the same codes and events, without suggestions", async () => {
+    const socket = open(superadmin);
+    const aliases = Array.from({ length: 20 }, (_, i) => `a${i}: id`).join(" ");
+    const tooManyAliases = socket.subscribe(`subscription { securityEvents { ${aliases} } }`);
+    const tooManyTokens = socket.subscribe(
+      `subscription { securityEvents { ${"id ".repeat(1_100)} } }`,
+    );
+    const misspelt = socket.subscribe("subscription { securityEvent { id } }");
+    await Promise.all([tooManyAliases, tooManyTokens, misspelt].map((s) => s.ended()));
+    expect(codeOf(tooManyAliases.failure())).toBe("TOO_MANY_ALIASES");
+    expect(codeOf(tooManyTokens.failure())).toBe("TOO_MANY_TOKENS");
+    expect(codeOf(misspelt.failure())).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(JSON.stringify(misspelt.failure())).not.toMatch(/Did you mean/);
+    const types = (await platform.securityEvents()).map((event) => event.type);
+    expect(types).toEqual(
+      expect.arrayContaining([
+        "operation_limit.too_many_aliases",
+        "operation_limit.too_many_tokens",
+      ]),
+    );
+  });
+
   it("refuses a flood of 1,000 subscribe messages on one socket, and the gateway keeps serving", async () => {
     const socket = open(superadmin);
     await socket.connected;

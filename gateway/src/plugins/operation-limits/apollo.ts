@@ -44,30 +44,42 @@ export function refusalCodesPlugin<TContext extends BaseContext>(
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, contextValue }) {
-          let first: { code: Code; reason: string } | undefined;
-          for (const error of errors) {
-            // Apollo hands over GraphQLErrors; a gateway's result could carry bare objects.
-            if (typeof error.message === "string") {
-              error.message = error.message.replace(suggestion, "");
-            }
-            if (!error.extensions) continue;
-            const code = limitCodeOf(error);
-            if (!code) continue;
-            error.extensions.code = code;
-            const tokens = /more tha[nt] (\d+) tokens/.exec(error.message);
-            if (code === OperationLimitCode.TooManyTokens && tokens) {
-              error.message = `The document has more than ${tokens[1]} tokens.`;
-            }
-            // Timeouts are reported when the deadline passes, not again here.
-            if (!first && code !== OperationLimitCode.ExecutionTimeout) {
-              first = { code, reason: error.message };
-            }
-          }
+          const first = typeLimitRefusals(errors);
           if (first) refused(contextValue, first.code, first.reason);
         },
       };
     },
   };
+}
+
+/**
+ * Puts each operation-limit refusal's own code on errors typed the way Apollo types them
+ * (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, …), strips suggestions from every
+ * message, and returns the first refusal to report (timeouts are reported when the deadline
+ * passes). The HTTP plugin and the subscription socket both type their errors with it.
+ */
+export function typeLimitRefusals(
+  errors: readonly GraphQLError[],
+): { code: Code; reason: string } | undefined {
+  let first: { code: Code; reason: string } | undefined;
+  for (const error of errors) {
+    // Apollo hands over GraphQLErrors; a gateway's result could carry bare objects.
+    if (typeof error.message === "string") {
+      error.message = error.message.replace(suggestion, "");
+    }
+    if (!error.extensions) continue;
+    const code = limitCodeOf(error);
+    if (!code) continue;
+    error.extensions.code = code;
+    const tokens = /more tha[nt] (\d+) tokens/.exec(error.message);
+    if (code === OperationLimitCode.TooManyTokens && tokens) {
+      error.message = `The document has more than ${tokens[1]} tokens.`;
+    }
+    if (!first && code !== OperationLimitCode.ExecutionTimeout) {
+      first = { code, reason: error.message };
+    }
+  }
+  return first;
 }
 
 /** The operation-limit code of an error Apollo or a rule raised, if it is a limit refusal. */

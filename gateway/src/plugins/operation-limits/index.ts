@@ -6,12 +6,13 @@ import type {
 } from "@escape.tech/graphql-armor-types";
 import { ConfigError } from "@rampart/kit";
 import type { Request, RequestHandler, Response } from "express";
-import type { ParseOptions, ValidationRule } from "graphql";
+import type { GraphQLError, ParseOptions, ValidationRule } from "graphql";
 import {
   executionTimeoutPlugin,
   introspectionGatePlugin,
   refusalCodesPlugin,
   timeGatewayExecution,
+  typeLimitRefusals,
   type ExecutionSignals,
   type GatewayInterface,
   type OperationRefused,
@@ -26,6 +27,7 @@ export {
   OperationLimitCode,
   OperationLimitError,
   operationLimitCodes,
+  operationLimitErrorIn,
   operationLimitStatus,
 } from "./errors";
 
@@ -80,6 +82,15 @@ export interface OperationLimits<TContext extends BaseContext> {
   validationRules: ValidationRule[];
   /** Apollo `parseOptions`: graphql-js stops parsing past the token limit. */
   parseOptions: ParseOptions;
+  /**
+   * For parse and validation errors found outside Apollo (the subscription socket), typed as
+   * Apollo types them: puts each limit refusal's own code on them, strips suggestions, and
+   * reports the first refusal as over HTTP; returns its code.
+   */
+  refuseOperation(
+    origin: RequestOrigin,
+    errors: readonly GraphQLError[],
+  ): OperationLimitCode | undefined;
   /** Wraps the gateway so that a request past its deadline is answered at once. */
   withExecutionTimeout(gateway: GatewayInterface): GatewayInterface;
   /** The request's timeout signal, once execution started; for resolvers and data sources. */
@@ -163,6 +174,11 @@ export function createOperationLimits<TContext extends BaseContext>(
     ],
     validationRules,
     parseOptions: { maxTokens },
+    refuseOperation: (origin, errors) => {
+      const first = typeLimitRefusals(errors);
+      if (first) report({ type: eventType(first.code), reason: first.reason, ...origin });
+      return first?.code;
+    },
     withExecutionTimeout: (gateway) => timeGatewayExecution(gateway, signals),
     executionSignal: (context) => signals.get(context),
   };
