@@ -4,7 +4,6 @@ import {
   anonymousIdentity,
   ErrorCode,
   LockdownSwitch,
-  maskUnexpected,
   RampartError,
   SecurityLevel,
   SESSION_REVOKED_CHANNEL,
@@ -19,7 +18,6 @@ import {
   GraphQLError,
   getVariableValues,
   type ExecutionArgs,
-  type GraphQLFormattedError,
   type ParseOptions,
   type ValidationRule,
 } from "graphql";
@@ -33,7 +31,7 @@ import type { OperationLimits } from "../plugins/operation-limits";
 import type { RateLimit } from "../plugins/rate-limit";
 import type { SubscriptionPlanner } from "./planner";
 import { asTyped, createSubscriptionPreparer } from "./prepare";
-import type { SharedExecutions } from "./shared-executions";
+import { formatSubscriptionError, type SharedExecutions } from "./shared-executions";
 
 /** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
 export const SubscriptionClose = {
@@ -183,20 +181,6 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
       Math.max(0, expiresAt - Date.now()),
     );
     connection.expiryTimer.unref();
-  };
-
-  /**
-   * Errors come as GraphQLErrors (the gateway's own, or from its plan) or already formatted by a
-   * subgraph (passed through when an event needs no other subgraph). Untyped ones are masked;
-   * `extensions.http` is for HTTP responses only.
-   */
-  const format = (error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError => {
-    const formatted =
-      error instanceof GraphQLError
-        ? maskUnexpected(error.toJSON(), error.originalError ?? error, logger)
-        : maskUnexpected(error, error, logger);
-    const { http: _http, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
   };
 
   const prepare = createSubscriptionPreparer({
@@ -431,9 +415,8 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         });
       },
 
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
-      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) => formatSubscriptionError(error, logger)),
     },
     wsServer,
   );

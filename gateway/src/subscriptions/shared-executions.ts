@@ -4,12 +4,13 @@ import { Repeater } from "@repeaterjs/repeater";
 import {
   ErrorCode,
   IDENTITY_HEADER,
+  maskUnexpected,
   RampartError,
   signIdentity,
   type Identity,
   type Logger,
 } from "@rampart/kit";
-import { print, type ExecutionResult, type GraphQLFormattedError } from "graphql";
+import { GraphQLError, print, type ExecutionResult, type GraphQLFormattedError } from "graphql";
 import { createClient, type Client } from "graphql-ws";
 import WebSocket from "ws";
 import type { PlannedSubscription, SubscriptionPlanner } from "./planner";
@@ -227,6 +228,11 @@ class SharedExecution {
       this.#logger.error({ err: error }, "could not resolve a subscription event");
       result = { data: null, errors: [RampartError.unavailable("this event's fields")] };
     }
+    if (result.errors) {
+      // Formatted here, once for every subscriber; graphql-ws sends the result as it is.
+      const errors = result.errors.map((error) => formatSubscriptionError(error, this.#logger));
+      result = { ...result, errors: errors as unknown as ExecutionResult["errors"] };
+    }
     for (const subscriber of this.#subscribers) subscriber.push(result);
   }
 
@@ -235,6 +241,23 @@ class SharedExecution {
     for (const subscriber of this.#subscribers) subscriber.end(error);
     this.dispose();
   }
+}
+
+/**
+ * A subscription error as a client sees it. Errors come as GraphQLErrors (the gateway's own, or
+ * from its plan) or already formatted by a subgraph (passed through when an event needs no other
+ * subgraph). Untyped ones are masked; `extensions.http` is for HTTP responses only.
+ */
+export function formatSubscriptionError(
+  error: GraphQLError | GraphQLFormattedError,
+  logger: Logger,
+): GraphQLFormattedError {
+  const formatted =
+    error instanceof GraphQLError
+      ? maskUnexpected(error.toJSON(), error.originalError ?? error, logger)
+      : maskUnexpected(error, error, logger);
+  const { http: _http, ...extensions } = formatted.extensions ?? {};
+  return { ...formatted, extensions };
 }
 
 /**
