@@ -365,7 +365,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         enforceIpAllowlist: config.enforceIpAllowlist,
         allowedOrigins: config.allowedOrigins,
         rateLimit,
-        lockdownActive: () => lockdown.current().active,
+        lockdown,
         isSuperAdmin,
         requireSecondFactor: config.adminRequiresSecondFactor,
         validationRules: limits.validationRules,

@@ -3,7 +3,6 @@ import type http from "node:http";
 import {
   anonymousIdentity,
   ErrorCode,
-  LockdownSwitch,
   RampartError,
   SecurityLevel,
   SESSION_REVOKED_CHANNEL,
@@ -27,6 +26,7 @@ import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
 import type { ClientIpResolver } from "../plugins/client-ip";
 import type { IpAllowlist } from "../plugins/ip-allowlist";
+import type { Lockdown } from "../plugins/lockdown";
 import type { OperationLimits } from "../plugins/operation-limits";
 import type { RateLimit } from "../plugins/rate-limit";
 import type { SubscriptionPlanner } from "./planner";
@@ -75,8 +75,8 @@ export interface SubscriptionServerOptions {
   /** Origins allowed to open sockets from a browser; sockets without Origin are not browsers. */
   allowedOrigins: readonly string[];
   rateLimit: RateLimit;
-  /** The lockdown this replica applies (see plugins/lockdown). */
-  lockdownActive(): boolean;
+  /** The lockdown this replica applies: its rule, and when it starts (see plugins/lockdown). */
+  lockdown: Pick<Lockdown, "refuses" | "onActivated">;
   isSuperAdmin(identity: Identity): boolean;
   /** Whether subscribers need a verified second factor (`ADMIN_REQUIRE_2FA`). */
   requireSecondFactor: boolean;
@@ -301,8 +301,8 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           });
           return false;
         }
-        // Only superadmins get this far: the lockdown lets them in at level 3.
-        if (options.lockdownActive() && identity.securityLevel < SecurityLevel.StepUp) {
+        // The admin profile's lockdown rule: superadmins at level 3 only.
+        if (options.lockdown.refuses(identity, false)) {
           refuse(socket, SubscriptionClose.lockdown, {
             ...actor,
             severity: "high",
@@ -443,8 +443,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
       }
     },
   );
-  const unsubscribeLockdown = await new LockdownSwitch(options.stores).subscribe((state) => {
-    if (!state.active) return;
+  const unsubscribeLockdown = options.lockdown.onActivated(() => {
     for (const connection of [...connections])
       closeConnection(connection, SubscriptionClose.lockdown);
   });
@@ -460,7 +459,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     async close(): Promise<void> {
       clearInterval(checkTimer);
       await unsubscribeRevocations();
-      await unsubscribeLockdown();
+      unsubscribeLockdown();
       options.executions.close();
       await server.dispose();
     },

@@ -45,6 +45,14 @@ export function createLockdown(options: LockdownOptions) {
   let state: LockdownState = LOCKDOWN_OFF;
   let unsubscribe: (() => Promise<void>) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  const onActivated = new Set<() => void>();
+
+  /** Applies a state, announced, read or failed closed; tells listeners when lockdown starts. */
+  const apply = (next: LockdownState) => {
+    const started = next.active && !state.active;
+    state = next;
+    if (started) for (const listener of onActivated) listener();
+  };
 
   const refuses = (identity: Identity, isMutation: boolean): boolean => {
     if (!state.active) return false;
@@ -74,6 +82,16 @@ export function createLockdown(options: LockdownOptions) {
     plugin,
     /** The state this replica applies. */
     current: () => state,
+    /** Whether the lockdown refuses this caller now (for operations outside Apollo). */
+    refuses,
+    /**
+     * Calls `listener` whenever lockdown starts on this replica: announced, read by the periodic
+     * refresh, or failed closed because the switch is unreadable. Returns the unsubscribe.
+     */
+    onActivated(listener: () => void): () => void {
+      onActivated.add(listener);
+      return () => onActivated.delete(listener);
+    },
     /**
      * Loads the switch and follows its changes. Also re-reads it every few seconds, in case an
      * announcement was missed while Redis was away. Fails closed (lockdown on) when the
@@ -82,20 +100,20 @@ export function createLockdown(options: LockdownOptions) {
     async start(): Promise<void> {
       const refresh = async () => {
         try {
-          state = await lockdownSwitch.read();
+          apply(await lockdownSwitch.read());
         } catch (error) {
           options.logger.error({ err: error }, "cannot read the lockdown switch; failing closed");
-          state = {
+          apply({
             active: true,
             reason: "lockdown state unreadable",
             actorId: null,
             changedAt: null,
-          };
+          });
         }
       };
       try {
         unsubscribe = await lockdownSwitch.subscribe((next) => {
-          state = next;
+          apply(next);
           options.logger.warn({ lockdown: next }, "emergency lockdown changed");
         });
       } catch (error) {
@@ -111,3 +129,6 @@ export function createLockdown(options: LockdownOptions) {
     },
   };
 }
+
+/** A replica's lockdown, as {@link createLockdown} returns it. */
+export type Lockdown = ReturnType<typeof createLockdown>;
