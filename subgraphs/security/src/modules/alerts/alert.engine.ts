@@ -65,6 +65,11 @@ export class AlertEngine {
     this.#watched = [...new Set(options.rules.flatMap((rule) => rule.types))];
   }
 
+  /** Whether some rule watches events of this type. */
+  watches(type: string): boolean {
+    return this.#watched.includes(type);
+  }
+
   /**
    * Evaluates every event stored since the last evaluation. A call during an evaluation makes
    * it go round once more (the caller's events may have been stored after it read), and

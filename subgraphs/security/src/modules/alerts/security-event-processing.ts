@@ -47,7 +47,14 @@ export function startSecurityEventProcessing(
       );
   const stopConsumer = startSecurityEventConsumer(runtime, em, {
     ...options.consumer,
-    afterStore: [announceStoredSecurityEvents(runtime.stores.pubsub), () => engine.evaluate()],
+    // Not awaited: the consumer acks and reads on while rules run (overlapping calls coalesce),
+    // and only a batch holding a watched type starts them; the catch-up timer covers the rest.
+    afterStore: [
+      announceStoredSecurityEvents(runtime.stores.pubsub),
+      (rows) => {
+        if (rows.some((row) => engine.watches(row.type))) void evaluate();
+      },
+    ],
   });
   const monitor = new AuditChainMonitor({
     em,
