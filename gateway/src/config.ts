@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  accessProductionProblems,
   accessShape,
   ConfigError,
   databaseUrlHint,
@@ -8,6 +9,7 @@ import {
   identityKeyHint,
   ipRangeListSetting,
   parseConfig,
+  type ConfigProblem,
   type Environment,
   type SessionPolicy,
 } from "@rampart/kit";
@@ -257,7 +259,7 @@ export interface GatewayConfig {
 export function loadConfig(environment: Environment = process.env): GatewayConfig {
   const raw = parseConfig(shape, environment);
   const clerkConfigured = Boolean(raw.CLERK_JWT_KEY || raw.CLERK_SECRET_KEY);
-  const problems: { variable: string; message: string }[] = [];
+  const problems: ConfigProblem[] = [];
   const production = raw.NODE_ENV === "production";
 
   if (clerkConfigured && !raw.CLERK_ISSUER) {
@@ -306,9 +308,8 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         message: "must be true in production",
       });
     }
-    if (raw.ADMIN_REQUIRE_2FA === false) {
-      problems.push({ variable: "ADMIN_REQUIRE_2FA", message: "must be true in production" });
-    }
+    // The superadmin organization and the second factor for admins, as every subgraph checks.
+    problems.push(...accessProductionProblems(raw, environment));
     if (raw.INTROSPECTION === "everyone") {
       problems.push({
         variable: "INTROSPECTION",

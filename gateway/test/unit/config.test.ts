@@ -70,11 +70,9 @@ describe("gateway configuration", () => {
   });
 
   it("refuses the development issuer, in-memory stores and generated keys in production", () => {
-    expect(variablesRefused({ NODE_ENV: "production" })).toEqual([
-      "CLERK_JWT_KEY",
-      "GATEWAY_IDENTITY_PRIVATE_KEY",
-      "REDIS_URL",
-    ]);
+    expect(
+      variablesRefused({ NODE_ENV: "production", CLERK_SUPERADMIN_ORG_ID: "org_2pX7admins" }),
+    ).toEqual(["CLERK_JWT_KEY", "GATEWAY_IDENTITY_PRIVATE_KEY", "REDIS_URL"]);
   });
 
   describe("production guards: one refusal each, naming the variable", () => {
@@ -85,6 +83,7 @@ describe("gateway configuration", () => {
       CLERK_AUTHORIZED_PARTIES: "https://shop.example",
       REDIS_URL: "redis://redis:6379",
       GATEWAY_IDENTITY_PRIVATE_KEY: privatePem,
+      CLERK_SUPERADMIN_ORG_ID: "org_2pX7admins",
     };
     const without = (variable: keyof typeof production) => {
       const { [variable]: _removed, ...rest } = production;
@@ -133,6 +132,16 @@ describe("gateway configuration", () => {
         ["ADMIN_ENFORCE_IP_RESTRICTIONS"],
       ],
       [
+        "a superadmin organization left to its default",
+        without("CLERK_SUPERADMIN_ORG_ID"),
+        ["CLERK_SUPERADMIN_ORG_ID"],
+      ],
+      [
+        "the development superadmin organization",
+        { ...production, CLERK_SUPERADMIN_ORG_ID: "org_rampart_admin" },
+        ["CLERK_SUPERADMIN_ORG_ID"],
+      ],
+      [
         "admins without a second factor",
         { ...production, ADMIN_REQUIRE_2FA: "false" },
         ["ADMIN_REQUIRE_2FA"],
@@ -169,6 +178,7 @@ describe("gateway configuration", () => {
       CLERK_AUTHORIZED_PARTIES: "https://shop.example",
       REDIS_URL: "redis://redis:6379",
       GATEWAY_IDENTITY_PRIVATE_KEY: privatePem,
+      CLERK_SUPERADMIN_ORG_ID: "org_2pX7admins",
     });
     expect(config.nodeEnv).toBe("production");
   });

@@ -133,6 +133,9 @@ export const identityKeyHint =
 export const storeSocketHint =
   "RAMPART_STORE_SOCKET is set by npm start's launcher; unset it, or set REDIS_URL instead";
 
+/** The development issuer's superadmin organization: the default, refused in production. */
+export const DEV_SUPERADMIN_ORG_ID = "org_rampart_admin";
+
 /** Session policy, authorization and operations settings read by the gateway and every subgraph. */
 export const accessShape = {
   SESSION_IDLE_TIMEOUT_SECONDS: env.secondsAsMs(
@@ -150,7 +153,7 @@ export const accessShape = {
   CLERK_SUPERADMIN_ORG_ID: z
     .string()
     .regex(/^org_[A-Za-z0-9_]+$/, "must be a Clerk organization id (org_...)")
-    .default("org_rampart_admin")
+    .default(DEV_SUPERADMIN_ORG_ID)
     .describe(
       "Set CLERK_SUPERADMIN_ORG_ID to the Clerk organization whose admins are platform superadmins",
     ),
@@ -170,3 +173,47 @@ export const accessShape = {
 
 /** The parsed {@link accessShape}. */
 export type AccessSettings = Readonly<z.infer<z.ZodObject<typeof accessShape>>>;
+
+/** One refused environment variable and how to fix it, as {@link ConfigError} lists them. */
+export interface ConfigProblem {
+  /** The variable's name. */
+  readonly variable: string;
+  /** What is wrong, with a "Set X to …" hint. */
+  readonly message: string;
+}
+
+/** Whether `variable` was given a value (parseConfig reads an empty string as unset). */
+export const isVariableSet = (environment: Environment, variable: string): boolean =>
+  environment[variable] !== undefined && environment[variable] !== "";
+
+/**
+ * The production refusals of {@link accessShape}, applied alike by the gateway and every
+ * subgraph: each process authorizes on its own, so one process started with a development
+ * default would be the hole. The superadmin organization must be named (its default is the
+ * development issuer's, which anyone who reads the README knows), and admins always need a
+ * second factor.
+ */
+export function accessProductionProblems(
+  settings: AccessSettings,
+  environment: Environment,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!isVariableSet(environment, "CLERK_SUPERADMIN_ORG_ID")) {
+    problems.push({
+      variable: "CLERK_SUPERADMIN_ORG_ID",
+      message: `must be set in production (the default ${DEV_SUPERADMIN_ORG_ID} is for development). ${accessShape.CLERK_SUPERADMIN_ORG_ID.description}`,
+    });
+  } else if (settings.CLERK_SUPERADMIN_ORG_ID === DEV_SUPERADMIN_ORG_ID) {
+    problems.push({
+      variable: "CLERK_SUPERADMIN_ORG_ID",
+      message: `${DEV_SUPERADMIN_ORG_ID} is the development issuer's organization. ${accessShape.CLERK_SUPERADMIN_ORG_ID.description}`,
+    });
+  }
+  if (!settings.ADMIN_REQUIRE_2FA) {
+    problems.push({
+      variable: "ADMIN_REQUIRE_2FA",
+      message: "must be true in production. Set ADMIN_REQUIRE_2FA to true, or leave it unset",
+    });
+  }
+  return problems;
+}

@@ -65,6 +65,15 @@ export function publicKeyFromPem(pem: string): KeyObject {
 }
 
 /**
+ * The development secret `name` stored under `<dataDir>/keys`, or null when none was generated
+ * there. Never creates one: production configuration reads it only to refuse a copy of it.
+ */
+export function readDevSecret(dataDir: string, name: string): Buffer | null {
+  const file = path.join(dataDir, "keys", `${name}.key`);
+  return fs.existsSync(file) ? Buffer.from(fs.readFileSync(file, "utf8"), "base64") : null;
+}
+
+/**
  * Returns a random development secret of `bytes` bytes stored under `<dataDir>/keys`,
  * generating it on first use (same first-writer-wins rule as the key pairs). Never used in
  * production.

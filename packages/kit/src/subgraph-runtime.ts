@@ -2,11 +2,14 @@ import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
 import { z } from "zod";
 import {
+  accessProductionProblems,
   accessShape,
   databaseUrlHint,
   env,
   identityKeyHint,
+  isVariableSet,
   parseConfig,
+  type ConfigProblem,
   type Environment,
 } from "./config";
 import { ConfigError } from "./errors";
@@ -55,7 +58,10 @@ export function subgraphConfigShape(defaultPort: number) {
       "PUBLIC",
       `Set GATEWAY_IDENTITY_PUBLIC_KEY: ${identityKeyHint}`,
     ),
-    SEED_DEMO_DATA: env.flag(true, "Set SEED_DEMO_DATA to true or false"),
+    SEED_DEMO_DATA: env.flag(
+      true,
+      "Set SEED_DEMO_DATA to true or false (default true; in production false, and true is refused)",
+    ),
     ...accessShape,
   };
 }
@@ -63,11 +69,22 @@ export function subgraphConfigShape(defaultPort: number) {
 /** A subgraph's parsed configuration. */
 export type SubgraphConfig = Readonly<z.infer<z.ZodObject<ReturnType<typeof subgraphConfigShape>>>>;
 
-/** Parses a subgraph's environment; production refuses the embedded conveniences. */
+/**
+ * Parses a subgraph's environment; production refuses the embedded conveniences and the
+ * development defaults, and seeds no demo data unless told to (which it then refuses).
+ */
 export function parseSubgraphConfig(defaultPort: number, environment: Environment): SubgraphConfig {
   const config = parseConfig(subgraphConfigShape(defaultPort), environment);
   if (config.NODE_ENV === "production") {
-    const problems = [];
+    const problems: ConfigProblem[] = accessProductionProblems(config, environment);
+    // Demo organizations, users and allowlist entries are well known: never in production.
+    if (config.SEED_DEMO_DATA && isVariableSet(environment, "SEED_DEMO_DATA")) {
+      problems.push({
+        variable: "SEED_DEMO_DATA",
+        message:
+          "demo data is refused in production. Set SEED_DEMO_DATA to false, or leave it unset",
+      });
+    }
     if (!config.DATABASE_URL) {
       problems.push({
         variable: "DATABASE_URL",
@@ -87,6 +104,7 @@ export function parseSubgraphConfig(defaultPort: number, environment: Environmen
       });
     }
     if (problems.length > 0) throw new ConfigError(problems);
+    if (config.SEED_DEMO_DATA) return Object.freeze({ ...config, SEED_DEMO_DATA: false });
   }
   return config;
 }

@@ -1,8 +1,10 @@
 import {
   ConfigError,
+  defaultDataDir,
   ipRangeListSetting,
   parseConfig,
   parseSubgraphConfig,
+  readDevSecret,
   type SubgraphConfig,
 } from "@rampart/kit";
 import { z } from "zod";
@@ -26,6 +28,15 @@ const securityShape = {
     .describe(
       "Set TWO_FACTOR_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)",
     ),
+  TWO_FACTOR_RECENT_SIGN_IN_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10)
+    .describe(
+      "Set TWO_FACTOR_RECENT_SIGN_IN_MINUTES to how old (1 to 1440 minutes) a sign-in may be to start or replace a 2FA enrollment",
+    ),
   TWO_FACTOR_ISSUER: z
     .string()
     .min(1)
@@ -33,6 +44,9 @@ const securityShape = {
     .default("Rampart")
     .describe("Set TWO_FACTOR_ISSUER to the name shown in authenticator apps"),
 };
+
+/** Name of the TOTP encryption key generated under `<RAMPART_DATA_DIR>/keys` in development. */
+export const TWO_FACTOR_DEV_SECRET = "two-factor-encryption";
 
 /** The security subgraph's configuration. */
 export type SecurityConfig = SubgraphConfig & Readonly<z.infer<z.ZodObject<typeof securityShape>>>;
@@ -43,11 +57,26 @@ export function parseSecurityConfig(
 ): SecurityConfig {
   const base = parseSubgraphConfig(4001, environment);
   const own = parseConfig(securityShape, environment);
-  if (base.NODE_ENV === "production" && !own.TWO_FACTOR_ENCRYPTION_KEY) {
-    throw ConfigError.invalid(
-      "TWO_FACTOR_ENCRYPTION_KEY",
-      "is required in production (generated keys are for development)",
+  if (base.NODE_ENV === "production") {
+    const key = own.TWO_FACTOR_ENCRYPTION_KEY;
+    if (!key) {
+      throw ConfigError.invalid(
+        "TWO_FACTOR_ENCRYPTION_KEY",
+        "is required in production (generated keys are for development)",
+      );
+    }
+    // A development key sits in a readable file of a checkout or image: whoever has that file
+    // could decrypt every TOTP secret. Both the configured data folder and the checkout's are
+    // looked at, since a production run from a checkout may point RAMPART_DATA_DIR elsewhere.
+    const developmentKeys = [...new Set([base.RAMPART_DATA_DIR, defaultDataDir])].map((dir) =>
+      readDevSecret(dir, TWO_FACTOR_DEV_SECRET),
     );
+    if (developmentKeys.some((devKey) => devKey !== null && devKey.equals(key))) {
+      throw ConfigError.invalid(
+        "TWO_FACTOR_ENCRYPTION_KEY",
+        "is the development key generated under RAMPART_DATA_DIR/keys. Set TWO_FACTOR_ENCRYPTION_KEY to a key of your own (openssl rand -base64 32)",
+      );
+    }
   }
   return Object.freeze({ ...base, ...own });
 }

@@ -272,4 +272,39 @@ describe("IP allowlist resolvers", () => {
       await unsubscribe();
     }
   });
+
+  it("refuse 0.0.0.0/0 and ::/0 unless forced with allowEverywhere, and record a forced one as critical", async () => {
+    const FORCED = `mutation Forced($ipRange: String!, $allowEverywhere: Boolean) {
+      addIpAllowlistEntry(ipRange: $ipRange, description: "Anywhere", isGlobal: true, allowEverywhere: $allowEverywhere) { id ipRange }
+    }`;
+    for (const ipRange of ["0.0.0.0/0", "::/0"]) {
+      for (const allowEverywhere of [undefined, null, false]) {
+        const { status, body } = await subgraph.query(FORCED, {
+          identity: superAdmin(),
+          variables: { ipRange, allowEverywhere },
+        });
+        expect(status).toBeLessThan(500);
+        expect(body.errors?.[0].extensions).toMatchObject({
+          code: "BAD_USER_INPUT",
+          field: "ipRange",
+          reason: "ALLOWS_EVERY_ADDRESS",
+        });
+        expect(body.errors?.[0].message).toMatch(/Set allowEverywhere to true/);
+      }
+    }
+    const forced = await subgraph.query(FORCED, {
+      identity: superAdmin(),
+      variables: { ipRange: "::/0", allowEverywhere: true },
+    });
+    expect(forced.body.errors).toBeUndefined();
+    const { id } = (forced.body.data as { addIpAllowlistEntry: { id: string } })
+      .addIpAllowlistEntry;
+    const added = (await eventsOfType("ip_allowlist.entry_added")).filter((event) =>
+      event.reason.startsWith("::/0"),
+    );
+    expect(added).toEqual([
+      expect.objectContaining({ severity: "critical", reason: expect.stringMatching(/forced/) }),
+    ]);
+    await subgraph.query(REMOVE, { identity: superAdmin(), variables: { id } });
+  });
 });

@@ -15,6 +15,7 @@ import type { AbstractSqlDriver } from "@mikro-orm/knex";
 import { migrations } from "../../src/migrations";
 import { Migration20261128100000IpAllowlist } from "../../src/migrations/Migration20261128100000IpAllowlist";
 import {
+  ALLOWS_EVERY_ADDRESS,
   BOOTSTRAP_CREATOR,
   IpAllowlistEntry,
   IpAllowlistService,
@@ -162,6 +163,18 @@ describe("IpAllowlistService", () => {
     expect(await refusal(serviceWith().add({ ...valid, ...change }))).toBe(expected);
     expect(await serviceWith().list()).toEqual([]);
   });
+
+  it.each(["0.0.0.0/0", "::/0", "::ffff:0.0.0.0/96"])(
+    "refuses %s (every address) unless forced with allowEverywhere",
+    async (ipRange) => {
+      await expect(serviceWith().add({ ...valid, ipRange })).rejects.toMatchObject({
+        extensions: { code: "BAD_USER_INPUT", field: "ipRange", reason: ALLOWS_EVERY_ADDRESS },
+      });
+      expect(await serviceWith().list()).toEqual([]);
+      const forced = await serviceWith().add({ ...valid, ipRange, allowEverywhere: true });
+      expect(forced.ipRange).toMatch(/\/0$/);
+    },
+  );
 
   it("accepts a description of exactly 500 characters", async () => {
     const entry = await serviceWith().add({ ...valid, description: "x".repeat(500) });

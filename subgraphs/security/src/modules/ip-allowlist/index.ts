@@ -3,6 +3,7 @@ export { BOOTSTRAP_CREATOR, IpAllowlistEntry } from "./ip-allowlist.entity";
 export { IpAllowlistResolver } from "./ip-allowlist.resolver";
 export { ipAllowlistRuleTree, type IpAllowlistRuleTree } from "./ip-allowlist.rules";
 export {
+  ALLOWS_EVERY_ADDRESS,
   IpAllowlistService,
   MAX_DESCRIPTION_LENGTH,
   type IpAllowlistServiceOptions,

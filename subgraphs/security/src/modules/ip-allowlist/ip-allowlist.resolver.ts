@@ -53,6 +53,13 @@ export class IpAllowlistResolver {
     @Arg("isGlobal", () => Boolean) isGlobal: boolean,
     @Arg("organizationId", () => ID, { nullable: true }) organizationId: string | null | undefined,
     @Arg("expiresAt", () => Date, { nullable: true }) expiresAt: Date | null | undefined,
+    @Arg("allowEverywhere", () => Boolean, {
+      nullable: true,
+      defaultValue: false,
+      description:
+        "Must be true to add a range of prefix length 0, such as 0.0.0.0/0 or ::/0: it allows every address and so turns the allowlist off for its scope. Otherwise such a range is refused with BAD_USER_INPUT, reason ALLOWS_EVERY_ADDRESS.",
+    })
+    allowEverywhere: boolean | null | undefined,
     @Ctx() context: SubgraphContext,
   ): Promise<IpAllowlistEntry> {
     const entry = await serviceOf(context).add({
@@ -62,14 +69,16 @@ export class IpAllowlistResolver {
       organizationId,
       expiresAt,
       createdBy: context.identity.userId as string,
+      allowEverywhere: allowEverywhere === true,
     });
     const expiry = entry.expiresAt ? `, until ${entry.expiresAt.toISOString()}` : "";
+    const everywhere = entry.ipRange.endsWith("/0");
     await record(
       context,
       "ip_allowlist.entry_added",
       entry,
-      `${entry.ipRange} allowlisted (${scopeOf(entry)}${expiry})`,
-      entry.isGlobal ? "high" : "medium",
+      `${entry.ipRange} allowlisted (${scopeOf(entry)}${expiry})${everywhere ? ": every address, forced with allowEverywhere" : ""}`,
+      everywhere ? "critical" : entry.isGlobal ? "high" : "medium",
     );
     return entry;
   }

@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
 import {
+  ErrorCode,
   IP_ALLOWLIST_CHANNEL,
   IP_ALLOWLIST_SNAPSHOT_KEY,
   parseIpRange,
@@ -39,7 +40,15 @@ export interface NewIpAllowlistEntry {
   expiresAt?: Date | null;
   /** User id of the admin adding it. */
   createdBy: string;
+  /**
+   * Accept a range of prefix length 0 (`0.0.0.0/0`, `::/0`: every IPv4 or every IPv6 address),
+   * which switches the allowlist off for its scope. Default false: such a range is refused.
+   */
+  allowEverywhere?: boolean;
 }
+
+/** `extensions.reason` of the refusal of a range that allows every address. */
+export const ALLOWS_EVERY_ADDRESS = "ALLOWS_EVERY_ADDRESS";
 
 /** Options for {@link IpAllowlistService}. */
 export interface IpAllowlistServiceOptions {
@@ -156,6 +165,16 @@ export class IpAllowlistService {
   #validate(input: NewIpAllowlistEntry) {
     const parsed = parseIpRange(input.ipRange);
     if (!parsed.ok) throw badRange(parsed.reason);
+    // A /0 is seldom meant (a typo of /10, a paste from a firewall's "any") and silently
+    // disables the allowlist, so it takes an explicit flag. IPv4-mapped ranges were normalized
+    // to IPv4 above, so ::ffff:0.0.0.0/96 is caught here as 0.0.0.0/0.
+    if (parsed.range.prefixLength === 0 && input.allowEverywhere !== true) {
+      throw new RampartError(
+        ErrorCode.BadUserInput,
+        `${parsed.range.cidr} allows every ${parsed.range.family === "ipv4" ? "IPv4" : "IPv6"} address, which turns the allowlist off. Set allowEverywhere to true if that is what you mean.`,
+        { field: "ipRange", reason: ALLOWS_EVERY_ADDRESS },
+      );
+    }
     const { description, isGlobal } = input;
     if (
       typeof description !== "string" ||
