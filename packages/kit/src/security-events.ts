@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import path from "node:path";
+import { boundOptionalText, boundText } from "./event-text";
 import type { Logger } from "./logger";
 import { SecurityEventSpool } from "./security-event-spool";
 import type { EventStream } from "./stores/types";
@@ -34,6 +35,29 @@ export interface SecurityEvent {
 
 /** What a caller supplies; id and time are filled in. */
 export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & { occurredAt?: string };
+
+/**
+ * Longest text the recorder writes in an event's reason, and in each of its other string fields,
+ * in UTF-16 units. Refusals are cut much shorter by their sink (see ./refusal-events.ts); these
+ * limits hold for every event, whoever records it, so no entry of the stream is unbounded.
+ */
+export const SECURITY_EVENT_TEXT_LIMITS = { reason: 2_048, other: 256 } as const;
+
+/** The event with every string field cleaned and cut to {@link SECURITY_EVENT_TEXT_LIMITS}. */
+export function boundSecurityEvent(event: SecurityEvent): SecurityEvent {
+  const { reason, other } = SECURITY_EVENT_TEXT_LIMITS;
+  return {
+    id: boundText(event.id, other),
+    type: boundText(event.type, other),
+    severity: boundText(event.severity, other) as SecuritySeverity,
+    actorId: boundOptionalText(event.actorId, other),
+    organizationId: boundOptionalText(event.organizationId, other),
+    ip: boundOptionalText(event.ip, other),
+    reason: boundText(event.reason, reason),
+    requestId: boundOptionalText(event.requestId, other),
+    occurredAt: boundText(event.occurredAt, other),
+  };
+}
 
 /** Stale records the spool may hold before a drain rewrites it to what is still buffered. */
 const SPOOL_STALE_RECORDS = 1_000;
@@ -103,11 +127,12 @@ export class SecurityEventRecorder {
 
   /** Records one event and returns it; buffered (not thrown) when the stream is down and a buffer is set. */
   async record(input: SecurityEventInput): Promise<SecurityEvent> {
-    const event: SecurityEvent = {
+    // Field by field, so that nothing a caller adds beyond the event's shape reaches the stream.
+    const event = boundSecurityEvent({
       ...input,
       id: randomUUID(),
       occurredAt: input.occurredAt ?? new Date().toISOString(),
-    };
+    });
     if (this.#buffer.length > 0) {
       this.#enqueue(event, new Error("earlier events are still buffered"));
       return event;

@@ -15,6 +15,7 @@ import type {
   SetStore,
   Stores,
   StreamEntry,
+  TrimOptions,
   Unsubscribe,
 } from "./types";
 
@@ -454,6 +455,25 @@ class MemoryEventStream implements EventStream {
   async length(stream: string): Promise<number> {
     this.life.assertOpen();
     return this.streams.get(stream)?.entries.length ?? 0;
+  }
+
+  async trim(stream: string, options: TrimOptions): Promise<number> {
+    this.life.assertOpen();
+    let bound = parseStreamId(options.before);
+    const data = this.streams.get(stream);
+    if (data === undefined) return 0;
+    // What each group still needs: its oldest pending entry, else what follows its last delivery.
+    for (const group of data.groups.values()) {
+      const needed = [...group.pending.values()].reduce(
+        (oldest, pending) => (compareStreamIds(pending.id, oldest) < 0 ? pending.id : oldest),
+        { ms: group.lastDelivered.ms, seq: group.lastDelivered.seq + 1 },
+      );
+      if (compareStreamIds(needed, bound) < 0) bound = needed;
+    }
+    // Entries below the bound: those at or below the id just before it.
+    const removed = firstIndexAfter(data.entries, { ms: bound.ms, seq: bound.seq - 1 });
+    data.entries.splice(0, removed);
+    return removed;
   }
 
   /** Wakes every blocked reader; they see the closed state and resolve []. */

@@ -21,6 +21,7 @@ import type {
   SetStore,
   Stores,
   StreamEntry,
+  TrimOptions,
   Unsubscribe,
 } from "./types";
 
@@ -84,6 +85,51 @@ function toStreamEntries(raw: RawEntry[]): StreamEntry[] {
     entries.push({ id, fields });
   }
   return entries;
+}
+
+/**
+ * Lowers the bound (ARGV[1]) to what each consumer group still needs (its oldest pending
+ * entry, else the id after its last delivered one), then `XTRIM MINID` (approximate when
+ * ARGV[2] is 1). Ids are compared as numbers: `10-0` sorts after `9-0`.
+ */
+const TRIM_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local function parse(id)
+  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local function below(a, b)
+  local am, as = parse(a)
+  local bm, bs = parse(b)
+  return am < bm or (am == bm and as < bs)
+end
+local bound = ARGV[1]
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local name, last
+  for i = 1, #group, 2 do
+    if group[i] == 'name' then name = group[i + 1] end
+    if group[i] == 'last-delivered-id' then last = group[i + 1] end
+  end
+  local pending = redis.call('XPENDING', KEYS[1], name)
+  local needed
+  if pending[1] > 0 then
+    needed = pending[2]
+  else
+    local ms, seq = parse(last)
+    needed = string.format('%d-%d', ms, seq + 1)
+  end
+  if below(needed, bound) then bound = needed end
+end
+if ARGV[2] == '1' then return redis.call('XTRIM', KEYS[1], 'MINID', '~', bound) end
+return redis.call('XTRIM', KEYS[1], 'MINID', bound)`;
+
+/** The bound as a full `<ms>-<seq>` id (the script compares those only); `<ms>` is `<ms>-0`. */
+function trimBound(before: string): string {
+  const match = /^(\d{1,15})(?:-(\d{1,15}))?$/.exec(before);
+  if (match === null) {
+    throw new RangeError(`trim's "before" must be a stream id <ms>-<seq>, not "${before}"`);
+  }
+  return `${match[1]}-${match[2] ?? "0"}`;
 }
 
 /** Entries of the single stream a read asked for. */
@@ -513,6 +559,19 @@ class RedisEventStream implements EventStream {
 
   async length(stream: string): Promise<number> {
     return this.connections.commands.xlen(this.prefix + stream);
+  }
+
+  async trim(stream: string, options: TrimOptions): Promise<number> {
+    const before = trimBound(options.before);
+    // One script, so that no group can move between reading its position and the trim.
+    const removed = await this.connections.commands.eval(
+      TRIM_SCRIPT,
+      1,
+      this.prefix + stream,
+      before,
+      options.approximate ? "1" : "0",
+    );
+    return Number(removed);
   }
 }
 

@@ -49,6 +49,8 @@ const operations: Record<string, Operation> = {
   "events.ack": (s, [stream, group, ids]) =>
     s.events.ack(stream as string, group as string, ids as string[]),
   "events.length": (s, [stream]) => s.events.length(stream as string),
+  "events.trim": (s, [stream, options]) =>
+    s.events.trim(stream as string, options as { before: string }),
   "rateLimiter.consume": (s, [key, rule, cost]) =>
     s.rateLimiter.consume(key as string, rule as RateLimitRule, cost as number | undefined),
   "rateLimiter.consumeAll": (s, [checks]) => s.rateLimiter.consumeAll(checks as RateLimitCheck[]),
@@ -237,6 +239,7 @@ export function connectSharedMemoryStores(socketPath: string): Stores {
         call("events.claim", stream, group, consumer, options),
       ack: (stream, group, ids) => call("events.ack", stream, group, ids),
       length: (stream) => call("events.length", stream),
+      trim: (stream, options) => call("events.trim", stream, options),
     },
     rateLimiter: {
       consume: (key, rule, cost) => call("rateLimiter.consume", key, rule, cost),

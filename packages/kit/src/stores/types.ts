@@ -101,6 +101,17 @@ export interface ReadGroupOptions {
   pending?: boolean;
 }
 
+/** Options for {@link EventStream.trim}. */
+export interface TrimOptions {
+  /** Entries with a smaller id may go: usually `<epoch ms of the retention's start>-0`. */
+  before: string;
+  /**
+   * Let Redis remove only whole internal nodes (`~`): far cheaper, keeps up to about a hundred
+   * entries more. The memory stores trim exactly either way. Default false.
+   */
+  approximate?: boolean;
+}
+
 /** An append-only event stream with consumer groups (Redis Streams semantics). */
 export interface EventStream {
   /** Appends an entry and returns its id. `maxLength` trims the stream approximately. */
@@ -135,6 +146,12 @@ export interface EventStream {
   ack(stream: string, group: string, ids: string[]): Promise<number>;
   /** Number of entries in the stream. */
   length(stream: string): Promise<number>;
+  /**
+   * Removes the entries older than `before` that no consumer group still needs: below every
+   * group's oldest pending entry and at or below its last delivered one. Returns how many were
+   * removed. Redis: `XTRIM MINID`, the bound lowered to what the groups still need.
+   */
+  trim(stream: string, options: TrimOptions): Promise<number>;
 }
 
 /** The set of stores a process uses, created together and closed together. */

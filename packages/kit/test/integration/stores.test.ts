@@ -555,6 +555,65 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
     });
   });
 
+  describe("trim", () => {
+    /** A bound after everything appended so far. */
+    const later = () => `${Date.now() + 60_000}-0`;
+
+    it("removes the entries below `before`, and only those, from a stream no group reads", async () => {
+      const { events } = stores;
+      const appended: string[] = [];
+      for (let i = 0; i < 5; i += 1) appended.push(await events.append("log", { n: String(i) }));
+      expect(await events.trim("log", { before: appended[3] })).toBe(3);
+      expect(ids(await events.read("log"))).toEqual(appended.slice(3));
+      expect(await events.trim("log", { before: appended[3] })).toBe(0);
+      expect(await events.length("log")).toBe(2);
+      // `<ms>` alone is `<ms>-0`, as in Redis.
+      expect(await events.trim("log", { before: String(Date.now() + 60_000) })).toBe(2);
+      expect(await events.trim("missing", { before: later() })).toBe(0);
+      await expect(events.trim("log", { before: "yesterday" })).rejects.toThrow();
+    });
+
+    it("keeps what a group has pending or not yet received, down to its slowest group", async () => {
+      const { events } = stores;
+      await events.ensureGroup("jobs", "store");
+      const appended: string[] = [];
+      for (let i = 1; i <= 6; i += 1) appended.push(await events.append("jobs", { n: String(i) }));
+      const delivered = await events.readGroup("jobs", "store", "a", { count: 4 });
+      expect(ns(delivered)).toEqual(["1", "2", "3", "4"]);
+      await events.ack("jobs", "store", ids(delivered.slice(0, 2)));
+      // 1 and 2 are acknowledged; 3 and 4 are pending; 5 and 6 were never delivered.
+      expect(await events.trim("jobs", { before: later() })).toBe(2);
+      expect(ns(await events.read("jobs"))).toEqual(["3", "4", "5", "6"]);
+      expect(ns(await events.readGroup("jobs", "store", "a", { pending: true }))).toEqual([
+        "3",
+        "4",
+      ]);
+      await events.ack("jobs", "store", ids(delivered.slice(2)));
+      expect(await events.trim("jobs", { before: later() })).toBe(2);
+      expect(ns(await events.read("jobs"))).toEqual(["5", "6"]);
+      // A second group that has read nothing holds everything left.
+      await events.ensureGroup("jobs", "audit");
+      expect(ns(await events.readGroup("jobs", "store", "a"))).toEqual(["5", "6"]);
+      await events.ack("jobs", "store", appended.slice(4));
+      expect(await events.trim("jobs", { before: later() })).toBe(0);
+      expect(ns(await events.readGroup("jobs", "audit", "x", { count: 1 }))).toEqual(["5"]);
+      await events.ack("jobs", "audit", [appended[4]]);
+      expect(await events.trim("jobs", { before: later() })).toBe(1);
+      expect(ns(await events.read("jobs"))).toEqual(["6"]);
+    });
+
+    it("never removes an entry at or after `before` when approximate", async () => {
+      const { events } = stores;
+      const appended: string[] = [];
+      for (let i = 0; i < 300; i += 1) appended.push(await events.append("big", { n: String(i) }));
+      const removed = await events.trim("big", { before: appended[250], approximate: true });
+      expect(removed).toBeGreaterThanOrEqual(0);
+      expect(removed).toBeLessThanOrEqual(250);
+      expect(await events.length("big")).toBe(300 - removed);
+      expect(ids(await events.read("big", { count: 1_000 }))).toEqual(appended.slice(removed));
+    });
+  });
+
   describe("lifecycle", () => {
     it("answers ping", async () => {
       const rtt = await stores.ping();

@@ -6,6 +6,7 @@ import {
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
+  SECURITY_EVENT_TEXT_LIMITS,
   SecurityEventSpool,
   type EventStream,
   type SecurityEventInput,
@@ -42,6 +43,34 @@ describe("SecurityEventRecorder", () => {
     await expect(new SecurityEventRecorder(stream).record(input("x"))).rejects.toThrow(
       "ECONNREFUSED",
     );
+    await stores.close();
+  });
+
+  it("writes every field cleaned and cut, whoever records it (a 100 kB reason included)", async () => {
+    const stores = createMemoryStores();
+    const huge = `\u0000\r\n${"x".repeat(100_000)}`;
+    const recorder = new SecurityEventRecorder(stores.events);
+    const returned = await recorder.record({
+      type: `t${huge}`,
+      severity: "medium",
+      actorId: `u${huge}`,
+      organizationId: `o${huge}`,
+      ip: `i${huge}`,
+      reason: `r${huge}`,
+      requestId: `q${huge}`,
+      occurredAt: `2024-01-01T00:00:00.000Z${huge}`,
+    });
+    const [entry] = await stores.events.read(SECURITY_EVENT_STREAM);
+    expect(parseSecurityEvent(entry.fields)).toEqual(returned);
+    const { reason, other } = SECURITY_EVENT_TEXT_LIMITS;
+    expect(returned.reason.length).toBeLessThanOrEqual(reason);
+    expect(returned.reason).toMatch(/^r x+…\[cut \d+ chars\]$/);
+    for (const field of ["type", "actorId", "organizationId", "ip", "requestId", "occurredAt"]) {
+      const value = returned[field as keyof typeof returned] as string;
+      expect(value.length).toBeLessThanOrEqual(other);
+      expect(value).toMatch(/^\S+ x+…\[cut \d+ chars\]$/);
+    }
+    expect(entry.fields.event.length).toBeLessThan(reason + 6 * other + 500);
     await stores.close();
   });
 
