@@ -1,4 +1,5 @@
 import type { Identity } from "@rampart/kit";
+import type { RequestBudget } from "./plugins/rate-limit";
 
 /** Per-request state the gateway hands to Apollo and its data sources. */
 export interface GatewayContext {
@@ -6,4 +7,6 @@ export interface GatewayContext {
   readonly identity: Identity;
   /** Client address, from the socket. */
   readonly ip: string;
+  /** The request budgets admission drew on; absent only if admission did not run. */
+  readonly budget?: RequestBudget;
 }

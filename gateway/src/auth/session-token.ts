@@ -17,6 +17,8 @@ export interface VerifiedSession {
   readonly permissions: readonly string[];
   /** Token expiry, seconds since the epoch. */
   readonly expiresAt: number;
+  /** When the user last proved the first factor (Clerk's `fva`), epoch ms; null when unknown. */
+  readonly firstFactorAt: number | null;
 }
 
 /** Why a presented token was refused; logged, never returned with the token. */
@@ -125,5 +127,16 @@ export function sessionFromClaims(claims: JwtPayload): VerifiedSession {
     role: auth.orgRole ?? null,
     permissions: auth.orgPermissions ?? [],
     expiresAt: claims.exp,
+    firstFactorAt: firstFactorAt(claims.iat, auth.factorVerificationAge),
   };
+}
+
+/**
+ * Clerk's `fva` is `[minutes since the first factor, minutes since the second (-1: never)]`,
+ * counted when the token was issued (`iat`).
+ */
+function firstFactorAt(issuedAt: number, age: readonly number[] | null | undefined): number | null {
+  const minutes = age?.[0];
+  if (typeof minutes !== "number" || !Number.isInteger(minutes) || minutes < 0) return null;
+  return (issuedAt - minutes * 60) * 1000;
 }

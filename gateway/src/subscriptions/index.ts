@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type http from "node:http";
 import {
-  anonymousIdentity,
   ErrorCode,
   RampartError,
   SecurityLevel,
@@ -24,6 +23,7 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
+import type { AdmitCaller, AdmittedCaller } from "../perimeter/admit-caller";
 import type { ClientIpResolver } from "../plugins/client-ip";
 import type { IpAllowlist } from "../plugins/ip-allowlist";
 import type { Lockdown } from "../plugins/lockdown";
@@ -43,6 +43,8 @@ export const SubscriptionClose = {
   ipNotAllowed: { code: CloseCode.Forbidden, reason: ErrorCode.IpNotAllowed },
   /** 4403: the Origin is not one of the profile's. */
   originNotAllowed: { code: CloseCode.Forbidden, reason: ErrorCode.CorsOriginNotAllowed },
+  /** 4429: the caller's request budget is spent. */
+  rateLimited: { code: CloseCode.TooManyInitialisationRequests, reason: ErrorCode.RateLimited },
   /** 4403: lockdown started (reconnecting passes the lockdown's own rule, or not). */
   lockdown: { code: CloseCode.Forbidden, reason: ErrorCode.LockdownActive },
   /** 1013 (try again later): a security dependency is down; closing is failing closed. */
@@ -57,13 +59,8 @@ export interface SubscriptionServerOptions {
   path?: string;
   planner: SubscriptionPlanner;
   executions: SharedExecutions;
-  /** The same authentication as HTTP (token, then platform session). */
-  authenticate(request: {
-    authorization: string | undefined;
-    ip: string;
-    userAgent: string | undefined;
-    requestId: string;
-  }): Promise<Identity>;
+  /** The same caller admission as HTTP (token, budgets, organization ranges, session). */
+  admitCaller: AdmitCaller;
   sessions: SessionStore;
   /** The sessions' timeouts: a socket closes when its session would expire. */
   sessionPolicy: SessionPolicy;
@@ -101,9 +98,12 @@ export interface SubscriptionServerOptions {
 /** What the gateway keeps about one accepted socket. */
 interface Connection {
   readonly socket: WebSocket;
-  readonly identity: Identity;
+  /** The caller as last admitted: at `connection_init`, then at each re-authentication. */
+  identity: Identity;
   readonly ip: string;
   readonly userAgent: string | undefined;
+  /** Epoch ms at which the token last presented expires: the socket closes then. */
+  tokenExpiresAt: number;
   expiryTimer?: NodeJS.Timeout;
 }
 
@@ -146,7 +146,108 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     connection.socket.close(close.code, close.reason);
   };
 
-  /** Re-checks a socket's session, which also keeps it alive while the socket is open. */
+  /**
+   * The socket rules on top of caller admission: a signed-in superadmin, at level 2 when
+   * `ADMIN_REQUIRE_2FA` is on, and the lockdown's own rule. Applied at `connection_init`, at
+   * each re-authentication and at each periodic check, so a role or level lost since closes
+   * the socket. Null when the caller may hold the socket.
+   */
+  const socketRefusal = (
+    identity: Identity,
+  ): {
+    close: { code: number; reason: string };
+    type: string;
+    reason: string;
+    severity?: SecurityEventInput["severity"];
+  } | null => {
+    if (identity.userId === null || identity.sessionId === null) {
+      return {
+        close: SubscriptionClose.unauthenticated,
+        type: "subscription.refused",
+        reason: "no session token in connectionParams.authorization",
+      };
+    }
+    const requiredLevel = options.requireSecondFactor
+      ? SecurityLevel.SecondFactor
+      : SecurityLevel.SignedIn;
+    const superAdmin = options.isSuperAdmin(identity);
+    if (!superAdmin || identity.securityLevel < requiredLevel) {
+      return {
+        close: SubscriptionClose.forbidden,
+        type: "authorization.denied",
+        reason: superAdmin
+          ? "subscriptions need a verified second factor"
+          : "subscriptions are for superadmins",
+      };
+    }
+    // The admin profile's lockdown rule: superadmins at level 3 only.
+    if (options.lockdown.refuses(identity, false)) {
+      return {
+        close: SubscriptionClose.lockdown,
+        type: "lockdown.refused",
+        reason: "lockdown active (admin subscriptions)",
+        severity: "high",
+      };
+    }
+    return null;
+  };
+
+  /** The close code for a typed refusal of caller admission. */
+  const closeFor = (error: unknown): { code: number; reason: string } => {
+    if (!(error instanceof GraphQLError)) return SubscriptionClose.unavailable;
+    switch (error.extensions.code) {
+      case ErrorCode.Unauthenticated:
+        return SubscriptionClose.unauthenticated;
+      case ErrorCode.IpNotAllowed:
+        return SubscriptionClose.ipNotAllowed;
+      case ErrorCode.RateLimited:
+        return SubscriptionClose.rateLimited;
+      default:
+        return SubscriptionClose.unavailable;
+    }
+  };
+
+  /**
+   * Admits the caller of a socket (at `connection_init`, or again when it re-authenticates),
+   * then applies the socket rules. The admitted caller, or null once the socket is refused.
+   */
+  const admitSocket = async (
+    socket: WebSocket,
+    facts: { authorization: string | undefined; ip: string; userAgent: string | undefined },
+    requestId: string,
+  ): Promise<AdmittedCaller | null> => {
+    let admitted: AdmittedCaller;
+    try {
+      admitted = await options.admitCaller({ ...facts, requestId });
+    } catch (error) {
+      const close = closeFor(error);
+      if (close === SubscriptionClose.unavailable)
+        logger.error({ err: error, requestId }, "cannot admit a socket; closing it (fail closed)");
+      // Admission has recorded its own refusals.
+      options.onRefusal?.(close.reason);
+      socket.close(close.code, close.reason);
+      return null;
+    }
+    const refused = socketRefusal(admitted.identity);
+    if (refused) {
+      refuse(socket, refused.close, {
+        actorId: admitted.identity.userId,
+        organizationId: admitted.identity.organizationId,
+        ip: facts.ip,
+        requestId,
+        type: refused.type,
+        reason: refused.reason,
+        severity: refused.severity,
+      });
+      return null;
+    }
+    return admitted;
+  };
+
+  /**
+   * Re-checks a socket: its session (which also keeps it alive while the socket is open), its
+   * level (an IP change drops it) and the socket rules.
+   */
   const recheck = async (connection: Connection) => {
     const { identity } = connection;
     try {
@@ -159,6 +260,24 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
         { ip: connection.ip, userAgent: connection.userAgent ?? null },
       );
       if (!resumed.ok) return closeConnection(connection, SubscriptionClose.unauthenticated);
+      connection.identity = {
+        ...identity,
+        securityLevel: resumed.level,
+        sessionVersion: resumed.session.version,
+      };
+      const refused = socketRefusal(connection.identity);
+      if (refused) {
+        options.record({
+          type: refused.type,
+          severity: refused.severity ?? "medium",
+          actorId: identity.userId,
+          organizationId: identity.organizationId,
+          ip: connection.ip,
+          reason: `${refused.reason} (periodic check of an open socket)`,
+          requestId: null,
+        });
+        return closeConnection(connection, refused.close);
+      }
       scheduleExpiry(connection, resumed.session);
     } catch (error) {
       logger.error({ err: error }, "cannot check a socket's session; closing it (fail closed)");
@@ -166,6 +285,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     }
   };
 
+  /** Closes the socket when its session would expire, or its token does, whichever is first. */
   const scheduleExpiry = (
     connection: Connection,
     session: { createdAt: number; lastSeenAt: number },
@@ -174,6 +294,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     const expiresAt = Math.min(
       session.createdAt + absoluteTimeoutMs,
       session.lastSeenAt + idleTimeoutMs,
+      connection.tokenExpiresAt,
     );
     clearTimeout(connection.expiryTimer);
     connection.expiryTimer = setTimeout(
@@ -181,6 +302,42 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
       Math.max(0, expiresAt - Date.now()),
     );
     connection.expiryTimer.unref();
+  };
+
+  /**
+   * Re-authentication on an open socket: a `ping` whose payload carries `authorization` (a
+   * fresh token of the same user and session) moves the socket's expiry to the new token's.
+   * A token of another session, or a refused one, closes the socket. The token is taken out of
+   * the payload first, so the pong does not echo it.
+   */
+  const reauthenticate = async (connection: Connection, payload: Record<string, unknown>) => {
+    const authorization = bearer(payload.authorization);
+    delete payload.authorization;
+    const requestId = randomUUID();
+    const admitted = await admitSocket(
+      connection.socket,
+      { authorization, ip: connection.ip, userAgent: connection.userAgent },
+      requestId,
+    );
+    if (!admitted) return closeConnection(connection, SubscriptionClose.unauthenticated);
+    const before = connection.identity;
+    if (
+      admitted.identity.userId !== before.userId ||
+      admitted.identity.sessionId !== before.sessionId
+    ) {
+      refuse(connection.socket, SubscriptionClose.unauthenticated, {
+        actorId: before.userId,
+        organizationId: before.organizationId,
+        ip: connection.ip,
+        requestId,
+        type: "subscription.refused",
+        reason: "re-authentication with another user's or session's token",
+      });
+      return closeConnection(connection, SubscriptionClose.unauthenticated);
+    }
+    connection.identity = admitted.identity;
+    connection.tokenExpiresAt = admitted.tokenExpiresAt ?? 0;
+    scheduleExpiry(connection, admitted.session ?? { createdAt: 0, lastSeenAt: 0 });
   };
 
   const prepare = createSubscriptionPreparer({
@@ -241,98 +398,34 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           return false;
         }
         const userAgent = request.headers["user-agent"];
-        let identity: Identity;
-        try {
-          identity = await options.authenticate({
-            authorization: bearer(ctx.connectionParams?.authorization),
-            ip,
-            userAgent,
-            requestId,
-          });
-        } catch (error) {
-          if (!(error instanceof RampartError)) {
-            // The session store is down: fail closed, with a code clients retry later.
-            logger.error({ err: error, requestId }, "cannot authenticate a socket");
-            socket.close(SubscriptionClose.unavailable.code, SubscriptionClose.unavailable.reason);
-            return false;
-          }
-          // Failed sign-ins spend the anonymous budget, as over HTTP; the refusal is recorded.
-          await options.rateLimit.admit(anonymousIdentity(requestId, ip), ip).catch(() => {});
-          options.onRefusal?.(error.code);
-          socket.close(SubscriptionClose.unauthenticated.code, error.code);
-          return false;
-        }
-        const actor = {
-          ...base,
-          actorId: identity.userId,
-          organizationId: identity.organizationId,
-        };
-        if (identity.userId === null || identity.sessionId === null) {
+        const authorization = bearer(ctx.connectionParams?.authorization);
+        if (authorization === undefined) {
           refuse(socket, SubscriptionClose.unauthenticated, {
-            ...actor,
+            ...base,
             type: "subscription.refused",
             reason: "no session token in connectionParams.authorization",
           });
           return false;
         }
-        if (
-          identity.organizationId &&
-          options.ipAllowlist.restricts(identity.organizationId) &&
-          !options.ipAllowlist.allows(ip, identity.organizationId)
-        ) {
-          refuse(socket, SubscriptionClose.ipNotAllowed, {
-            ...actor,
-            type: "ip_allowlist.refused",
-            reason: "client IP outside the organization's allowlist",
-          });
-          return false;
-        }
-        const requiredLevel = options.requireSecondFactor
-          ? SecurityLevel.SecondFactor
-          : SecurityLevel.SignedIn;
-        const superAdmin = options.isSuperAdmin(identity);
-        if (!superAdmin || identity.securityLevel < requiredLevel) {
-          refuse(socket, SubscriptionClose.forbidden, {
-            ...actor,
-            type: "authorization.denied",
-            reason: superAdmin
-              ? "subscriptions need a verified second factor"
-              : "subscriptions are for superadmins",
-          });
-          return false;
-        }
-        // The admin profile's lockdown rule: superadmins at level 3 only.
-        if (options.lockdown.refuses(identity, false)) {
-          refuse(socket, SubscriptionClose.lockdown, {
-            ...actor,
-            severity: "high",
-            type: "lockdown.refused",
-            reason: "lockdown active (admin subscriptions)",
-          });
-          return false;
-        }
-        // The session's timestamps set the expiry timer; without them the socket is refused.
-        let session;
-        try {
-          session = await options.sessions.get(identity.sessionId);
-        } catch (error) {
-          logger.error({ err: error, requestId }, "cannot read a socket's session");
-          socket.close(SubscriptionClose.unavailable.code, SubscriptionClose.unavailable.reason);
-          return false;
-        }
-        if (!session) {
-          refuse(socket, SubscriptionClose.unauthenticated, {
-            ...actor,
-            type: "session.refused",
-            reason: "session not found after authentication",
-          });
-          return false;
-        }
-        const connection: Connection = { socket, identity, ip, userAgent };
-        scheduleExpiry(connection, session);
+        const admitted = await admitSocket(socket, { authorization, ip, userAgent }, requestId);
+        if (!admitted || !admitted.session || admitted.tokenExpiresAt === null) return false;
+        const connection: Connection = {
+          socket,
+          identity: admitted.identity,
+          ip,
+          userAgent,
+          tokenExpiresAt: admitted.tokenExpiresAt,
+        };
+        scheduleExpiry(connection, admitted.session);
         connections.add(connection);
         ctx.extra.connection = connection;
         return true;
+      },
+
+      onPing: async (ctx, payload) => {
+        const { connection } = ctx.extra;
+        if (connection && payload && "authorization" in payload)
+          await reauthenticate(connection, payload);
       },
 
       onClose: (ctx) => {

@@ -34,6 +34,16 @@ export interface Identity {
   readonly requestId: string;
   /** Client IP as the gateway determined it; null when unknown. */
   readonly ip: string | null;
+  /**
+   * The platform session's version when the gateway admitted the request (with `ip`, what a
+   * second-factor stamp must still find); absent for anonymous callers.
+   */
+  readonly sessionVersion?: number;
+  /**
+   * When the caller last proved the first factor (Clerk's `fva`), epoch ms; absent when the
+   * token did not say. Sensitive changes such as 2FA enrollment require it to be recent.
+   */
+  readonly firstFactorAt?: number;
 }
 
 /** Builds the identity of a caller who presented no credentials. */
@@ -67,6 +77,10 @@ interface IdentityClaims {
   lvl: number;
   rid: string;
   ip?: string;
+  /** Session version. */
+  sv?: number;
+  /** First factor verified at, epoch ms. */
+  ffa?: number;
 }
 
 /** Signs an Ed25519 JWS asserting `identity` to one subgraph (`audience`). */
@@ -84,6 +98,8 @@ export async function signIdentity(
     slg: identity.organizationSlug ?? undefined,
     rol: identity.role ?? undefined,
     ip: identity.ip ?? undefined,
+    sv: identity.sessionVersion,
+    ffa: identity.firstFactorAt,
   };
   const jws = new SignJWT({ ...claims })
     .setProtectedHeader({ alg: "EdDSA", typ: "rampart-identity+jwt" })
@@ -129,6 +145,8 @@ export async function verifyIdentity(
       securityLevel: level as SecurityLevel,
       requestId: String(payload.rid),
       ip: typeof payload.ip === "string" ? payload.ip : null,
+      ...(Number.isSafeInteger(payload.sv) ? { sessionVersion: payload.sv } : {}),
+      ...(Number.isSafeInteger(payload.ffa) ? { firstFactorAt: payload.ffa } : {}),
     };
   } catch (error) {
     if (error instanceof RampartError) throw error;

@@ -1,3 +1,4 @@
+import { RampartError } from "./errors";
 import { SecurityLevel } from "./identity";
 import type { Stores } from "./stores/types";
 
@@ -21,6 +22,21 @@ export interface PlatformSession {
   revokedAt: number | null;
   /** Why it ended. */
   endReason: string | null;
+  /**
+   * Bumped whenever what the session is bound to changes (its IP, its end). A second factor
+   * is stamped only on the version the verifying request saw, so a request from another IP
+   * that moves the session in between cannot receive the stamp. Sessions stored before
+   * versioning read as 0.
+   */
+  version: number;
+}
+
+/** What a request saw of its session when it was admitted; a level change must still match it. */
+export interface SessionBinding {
+  /** The IP the session was bound to. */
+  readonly ip: string;
+  /** {@link PlatformSession.version} at admission. */
+  readonly version: number;
 }
 
 /** How long sessions live and how long a step-up lasts. */
@@ -49,6 +65,12 @@ export const SESSION_REVOKED_CHANNEL = "session-revoked";
 export const ENDED_SESSION_RETENTION_MS = 7 * 24 * 3_600_000;
 /** lastSeenAt is written at most this often, to keep reads cheap. */
 export const TOUCH_INTERVAL_MS = 15_000;
+/**
+ * Compare-and-set attempts before a session change gives up (fails closed, 503). Each round of
+ * conflicting writers has one winner, so this many concurrent writes to one session (a touch
+ * is skipped on retry when another request just made it) always succeed.
+ */
+const MAX_WRITE_ATTEMPTS = 16;
 
 /** The outcome of resuming a session on a request. */
 export type SessionResumption =
@@ -78,7 +100,12 @@ const allRevokedBeforeKey = "sessions-revoked-before:all";
  */
 const liveSessionsKey = "live-sessions";
 
-/** Platform sessions in the shared stores (Redis in production): one read per request. */
+/**
+ * Platform sessions in the shared stores (Redis in production): one read per request. Every
+ * write is a compare-and-set on the exact record read, so no write is based on a stale read:
+ * a revocation, an IP change or a second-factor stamp that lands between another request's
+ * read and write makes that write fail, and it reads again.
+ */
 export class SessionStore {
   constructor(
     private readonly stores: Stores,
@@ -102,76 +129,114 @@ export class SessionStore {
     request: { ip: string; userAgent: string | null },
     now = Date.now(),
   ): Promise<SessionResumption> {
-    const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
-      sessionKey(claims.sessionId),
-      userRevokedBeforeKey(claims.userId),
-      allRevokedBeforeKey,
-    ]);
-    if (stored === null) {
-      const session: PlatformSession = {
-        id: claims.sessionId,
-        userId: claims.userId,
-        organizationId: claims.organizationId,
-        createdAt: now,
-        lastSeenAt: now,
-        secondFactorAt: null,
-        ip: request.ip,
-        userAgent: request.userAgent,
-        revokedAt: null,
-        endReason: null,
-      };
-      await this.save(session, now);
-      // Every member of either set is past its absolute timeout once the set's TTL runs out.
-      const indexed = { ttlMs: this.policy.absoluteTimeoutMs };
-      await Promise.all([
-        this.stores.sets.add(userIndexKey(session.userId), [session.id], indexed),
-        this.stores.sets.add(liveSessionsKey, [session.id], indexed),
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
+        sessionKey(claims.sessionId),
+        userRevokedBeforeKey(claims.userId),
+        allRevokedBeforeKey,
       ]);
-      return { ok: true, session, level: SecurityLevel.SignedIn, ipChanged: false, created: true };
+      if (stored === null) {
+        const session: PlatformSession = {
+          id: claims.sessionId,
+          userId: claims.userId,
+          organizationId: claims.organizationId,
+          createdAt: now,
+          lastSeenAt: now,
+          secondFactorAt: null,
+          ip: request.ip,
+          userAgent: request.userAgent,
+          revokedAt: null,
+          endReason: null,
+          version: 1,
+        };
+        // Two first requests of one session race to create it: the loser resumes the winner's.
+        if (!(await this.write(null, session, now))) continue;
+        // Every member of either set is past its absolute timeout once the set's TTL runs out.
+        const indexed = { ttlMs: this.policy.absoluteTimeoutMs };
+        await Promise.all([
+          this.stores.sets.add(userIndexKey(session.userId), [session.id], indexed),
+          this.stores.sets.add(liveSessionsKey, [session.id], indexed),
+        ]);
+        return {
+          ok: true,
+          session,
+          level: SecurityLevel.SignedIn,
+          ipChanged: false,
+          created: true,
+        };
+      }
+      const session = parseSession(stored);
+      if (session.userId !== claims.userId) return { ok: false, reason: "session-user-mismatch" };
+      const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+      const ended =
+        session.revokedAt !== null
+          ? ("session-revoked" as const)
+          : session.createdAt <= revokedBefore
+            ? ("session-revoked" as const)
+            : now - session.createdAt > this.policy.absoluteTimeoutMs
+              ? ("session-expired-absolute" as const)
+              : now - session.lastSeenAt > this.policy.idleTimeoutMs
+                ? ("session-expired-idle" as const)
+                : null;
+      if (ended !== null) {
+        if (session.revokedAt === null) {
+          const reason = ended === "session-revoked" ? "revoked" : ended.replace("session-", "");
+          await this.endRecord(stored, session, reason, now);
+        }
+        return { ok: false, reason: ended };
+      }
+      const ipChanged = session.ip !== request.ip;
+      const organizationChanged = session.organizationId !== claims.organizationId;
+      if (!ipChanged && !organizationChanged && now - session.lastSeenAt < TOUCH_INTERVAL_MS) {
+        return { ok: true, session, level: this.levelOf(session, now), ipChanged, created: false };
+      }
+      const next: PlatformSession = {
+        ...session,
+        organizationId: claims.organizationId,
+        lastSeenAt: now,
+        ...(ipChanged
+          ? { ip: request.ip, secondFactorAt: null, version: session.version + 1 }
+          : {}),
+      };
+      if (await this.write(stored, next, now)) {
+        return {
+          ok: true,
+          session: next,
+          level: this.levelOf(next, now),
+          ipChanged,
+          created: false,
+        };
+      }
     }
-    const session = JSON.parse(stored) as PlatformSession;
-    if (session.userId !== claims.userId) return { ok: false, reason: "session-user-mismatch" };
-    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
-    if (session.revokedAt !== null || session.createdAt <= revokedBefore) {
-      if (session.revokedAt === null) await this.end(session, "revoked", now);
-      return { ok: false, reason: "session-revoked" };
-    }
-    if (now - session.createdAt > this.policy.absoluteTimeoutMs) {
-      await this.end(session, "expired-absolute", now);
-      return { ok: false, reason: "session-expired-absolute" };
-    }
-    if (now - session.lastSeenAt > this.policy.idleTimeoutMs) {
-      await this.end(session, "expired-idle", now);
-      return { ok: false, reason: "session-expired-idle" };
-    }
-    const ipChanged = session.ip !== request.ip;
-    const organizationChanged = session.organizationId !== claims.organizationId;
-    if (ipChanged) {
-      session.ip = request.ip;
-      session.secondFactorAt = null;
-    }
-    session.organizationId = claims.organizationId;
-    if (ipChanged || organizationChanged || now - session.lastSeenAt >= TOUCH_INTERVAL_MS) {
-      session.lastSeenAt = now;
-      await this.save(session, now);
-    }
-    return { ok: true, session, level: this.levelOf(session, now), ipChanged, created: false };
+    throw RampartError.unavailable("The session store");
   }
 
-  /** Records a verified second factor: the session is at level 3 for the step-up window. */
-  async markSecondFactor(sessionId: string, now = Date.now()): Promise<PlatformSession | null> {
-    const session = await this.get(sessionId);
-    if (!session || session.revokedAt !== null) return null;
-    session.secondFactorAt = now;
-    session.lastSeenAt = now;
-    await this.save(session, now);
-    return session;
+  /**
+   * Records a verified second factor: the session is at level 3 for the step-up window. Only
+   * if the session is still bound as `seen` (same IP, same version) when the stamp is written;
+   * null when it is not, or has ended.
+   */
+  async markSecondFactor(
+    sessionId: string,
+    seen: SessionBinding,
+    now = Date.now(),
+  ): Promise<PlatformSession | null> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.stores.kv.get(sessionKey(sessionId));
+      if (stored === null) return null;
+      const session = parseSession(stored);
+      if (session.revokedAt !== null || session.ip !== seen.ip || session.version !== seen.version)
+        return null;
+      const next: PlatformSession = { ...session, secondFactorAt: now, lastSeenAt: now };
+      if (await this.write(stored, next, now)) return next;
+    }
+    throw RampartError.unavailable("The session store");
   }
 
   /** One session, or null. */
   async get(sessionId: string): Promise<PlatformSession | null> {
     const stored = await this.stores.kv.get(sessionKey(sessionId));
-    return stored === null ? null : (JSON.parse(stored) as PlatformSession);
+    return stored === null ? null : parseSession(stored);
   }
 
   /** A user's sessions that are still usable, newest first. */
@@ -183,9 +248,7 @@ export class SessionStore {
       allRevokedBeforeKey,
     ]);
     const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
-    const sessions = stored.flatMap((value) =>
-      value === null ? [] : [JSON.parse(value) as PlatformSession],
-    );
+    const sessions = stored.flatMap((value) => (value === null ? [] : [parseSession(value)]));
     const gone = ids.filter((_, index) => stored[index] === null);
     if (gone.length > 0) await this.stores.sets.remove(userIndexKey(userId), gone);
     return sessions
@@ -202,9 +265,7 @@ export class SessionStore {
     const ids = await this.stores.sets.members(liveSessionsKey);
     if (ids.length === 0) return 0;
     const stored = await this.stores.kv.getMany(ids.map(sessionKey));
-    const sessions = stored.map((value) =>
-      value === null ? null : (JSON.parse(value) as PlatformSession),
-    );
+    const sessions = stored.map((value) => (value === null ? null : parseSession(value)));
     const userIds = [...new Set(sessions.flatMap((s) => (s === null ? [] : [s.userId])))];
     const [allRevokedBefore, ...userRevokedBefore] = await this.stores.kv.getMany([
       allRevokedBeforeKey,
@@ -232,10 +293,15 @@ export class SessionStore {
     reason = "revoked",
     now = Date.now(),
   ): Promise<PlatformSession | null> {
-    const session = await this.get(sessionId);
-    if (!session) return null;
-    if (session.revokedAt === null) await this.end(session, reason, now);
-    return session;
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.stores.kv.get(sessionKey(sessionId));
+      if (stored === null) return null;
+      const session = parseSession(stored);
+      if (session.revokedAt !== null) return session;
+      const ended = await this.endRecord(stored, session, reason, now);
+      if (ended) return ended;
+    }
+    throw RampartError.unavailable("The session store");
   }
 
   /** Ends every session of a user that exists now. */
@@ -264,23 +330,53 @@ export class SessionStore {
     );
   }
 
-  private async end(session: PlatformSession, reason: string, now: number): Promise<void> {
-    session.revokedAt = now;
-    session.endReason = reason;
-    await this.save(session, now);
+  /**
+   * Ends the session read as `stored`, unless it changed since; the ended record, or null when
+   * another write came first (the caller reads again). An ended session is never rewritten as
+   * live: every writer compares with the record it read, and this one is the last.
+   */
+  private async endRecord(
+    stored: string,
+    session: PlatformSession,
+    reason: string,
+    now: number,
+  ): Promise<PlatformSession | null> {
+    const ended: PlatformSession = {
+      ...session,
+      revokedAt: now,
+      endReason: reason,
+      version: session.version + 1,
+    };
+    if (!(await this.write(stored, ended, now))) return null;
     await this.stores.sets.remove(liveSessionsKey, [session.id]);
     await this.stores.pubsub.publish(
       SESSION_REVOKED_CHANNEL,
       JSON.stringify({ sessionId: session.id }),
     );
+    return ended;
   }
 
-  /** A live session is kept until its absolute expiry; an ended one long enough never to return. */
-  private async save(session: PlatformSession, now: number): Promise<void> {
+  /**
+   * Writes `session` if its record still reads `expected` (null: absent). A live session is
+   * kept until its absolute expiry; an ended one long enough never to return.
+   */
+  private async write(
+    expected: string | null,
+    session: PlatformSession,
+    now: number,
+  ): Promise<boolean> {
     const ttlMs =
       session.revokedAt === null
         ? session.createdAt + this.policy.absoluteTimeoutMs + ENDED_SESSION_RETENTION_MS - now
         : ENDED_SESSION_RETENTION_MS;
-    await this.stores.kv.set(sessionKey(session.id), JSON.stringify(session), { ttlMs });
+    return this.stores.kv.compareAndSet(sessionKey(session.id), expected, JSON.stringify(session), {
+      ttlMs: Math.max(1, ttlMs),
+    });
   }
+}
+
+/** A stored session record; records from before versioning are version 0. */
+function parseSession(stored: string): PlatformSession {
+  const session = JSON.parse(stored) as PlatformSession;
+  return { ...session, version: session.version ?? 0 };
 }

@@ -56,6 +56,9 @@ interface Decided {
   readonly decision: RateLimitDecision;
 }
 
+/** What a caller's admission drew on its request budgets; the request carries it in its context. */
+export type RequestBudget = Decided;
+
 /** The decision to advertise: the one with the fewest left, then the longest to reset. */
 const tighter = (a: Decided, b: Decided): Decided =>
   b.decision.remaining < a.decision.remaining ||
@@ -74,7 +77,7 @@ export interface RateLimit {
    * authentication, before the body is parsed. Throws {@link RateLimitedError} (429) when a
    * budget is spent, or `SERVICE_UNAVAILABLE` (503) when the store cannot decide.
    */
-  admit(identity: Identity, ip: string): Promise<void>;
+  admit(identity: Identity, ip: string): Promise<RequestBudget>;
   /** Sets the `RateLimit-*` headers and draws on the mutation budgets once the operation is known. */
   readonly plugin: ApolloServerPlugin<GatewayContext>;
 }
@@ -104,8 +107,6 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     ipv6PrefixLength: options.ipv6PrefixLength ?? DEFAULT_IPV6_PREFIX_LENGTH,
   };
   const onError = options.onError ?? (() => undefined);
-  /** The request-budget decision of each admitted request, by its (per-request) identity. */
-  const admitted = new WeakMap<Identity, Decided>();
 
   const report = (event: RateLimitRefusal): void => {
     try {
@@ -151,20 +152,15 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     return { rule, decision: verdict };
   };
 
-  const admitRequest = async (identity: Identity, ip: string): Promise<Decided> => {
-    const decided = await draw(requestChecks(budgets, scheme, identity, ip), identity, ip);
-    admitted.set(identity, decided);
-    return decided;
-  };
+  const admitRequest = (identity: Identity, ip: string): Promise<Decided> =>
+    draw(requestChecks(budgets, scheme, identity, ip), identity, ip);
 
   return {
-    async admit(identity, ip) {
-      await admitRequest(identity, ip);
-    },
+    admit: admitRequest,
     plugin: {
       async requestDidStart({ contextValue, response }) {
         const { identity, ip } = contextValue;
-        const first = admitted.get(identity);
+        const first: Decided | undefined = contextValue.budget;
         if (first !== undefined) setHeaders(response.http.headers, first);
         return {
           async didResolveOperation({ operation }) {

@@ -109,6 +109,21 @@ class MemoryKeyValueStore implements KeyValueStore {
     return true;
   }
 
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    value: string,
+    options: { ttlMs?: number } = {},
+  ): Promise<boolean> {
+    this.life.assertOpen();
+    const ttlMs =
+      options.ttlMs === undefined ? undefined : requireInteger("ttlMs", options.ttlMs, 1);
+    // No await between the read and the write: atomic on the event loop.
+    if ((this.keyspace.read(key)?.value ?? null) !== expected) return false;
+    this.keyspace.write(key, { value, expiresAt: ttlMs === undefined ? null : Date.now() + ttlMs });
+    return true;
+  }
+
   async delete(key: string): Promise<boolean> {
     this.life.assertOpen();
     return this.keyspace.remove(key);

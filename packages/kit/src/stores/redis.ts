@@ -57,10 +57,35 @@ if created and tonumber(ARGV[2]) > 0 then
 end
 return value`;
 
-/** The command connection once {@link INCREMENT_SCRIPT} is defined on it. */
+/**
+ * Compare-and-set: ARGV[1] is 1 when the key must be absent, else ARGV[2] is the value it must
+ * hold; ARGV[3] is the new value, ARGV[4] a TTL in ms or 0 for none.
+ */
+const COMPARE_AND_SET_SCRIPT = `
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+if tonumber(ARGV[4]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+else
+  redis.call('SET', KEYS[1], ARGV[3])
+end
+return 1`;
+
+/** The command connection once {@link INCREMENT_SCRIPT} and the others are defined on it. */
 type CommandConnection = Redis &
   RateLimitConnection & {
     rampartIncrement(key: string, by: number, ttlMs: number): Promise<number>;
+    rampartCompareAndSet(
+      key: string,
+      expectAbsent: 0 | 1,
+      expected: string,
+      value: string,
+      ttlMs: number,
+    ): Promise<0 | 1>;
   };
 
 /** `[id, [field, value, ...]]`; fields are null for a pending entry trimmed since delivery. */
@@ -189,6 +214,10 @@ class Connections {
   ) {
     const commands = this.open(this.replyLimits());
     commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
+    commands.defineCommand("rampartCompareAndSet", {
+      numberOfKeys: 1,
+      lua: COMPARE_AND_SET_SCRIPT,
+    });
     defineRateLimitCommand(commands);
     this.commands = commands as CommandConnection;
   }
@@ -306,6 +335,23 @@ class RedisKeyValueStore implements KeyValueStore {
         : await redis.set(name, value, "PX", ttlMs);
     }
     return reply === "OK";
+  }
+
+  async compareAndSet(
+    key: string,
+    expected: string | null,
+    value: string,
+    options: { ttlMs?: number } = {},
+  ): Promise<boolean> {
+    const ttlMs = options.ttlMs === undefined ? 0 : requireInteger("ttlMs", options.ttlMs, 1);
+    const written = await this.connections.commands.rampartCompareAndSet(
+      this.prefix + key,
+      expected === null ? 1 : 0,
+      expected ?? "",
+      value,
+      ttlMs,
+    );
+    return written === 1;
   }
 
   async delete(key: string): Promise<boolean> {

@@ -20,6 +20,14 @@ const operations: Record<string, Operation> = {
   "kv.getMany": (s, [keys]) => s.kv.getMany(keys as string[]),
   "kv.set": (s, [key, value, options]) =>
     s.kv.set(key as string, value as string, options as object),
+  "kv.compareAndSet": (s, [key, expected, value, options]) =>
+    // The transport turns null into undefined; "absent" is null again here.
+    s.kv.compareAndSet(
+      key as string,
+      (expected as string | undefined) ?? null,
+      value as string,
+      options as object,
+    ),
   "kv.delete": (s, [key]) => s.kv.delete(key as string),
   "kv.ttlMs": (s, [key]) => s.kv.ttlMs(key as string),
   "counters.increment": (s, [key, options]) =>
@@ -200,6 +208,8 @@ export function connectSharedMemoryStores(socketPath: string): Stores {
       get: (key) => call("kv.get", key),
       getMany: (keys) => call("kv.getMany", keys),
       set: (key, value, options) => call("kv.set", key, value, options),
+      compareAndSet: (key, expected, value, options) =>
+        call("kv.compareAndSet", key, expected, value, options),
       delete: (key) => call("kv.delete", key),
       ttlMs: (key) => call("kv.ttlMs", key),
     },

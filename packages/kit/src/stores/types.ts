@@ -28,6 +28,17 @@ export interface KeyValueStore {
   getMany(keys: readonly string[]): Promise<(string | null)[]>;
   /** Writes the value; false when `onlyIfAbsent` was set and the key existed. */
   set(key: string, value: string, options?: SetOptions): Promise<boolean>;
+  /**
+   * Writes `value` only while the key still holds exactly `expected` (null: the key is absent),
+   * in one atomic step; true when written. The primitive of every state change that guards
+   * access: read, decide, then write only if nobody wrote in between (else read again).
+   */
+  compareAndSet(
+    key: string,
+    expected: string | null,
+    value: string,
+    options?: { ttlMs?: number },
+  ): Promise<boolean>;
   /** Removes the key; true when it existed. */
   delete(key: string): Promise<boolean>;
   /** Remaining lifetime in ms; null when the key is missing or never expires. */

@@ -36,6 +36,8 @@ const claims = (sessionId = "sess_1", userId = "user_1") => ({
   organizationId: "org_1",
 });
 const from = (ip = "10.0.0.1") => ({ ip, userAgent: "jest" });
+/** What a request admitted from `ip` at the session's first version saw. */
+const seenFrom = (ip = "10.0.0.1", version = 1) => ({ ip, version });
 
 describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
   let stores: Stores;
@@ -60,7 +62,7 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
 
   it("reaches level 3 on a second factor, decays to 2 after the step-up window", async () => {
     await sessions.resume(claims(), from(), t0);
-    await sessions.markSecondFactor("sess_1", t0 + minutes(1));
+    await sessions.markSecondFactor("sess_1", seenFrom(), t0 + minutes(1));
     expect(await sessions.resume(claims(), from(), t0 + minutes(5))).toMatchObject({
       level: SecurityLevel.StepUp,
     });
@@ -71,7 +73,7 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
 
   it("drops to level 1 when the client IP changes", async () => {
     await sessions.resume(claims(), from(), t0);
-    await sessions.markSecondFactor("sess_1", t0);
+    await sessions.markSecondFactor("sess_1", seenFrom(), t0);
     const moved = await sessions.resume(claims(), from("10.9.9.9"), t0 + minutes(1));
     expect(moved).toMatchObject({ ok: true, ipChanged: true, level: SecurityLevel.SignedIn });
     expect((await sessions.get("sess_1"))?.ip).toBe("10.9.9.9");
@@ -157,6 +159,78 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
       "sess_new",
       "sess_old",
     ]);
+  });
+
+  describe("compare-and-set (regressions: 2FA capture, revocation undone)", () => {
+    it("stamps the second factor only on the binding the verifying request saw", async () => {
+      // The victim's verify request is admitted from 10.0.0.1 at version 1 ...
+      const admitted = await sessions.resume(claims(), from("10.0.0.1"), t0);
+      expect(admitted).toMatchObject({ ok: true, session: { version: 1 } });
+      // ... then the attacker's request with the stolen token moves the session to 10.6.6.6 ...
+      const moved = await sessions.resume(claims(), from("10.6.6.6"), t0 + 1000);
+      expect(moved).toMatchObject({ ok: true, ipChanged: true, session: { version: 2 } });
+      // ... and the victim's verified code must not raise the attacker's session.
+      expect(await sessions.markSecondFactor("sess_1", seenFrom("10.0.0.1", 1), t0 + 2000)).toBe(
+        null,
+      );
+      expect(await sessions.resume(claims(), from("10.6.6.6"), t0 + 3000)).toMatchObject({
+        level: SecurityLevel.SignedIn,
+      });
+      // Moving back to the victim's IP is a new version: the old binding still does not match.
+      await sessions.resume(claims(), from("10.0.0.1"), t0 + 4000);
+      expect(await sessions.markSecondFactor("sess_1", seenFrom("10.0.0.1", 1), t0 + 5000)).toBe(
+        null,
+      );
+      expect(
+        await sessions.markSecondFactor("sess_1", seenFrom("10.0.0.1", 3), t0 + 6000),
+      ).toMatchObject({ ip: "10.0.0.1", secondFactorAt: t0 + 6000 });
+    });
+
+    it("never stamps an ended session", async () => {
+      await sessions.resume(claims(), from(), t0);
+      await sessions.revoke("sess_1", "revoked", t0 + 1000);
+      expect(await sessions.markSecondFactor("sess_1", seenFrom(), t0 + 2000)).toBe(null);
+    });
+
+    it("a stamp racing an IP change from a second replica lands on the victim's IP or not at all", async () => {
+      const replica = new SessionStore(stores, policy);
+      for (let round = 0; round < 40; round += 1) {
+        const id = `sess_stamp_${round}`;
+        await sessions.resume(claims(id), from("10.0.0.1"), t0);
+        const at = t0 + minutes(1);
+        await Promise.all([
+          sessions.markSecondFactor(id, seenFrom("10.0.0.1", 1), at),
+          replica.resume(claims(id), from("10.6.6.6"), at),
+        ]);
+        const session = await sessions.get(id);
+        // Whichever came first, the attacker's IP never holds a second factor.
+        if (session?.ip === "10.6.6.6") expect(session.secondFactorAt).toBe(null);
+      }
+    });
+
+    it("a revocation racing resumes on two replicas is never undone", async () => {
+      // Two gateways share the stores; each resume from a new IP writes the session.
+      const replica = new SessionStore(stores, policy);
+      for (let round = 0; round < 25; round += 1) {
+        const id = `sess_race_${round}`;
+        await sessions.resume(claims(id), from("10.0.0.1"), t0);
+        const at = t0 + minutes(1);
+        await Promise.all([
+          ...Array.from({ length: 6 }, (_, n) =>
+            (n % 2 === 0 ? sessions : replica).resume(claims(id), from(`10.0.1.${n}`), at + n),
+          ),
+          replica.revoke(id, "revoked", at),
+          ...Array.from({ length: 6 }, (_, n) =>
+            (n % 2 === 0 ? replica : sessions).resume(claims(id), from(`10.0.2.${n}`), at + n),
+          ),
+        ]);
+        expect((await sessions.get(id))?.revokedAt).not.toBe(null);
+        expect(await sessions.resume(claims(id), from("10.0.0.1"), at + 100)).toEqual({
+          ok: false,
+          reason: "session-revoked",
+        });
+      }
+    });
   });
 
   describe("countActive", () => {

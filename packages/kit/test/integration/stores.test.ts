@@ -193,6 +193,22 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
       expect(await kv.get("k")).toBe("permanent");
     });
 
+    it("compares and sets atomically: one of many racing writers wins", async () => {
+      const { kv } = stores;
+      expect(await kv.compareAndSet("cas", "x", "never")).toBe(false);
+      expect(await kv.get("cas")).toBeNull();
+      expect(await kv.compareAndSet("cas", null, "v1", { ttlMs: 60_000 })).toBe(true);
+      expect(await kv.compareAndSet("cas", null, "again")).toBe(false);
+      expect(await kv.ttlMs("cas")).toBeGreaterThan(0);
+      const wins = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => kv.compareAndSet("cas", "v1", `v2-${n}`)),
+      );
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      expect(await kv.get("cas")).toBe(`v2-${wins.indexOf(true)}`);
+      expect(await kv.compareAndSet("cas", `v2-${wins.indexOf(true)}`, "v3")).toBe(true);
+      expect(await kv.ttlMs("cas")).toBeNull();
+    });
+
     it("writes with onlyIfAbsent only when the key is missing or expired", async () => {
       const { kv } = stores;
       expect(await kv.set("lock", "a", { onlyIfAbsent: true, ttlMs: 1_000 })).toBe(true);

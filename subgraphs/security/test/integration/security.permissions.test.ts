@@ -37,7 +37,7 @@ const operations = {
   confirmTwoFactorEnrollment: `mutation { confirmTwoFactorEnrollment(code: "123456") { backupCodes } }`,
   verifyTwoFactor: `mutation { verifyTwoFactor(code: "123456") { id } }`,
   verifyBackupCode: `mutation { verifyBackupCode(code: "aaaa-bbbb-cccc") { id } }`,
-  regenerateBackupCodes: "mutation { regenerateBackupCodes { backupCodes } }",
+  regenerateBackupCodes: `mutation { regenerateBackupCodes(code: "123456") { backupCodes } }`,
   disableTwoFactor: `mutation { disableTwoFactor(code: "123456") }`,
   revokeSession: `mutation { revokeSession(id: "sess_nobody") }`,
   revokeUserSessions: `mutation { revokeUserSessions(userId: "user_perm_nobody") }`,

@@ -157,10 +157,18 @@ describe("TwoFactorService enrollment", () => {
     await service.verifyTotp(userId, codeAt(secret, now), IP);
   });
 
-  it("replaces a pending secret when enrollment begins again", async () => {
+  it("replaces a pending secret only when asked to, and says it did", async () => {
     const userId = uniqueName("user");
     const first = await service.beginEnrollment(userId, "a@acme.example");
-    const second = await service.beginEnrollment(userId, "a@acme.example");
+    expect(first.replaced).toBe(false);
+    // Regression: a second start silently voided the first enrollment.
+    expect(await reasonOf(service.beginEnrollment(userId, "a@acme.example"))).toBe(
+      TwoFactorReason.EnrollmentPending,
+    );
+    const second = await service.beginEnrollment(userId, "a@acme.example", {
+      replacePending: true,
+    });
+    expect(second).toMatchObject({ replaced: true });
     expect(second.secret).not.toBe(first.secret);
 
     expect(await reasonOf(service.confirmEnrollment(userId, codeAt(first.secret, now), IP))).toBe(
@@ -173,8 +181,8 @@ describe("TwoFactorService enrollment", () => {
   it("lets only one of two concurrent first enrollments' secrets be stored", async () => {
     const userId = uniqueName("user");
     const results = await Promise.all([
-      service.beginEnrollment(userId, "a@acme.example"),
-      service.beginEnrollment(userId, "a@acme.example"),
+      service.beginEnrollment(userId, "a@acme.example", { replacePending: true }),
+      service.beginEnrollment(userId, "a@acme.example", { replacePending: true }),
     ]);
     const confirmed = await Promise.allSettled(
       results.map((r) => service.confirmEnrollment(userId, codeAt(r.secret, now), IP)),
@@ -403,9 +411,17 @@ describe("TwoFactorService backup codes", () => {
   });
 
   it("regenerating voids every old code and issues a new set", async () => {
-    const { userId, backupCodes: old } = await enrolledUser();
+    const { userId, secret, backupCodes: old } = await enrolledUser();
     await service.verifyBackupCode(userId, old[0], IP);
-    const { backupCodes: fresh } = await service.regenerateBackupCodes(userId);
+    // Regression: regenerating asked for no code, so a stolen level-3 session could mint codes.
+    expect(await reasonOf(service.regenerateBackupCodes(userId, "000000", IP))).toBe(
+      TwoFactorReason.InvalidCode,
+    );
+    const { backupCodes: fresh } = await service.regenerateBackupCodes(
+      userId,
+      codeAt(secret, now),
+      IP,
+    );
     expect(fresh).toHaveLength(10);
     expect(fresh.filter((code) => old.includes(code))).toEqual([]);
 
@@ -423,7 +439,9 @@ describe("TwoFactorService backup codes", () => {
 
   it("refuses to regenerate for a user without two-factor", async () => {
     const userId = uniqueName("user");
-    expect(await reasonOf(service.regenerateBackupCodes(userId))).toBe(TwoFactorReason.NotEnabled);
+    expect(await reasonOf(service.regenerateBackupCodes(userId, "123456", IP))).toBe(
+      TwoFactorReason.NotEnabled,
+    );
     expect(await backupRowsOf(userId)).toEqual([]);
   });
 });

@@ -11,6 +11,12 @@ export const TwoFactorReason = {
   AlreadyEnabled: "TWO_FACTOR_ALREADY_ENABLED",
   /** A code was presented but two-factor is not on for this account. */
   NotEnabled: "TWO_FACTOR_NOT_ENABLED",
+  /** Enrollment started while another is pending, without `replacePending: true`. */
+  EnrollmentPending: "TWO_FACTOR_ENROLLMENT_PENDING",
+  /** Enrollment asked for with a first-factor sign-in older than the configured window. */
+  RecentSignInRequired: "TWO_FACTOR_RECENT_SIGN_IN_REQUIRED",
+  /** The session moved (another IP) between the gateway's check and the second-factor stamp. */
+  SessionChanged: "TWO_FACTOR_SESSION_CHANGED",
   /** Confirmation asked for with no enrollment waiting (or it changed meanwhile). */
   NoPendingEnrollment: "TWO_FACTOR_NO_PENDING_ENROLLMENT",
   /** The code is not six digits (TOTP) or not `xxxx-xxxx-xxxx` (backup code). */
@@ -34,6 +40,26 @@ export const TwoFactorErrors = {
     refuse(TwoFactorReason.AlreadyEnabled, "Two-factor authentication is already enabled."),
   /** Two-factor is not on for this account. */
   notEnabled: () => refuse(TwoFactorReason.NotEnabled, "Two-factor authentication is not enabled."),
+  /** Another enrollment is pending; start again with `replacePending: true` to void it. */
+  enrollmentPending: () =>
+    refuse(
+      TwoFactorReason.EnrollmentPending,
+      "A two-factor enrollment is already pending. Confirm it, or start again with replacePending: true.",
+    ),
+  /** Changing two-factor settings needs a recent sign-in. */
+  recentSignInRequired: (minutes: number) =>
+    new RampartError(
+      ErrorCode.Forbidden,
+      `Sign in again to change two-factor settings: your sign-in must be at most ${minutes} minutes old.`,
+      { reason: TwoFactorReason.RecentSignInRequired },
+    ),
+  /** The verified code cannot raise a session that moved meanwhile. */
+  sessionChanged: () =>
+    new RampartError(
+      ErrorCode.Unauthenticated,
+      "Your session was used from another address while verifying. Sign in again.",
+      { reason: TwoFactorReason.SessionChanged },
+    ),
   /** Nothing to confirm: start enrollment first. */
   noPendingEnrollment: () =>
     refuse(TwoFactorReason.NoPendingEnrollment, "No two-factor enrollment is pending."),

@@ -1,4 +1,5 @@
 import { RampartError, type SecurityEventInput, type SubgraphContext } from "@rampart/kit";
+import { TwoFactorErrors } from "./two-factor.errors";
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from "type-graphql";
 import { securityServices } from "../../services";
 import { viewOf } from "../sessions/session.resolver";
@@ -44,28 +45,63 @@ function record(
   });
 }
 
-/** Raises the caller's session to level 3 after a verified second factor. */
+/**
+ * Raises the caller's session to level 3 after a verified second factor: only the session as
+ * the gateway admitted this request (same IP, same version). A request from another IP that
+ * moved the session in between gets nothing, and the attempt is recorded.
+ */
 async function stepUp(context: SubgraphContext): Promise<SessionView> {
   const { identity, runtime } = context;
-  const session = identity.sessionId
-    ? await runtime.sessions.markSecondFactor(identity.sessionId)
-    : null;
-  if (!session) throw RampartError.unauthenticated("Your session has ended. Sign in again.");
-  return viewOf(session, runtime.sessions, identity.sessionId);
+  const { sessionId, ip, sessionVersion } = identity;
+  if (!sessionId || ip === null || sessionVersion === undefined)
+    throw RampartError.unauthenticated("Your session has ended. Sign in again.");
+  const session = await runtime.sessions.markSecondFactor(sessionId, {
+    ip,
+    version: sessionVersion,
+  });
+  if (!session) {
+    await record(
+      context,
+      "two_factor.stamp_refused",
+      "second factor verified, but the session changed (IP or end) since this request was admitted",
+      "high",
+    );
+    throw TwoFactorErrors.sessionChanged();
+  }
+  return viewOf(session, runtime.sessions, sessionId);
+}
+
+/** Starting or replacing an enrollment needs a recent first-factor sign-in (Clerk's `fva`). */
+function requireRecentSignIn(context: SubgraphContext): void {
+  const minutes = securityServices(context).recentSignInMinutes;
+  const { firstFactorAt } = context.identity;
+  if (firstFactorAt === undefined || Date.now() - firstFactorAt > minutes * 60_000)
+    throw TwoFactorErrors.recentSignInRequired(minutes);
 }
 
 /** TOTP two-factor authentication for the signed-in caller. */
 @Resolver()
 export class TwoFactorResolver {
   @Mutation(() => TwoFactorEnrollment, {
-    description: "Starts 2FA enrollment: a new TOTP secret for an authenticator app.",
+    description:
+      "Starts 2FA enrollment: a new TOTP secret for an authenticator app. Needs a recent sign-in; a pending enrollment is replaced only with replacePending: true.",
   })
-  async beginTwoFactorEnrollment(@Ctx() context: SubgraphContext): Promise<TwoFactorEnrollment> {
+  async beginTwoFactorEnrollment(
+    @Arg("replacePending", () => Boolean, {
+      defaultValue: false,
+      description: "Void a pending enrollment (whose QR code was lost) and start a new one.",
+    })
+    replacePending: boolean,
+    @Ctx() context: SubgraphContext,
+  ): Promise<TwoFactorEnrollment> {
+    requireRecentSignIn(context);
     const userId = context.identity.userId as string;
-    const enrollment = await securityServices(context)
+    const { replaced, ...enrollment } = await securityServices(context)
       .twoFactor(context.em)
-      .beginEnrollment(userId, userId);
-    await record(context, "two_factor.enrollment_started", "enrollment started");
+      .beginEnrollment(userId, userId, { replacePending });
+    await (replaced
+      ? record(context, "two_factor.enrollment_replaced", "pending enrollment replaced", "medium")
+      : record(context, "two_factor.enrollment_started", "enrollment started"));
     return enrollment;
   }
 
@@ -123,12 +159,17 @@ export class TwoFactorResolver {
   }
 
   @Mutation(() => BackupCodes, {
-    description: "Replaces all backup codes; the old ones stop working. Needs level 3.",
+    description:
+      "Replaces all backup codes; the old ones stop working. Needs level 3 and a current TOTP code.",
   })
-  async regenerateBackupCodes(@Ctx() context: SubgraphContext): Promise<BackupCodes> {
+  async regenerateBackupCodes(
+    @Arg("code", () => String) code: string,
+    @Ctx() context: SubgraphContext,
+  ): Promise<BackupCodes> {
+    const { identity } = context;
     const codes = await securityServices(context)
       .twoFactor(context.em)
-      .regenerateBackupCodes(context.identity.userId as string);
+      .regenerateBackupCodes(identity.userId as string, code, identity.ip);
     await record(context, "two_factor.backup_codes_regenerated", "backup codes regenerated", "low");
     return codes;
   }

@@ -91,11 +91,16 @@ export class TwoFactorService {
   }
 
   /**
-   * Starts (or restarts) enrollment: a new secret, stored sealed and pending until
-   * {@link confirmEnrollment}. A pending secret from an earlier call is replaced.
-   * Refuses when two-factor is already on.
+   * Starts enrollment: a new secret, stored sealed and pending until {@link confirmEnrollment}.
+   * A pending enrollment from an earlier call is replaced only when `replacePending` is set
+   * (else refused, so a second start never silently voids the first); `replaced` says whether
+   * one was. Refuses when two-factor is already on.
    */
-  async beginEnrollment(userId: string, accountName: string): Promise<EnrollmentStart> {
+  async beginEnrollment(
+    userId: string,
+    accountName: string,
+    { replacePending = false }: { replacePending?: boolean } = {},
+  ): Promise<EnrollmentStart & { replaced: boolean }> {
     if (accountName.trim() === "" || accountName.length > MAX_ACCOUNT_NAME_LENGTH) {
       throw RampartError.badInput(
         `The account name must be 1 to ${MAX_ACCOUNT_NAME_LENGTH} characters.`,
@@ -106,22 +111,25 @@ export class TwoFactorService {
     const sealedSecret = this.#secretBox.seal(secret, userId);
     const em = this.#fork();
     const now = new Date(this.#clock());
-    const replacePending = () =>
+    const replace = () =>
       em.nativeUpdate(
         TwoFactorCredential,
         { userId, enabledAt: null },
         { sealedSecret, lastUsedStep: null, createdAt: now, updatedAt: now },
       );
+    const started = () =>
+      ({ secret, otpauthUri: totpUri({ secret, accountName, issuer: this.#issuer }) }) as const;
 
-    // Update, else insert, instead of read-then-write: an enabled row is never touched, and
-    // two concurrent calls cannot both insert. If a row appeared between the two statements,
-    // it is either pending (replace it after all) or enabled (refuse).
-    const stored =
-      (await replacePending()) === 1 ||
-      (await this.#insertPending(em, { userId, sealedSecret, now })) ||
-      (await replacePending()) === 1;
-    if (!stored) throw TwoFactorErrors.alreadyEnabled();
-    return { secret, otpauthUri: totpUri({ secret, accountName, issuer: this.#issuer }) };
+    // Insert first: two concurrent calls cannot both insert. Only then update, and only a
+    // pending row (an enabled one is never touched); a row that appeared between the two
+    // statements is either pending (replaced after all, if asked) or enabled (refused).
+    if (await this.#insertPending(em, { userId, sealedSecret, now }))
+      return { ...started(), replaced: false };
+    const existing = await em.findOne(TwoFactorCredential, { userId });
+    if (existing?.enabledAt) throw TwoFactorErrors.alreadyEnabled();
+    if (!replacePending) throw TwoFactorErrors.enrollmentPending();
+    if ((await replace()) !== 1) throw TwoFactorErrors.alreadyEnabled();
+    return { ...started(), replaced: true };
   }
 
   /**
@@ -195,12 +203,18 @@ export class TwoFactorService {
   }
 
   /**
-   * Issues a new set of backup codes and voids every earlier one, in one transaction.
-   * Asks for no code: the caller decides what proof a user must give first.
+   * Issues a new set of backup codes and voids every earlier one, in one transaction, after
+   * checking a current TOTP code (spent like any other): a stolen level-3 session alone cannot
+   * mint codes that outlive it.
    */
-  async regenerateBackupCodes(userId: string): Promise<IssuedBackupCodes> {
+  async regenerateBackupCodes(
+    userId: string,
+    code: string,
+    ip: string | null,
+  ): Promise<IssuedBackupCodes> {
     const em = this.#fork();
-    await this.#requireEnabled(em, userId);
+    await this.#consumeTotp(em, userId, code, ip);
+    await this.#guard.recordSuccess(userId, ip);
     const backupCodes = generateBackupCodes(this.#backupCodeCount);
     const hashes = await Promise.all(backupCodes.map(hashBackupCode));
     const now = new Date(this.#clock());

@@ -1,0 +1,191 @@
+import {
+  anonymousIdentity,
+  ErrorCode,
+  RampartError,
+  SecurityLevel,
+  type Identity,
+  type Logger,
+  type PlatformSession,
+  type SecurityEventInput,
+  type SessionStore,
+} from "@rampart/kit";
+import { TokenRejected, type SessionTokenVerifier } from "../auth/session-token";
+import type { IpAllowlist } from "../plugins/ip-allowlist";
+import type { RateLimit, RequestBudget } from "../plugins/rate-limit";
+
+/** Options for {@link createCallerAdmission}. */
+export interface CallerAdmissionOptions {
+  /** Verifies a Clerk session token. */
+  verifySessionToken: SessionTokenVerifier;
+  /** Platform sessions (security levels, timeouts, revocation). */
+  sessions: SessionStore;
+  /** Request budgets, drawn on before any session write. */
+  rateLimit: Pick<RateLimit, "admit">;
+  /** Organizations that restrict themselves to their own ranges. */
+  ipAllowlist: Pick<IpAllowlist, "restricts" | "allows">;
+  /** Records a security event (refusals and session changes); never awaited by the caller. */
+  record(event: SecurityEventInput): void;
+  /** Logger for refusal reasons (never the token). */
+  logger: Logger;
+}
+
+/** What every transport knows about a caller before GraphQL: the facts admission decides on. */
+export interface CallerFacts {
+  /** The `Authorization` header (HTTP) or `connectionParams.authorization` (graphql-ws). */
+  authorization: string | undefined;
+  /** Client address, computed once from the peer and `TRUSTED_PROXIES`. */
+  ip: string;
+  /** `User-Agent`, if any. */
+  userAgent: string | undefined;
+  /** Request (or socket) id. */
+  requestId: string;
+}
+
+/** An admitted caller: who, from where, what they drew on, and until when the token holds. */
+export interface AdmittedCaller {
+  readonly identity: Identity;
+  readonly ip: string;
+  /** The request budgets this admission drew on. */
+  readonly budget: RequestBudget;
+  /** The platform session, for signed-in callers. */
+  readonly session: PlatformSession | null;
+  /** Epoch ms at which the presented token expires; null for anonymous callers. */
+  readonly tokenExpiresAt: number | null;
+}
+
+/** Admits one caller, or throws a typed refusal ({@link RampartError}). */
+export type AdmitCaller = (facts: CallerFacts) => Promise<AdmittedCaller>;
+
+/**
+ * The caller half of the perimeter, shared by HTTP and graphql-ws, in this order:
+ * 1. no credentials: anonymous, on the anonymous budget;
+ * 2. the token is verified; a bad one first spends the anonymous budget (so token guessing is
+ *    limited, and a flood is refused before it is recorded), then is refused (401);
+ * 3. the caller's request budgets are drawn on, before the session is touched: a refused
+ *    request never writes the session;
+ * 4. an organization that restricts itself to its own ranges refuses other IPs (403);
+ * 5. the platform session is resumed (compare-and-set; refused when revoked or expired).
+ */
+export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCaller {
+  const { logger, record } = options;
+
+  const admitAnonymous = async (ip: string, requestId: string) => {
+    const identity = anonymousIdentity(requestId, ip);
+    return { identity, budget: await options.rateLimit.admit(identity, ip) };
+  };
+
+  return async function admitCaller(facts) {
+    const { authorization, ip, requestId } = facts;
+    if (authorization === undefined || authorization === "") {
+      const { identity, budget } = await admitAnonymous(ip, requestId);
+      return { identity, ip, budget, session: null, tokenExpiresAt: null };
+    }
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(authorization);
+    let verified;
+    try {
+      if (!match) throw new TokenRejected("authorization-not-bearer");
+      verified = await options.verifySessionToken(match[1]);
+    } catch (error) {
+      if (!(error instanceof TokenRejected))
+        logger.error({ err: error, requestId }, "token verification failed");
+      // A caller over the anonymous budget gets 429 and no second event.
+      await admitAnonymous(ip, requestId);
+      const reason = error instanceof TokenRejected ? error.message : "token-verification-error";
+      logger.warn({ reason, ip, requestId }, "refused session token");
+      record({
+        type: "authentication.failed",
+        severity: "medium",
+        actorId: null,
+        organizationId: null,
+        ip,
+        reason,
+        requestId,
+      });
+      throw RampartError.unauthenticated("The session token is invalid or expired.");
+    }
+
+    const actor = {
+      actorId: verified.userId,
+      organizationId: verified.organizationId,
+      ip,
+      requestId,
+    };
+    const claimed: Identity = {
+      userId: verified.userId,
+      sessionId: verified.sessionId,
+      organizationId: verified.organizationId,
+      organizationSlug: verified.organizationSlug,
+      role: verified.role,
+      permissions: verified.permissions,
+      // Budgets do not depend on the level; the session sets the real one below.
+      securityLevel: SecurityLevel.SignedIn,
+      requestId,
+      ip,
+      ...(verified.firstFactorAt === null ? {} : { firstFactorAt: verified.firstFactorAt }),
+    };
+    const budget = await options.rateLimit.admit(claimed, ip);
+    if (
+      claimed.organizationId &&
+      options.ipAllowlist.restricts(claimed.organizationId) &&
+      !options.ipAllowlist.allows(ip, claimed.organizationId)
+    ) {
+      record({
+        ...actor,
+        type: "ip_allowlist.refused",
+        severity: "medium",
+        reason: "client IP outside the organization's allowlist",
+      });
+      throw new RampartError(
+        ErrorCode.IpNotAllowed,
+        "Your IP address is not allowed for this organization.",
+      );
+    }
+
+    const resumed = await options.sessions.resume(
+      {
+        sessionId: verified.sessionId,
+        userId: verified.userId,
+        organizationId: verified.organizationId,
+      },
+      { ip, userAgent: facts.userAgent ?? null },
+    );
+    if (!resumed.ok) {
+      logger.warn(
+        { reason: resumed.reason, ip, requestId, sessionId: verified.sessionId },
+        "refused session",
+      );
+      record({ ...actor, type: "session.refused", severity: "medium", reason: resumed.reason });
+      throw RampartError.unauthenticated("Your session has ended. Sign in again.");
+    }
+    if (resumed.created) {
+      // The security subgraph's metrics read the role from `reason` (`role=<Clerk role>` or
+      // `role=none`): admins' 2FA adoption and the authentication success rate.
+      record({
+        ...actor,
+        type: "session.started",
+        severity: "info",
+        reason: `role=${verified.role ?? "none"}`,
+      });
+    }
+    if (resumed.ipChanged) {
+      record({
+        ...actor,
+        type: "session.ip_changed",
+        severity: "medium",
+        reason: "client IP changed; security level dropped to 1",
+      });
+    }
+    const identity: Identity = {
+      ...claimed,
+      securityLevel: resumed.level,
+      sessionVersion: resumed.session.version,
+    };
+    return {
+      identity,
+      ip,
+      budget,
+      session: resumed.session,
+      tokenExpiresAt: verified.expiresAt * 1000,
+    };
+  };
+}
