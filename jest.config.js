@@ -1,6 +1,8 @@
 /**
- * Jest runs every workspace's tests in three tiers (see ../shared/STYLE.md):
- * unit (in process), integration (real servers, Postgres, Redis), e2e (the whole platform).
+ * Jest runs every workspace's tests in three tiers: unit (in process), integration (real
+ * servers, Postgres, Redis), e2e (the whole platform); and the attack suite (hostile clients
+ * against the whole platform, docs/security/attack-suite.md) as a project of its own:
+ * `npx jest --selectProjects attacks`.
  */
 const esmOnly = ["jose", "@electric-sql", "otplib", "@otplib", "@scure", "@noble"].join("|");
 
@@ -34,5 +36,5 @@ module.exports = {
   globalSetup: "<rootDir>/packages/kit/test/global-setup.js",
   // Integration and e2e tests start servers and databases; e2e files raise it further.
   testTimeout: 60_000,
-  projects: [tier("unit"), tier("integration"), tier("e2e")],
+  projects: [tier("unit"), tier("integration"), tier("e2e"), tier("attacks")],
 };
