@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import fs from "node:fs";
-import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
@@ -45,7 +44,8 @@ import { createIpAllowlist } from "./plugins/ip-allowlist";
 import { createLockdown } from "./plugins/lockdown";
 import { createOperationLimits } from "./plugins/operation-limits";
 import { createRateLimit } from "./plugins/rate-limit";
-import { createSecurityHeaders } from "./plugins/security-headers";
+import { createSecurityHeaders, securityHeaderValues } from "./plugins/security-headers";
+import { createHttpServer } from "./perimeter/http-server";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
@@ -219,12 +219,21 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         return dataSource;
       },
       logger,
+      // The `apollo-query-plan-experimental` header would hand any caller the query plan.
+      __exposeQueryPlanExperimental: config.nodeEnv === "development",
     });
 
     const app = express();
     app.disable("x-powered-by");
     app.disable("etag");
-    const httpServer = http.createServer(app);
+    const securityHeaders =
+      config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {};
+    const httpServer = createHttpServer(app, {
+      maxBodyBytes: limits.maxBodyBytes,
+      responseHeaders: securityHeaderValues(securityHeaders),
+      clientIp,
+      onRefusal: refusal("medium"),
+    });
     const apollo = new ApolloServer<GatewayContext>({
       gateway: limits.withExecutionTimeout(gateway),
       // The per-request gate is in the operation limits; false here would refuse superadmins too.
@@ -259,11 +268,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       next();
     });
     app.use(requestMetrics.middleware);
-    app.use(
-      createSecurityHeaders(
-        config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {},
-      ),
-    );
+    app.use(createSecurityHeaders(securityHeaders));
     app.use(
       createCors({
         allowedOrigins: config.allowedOrigins,

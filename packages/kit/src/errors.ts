@@ -24,6 +24,19 @@ export const ErrorCode = {
   LockdownActive: "LOCKDOWN_ACTIVE",
   /** The request's Origin is not on the profile's allowlist. */
   CorsOriginNotAllowed: "CORS_ORIGIN_NOT_ALLOWED",
+  /**
+   * The HTTP request is malformed or not one this transport carries: a bad request line or
+   * target, a header that must be single sent twice, a subscription over HTTP.
+   */
+  BadRequest: "BAD_REQUEST",
+  /** More request header lines than the server reads. */
+  RequestHeadersTooLarge: "REQUEST_HEADERS_TOO_LARGE",
+  /** The request's head or body did not arrive in time. */
+  RequestTimeout: "REQUEST_TIMEOUT",
+  /** The body is not `application/json` in UTF-8, or its `Content-Type` is ambiguous. */
+  UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+  /** No operation to run: an unknown `operationName`, or several operations and none named. */
+  OperationResolutionFailure: "OPERATION_RESOLUTION_FAILURE",
   /** The body is larger than the cap. */
   RequestTooLarge: "REQUEST_TOO_LARGE",
   /** The body is not readable JSON. */
@@ -70,6 +83,11 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   RATE_LIMITED: 429,
   LOCKDOWN_ACTIVE: 503,
   CORS_ORIGIN_NOT_ALLOWED: 403,
+  BAD_REQUEST: 400,
+  REQUEST_HEADERS_TOO_LARGE: 431,
+  REQUEST_TIMEOUT: 408,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  OPERATION_RESOLUTION_FAILURE: 400,
   REQUEST_TOO_LARGE: 413,
   BAD_REQUEST_BODY: 400,
   BATCHING_DISABLED: 400,

@@ -3,7 +3,7 @@ import type {
   ApolloServerPlugin,
   BaseContext,
 } from "@apollo/server";
-import { BREAK, visit, type DocumentNode, type GraphQLError } from "graphql";
+import { BREAK, OperationTypeNode, visit, type DocumentNode, type GraphQLError } from "graphql";
 import {
   OperationLimitCode,
   OperationLimitError,
@@ -102,6 +102,39 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
     return OperationLimitCode.MethodNotAllowed;
   }
   return undefined;
+}
+
+/**
+ * Refuses, after parsing and validation, what the gateway would otherwise answer with a 500:
+ * no operation to run (an `operationName` that names none, or several operations and no
+ * name: 400 `OPERATION_RESOLUTION_FAILURE`), and a subscription over HTTP (400
+ * `BAD_REQUEST`: subscriptions are served over graphql-ws). Also refuses a variable the
+ * operation does not declare (400 `BAD_USER_INPUT`): graphql-js ignores one, so whatever it
+ * holds would pass unchecked.
+ */
+export function operationShapePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, request }) {
+          if (!operation) {
+            throw OperationLimitError.operationNotResolved(request.operationName ?? undefined);
+          }
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
+            throw OperationLimitError.subscriptionOverHttp();
+          }
+          const declared = new Set(
+            (operation.variableDefinitions ?? []).map(
+              (definition) => definition.variable.name.value,
+            ),
+          );
+          for (const name of Object.keys(request.variables ?? {})) {
+            if (!declared.has(name)) throw OperationLimitError.undeclaredVariable();
+          }
+        },
+      };
+    },
+  };
 }
 
 /**

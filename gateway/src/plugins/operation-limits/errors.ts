@@ -5,6 +5,10 @@ import { GraphQLError } from "graphql";
 export const OperationLimitCode = {
   RequestTooLarge: ErrorCode.RequestTooLarge,
   BadRequestBody: ErrorCode.BadRequestBody,
+  UnsupportedMediaType: ErrorCode.UnsupportedMediaType,
+  OperationResolutionFailure: ErrorCode.OperationResolutionFailure,
+  BadRequest: ErrorCode.BadRequest,
+  BadUserInput: ErrorCode.BadUserInput,
   BatchingDisabled: ErrorCode.BatchingDisabled,
   CsrfPrevented: ErrorCode.CsrfPrevented,
   MethodNotAllowed: ErrorCode.MethodNotAllowed,
@@ -44,11 +48,39 @@ export class OperationLimitError extends GraphQLError {
     );
   }
 
-  /** The body could not be read as JSON. */
-  static badRequestBody(): OperationLimitError {
+  /** The body could not be read as JSON; `reason` says why (default: not valid JSON). */
+  static badRequestBody(reason = "The request body is not valid JSON."): OperationLimitError {
+    return new OperationLimitError(OperationLimitCode.BadRequestBody, reason);
+  }
+
+  /** The body is not JSON in UTF-8, or its `Content-Type` is ambiguous; `reason` says which. */
+  static unsupportedMediaType(reason: string): OperationLimitError {
+    return new OperationLimitError(OperationLimitCode.UnsupportedMediaType, reason);
+  }
+
+  /** No operation to run: `operationName` names none, or several are sent and none named. */
+  static operationNotResolved(operationName: string | undefined): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.BadRequestBody,
-      "The request body is not valid JSON.",
+      OperationLimitCode.OperationResolutionFailure,
+      operationName === undefined
+        ? "The document holds several operations: name the one to run in operationName."
+        : "operationName names no operation in the document.",
+    );
+  }
+
+  /** A subscription sent over HTTP, which carries queries and mutations only. */
+  static subscriptionOverHttp(): OperationLimitError {
+    return new OperationLimitError(
+      OperationLimitCode.BadRequest,
+      "Subscriptions are served over WebSocket (graphql-ws), not over HTTP.",
+    );
+  }
+
+  /** A variable the operation does not declare (its name is not echoed: it is client text). */
+  static undeclaredVariable(): OperationLimitError {
+    return new OperationLimitError(
+      OperationLimitCode.BadUserInput,
+      "The request sends a variable the operation does not declare.",
     );
   }
 

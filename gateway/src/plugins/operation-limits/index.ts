@@ -10,6 +10,7 @@ import type { GraphQLError, ParseOptions, ValidationRule } from "graphql";
 import {
   executionTimeoutPlugin,
   introspectionGatePlugin,
+  operationShapePlugin,
   refusalCodesPlugin,
   timeGatewayExecution,
   typeLimitRefusals,
@@ -47,9 +48,14 @@ export interface RefusalEvent {
 export interface OperationLimitsOptions<TContext extends BaseContext> {
   /** Largest accepted request body, in bytes; default 102400 (100 kB). */
   maxBodyBytes?: number;
+  /**
+   * Deepest nesting of JSON objects and arrays in a body (the body itself is level 1) or in a
+   * GET's `variables` and `extensions`; default 32.
+   */
+  maxJsonDepth?: number;
   /** Deepest selection nesting (`__schema` subtrees not counted); default 6. */
   maxDepth?: number;
-  /** Most aliases in one operation; default 15. */
+  /** Most aliases in one operation, `__typename` aliases included; default 15. */
   maxAliases?: number;
   /** Most directives in one operation; default 50. */
   maxDirectives?: number;
@@ -74,9 +80,17 @@ export interface OperationLimitsOptions<TContext extends BaseContext> {
 
 /** What {@link createOperationLimits} returns, to wire into Express and Apollo Server. */
 export interface OperationLimits<TContext extends BaseContext> {
-  /** Express middleware for the GraphQL route, before Apollo: CSRF rule, capped JSON body, no batches. */
+  /** The body cap in force, in bytes: the HTTP server refuses a larger `Content-Length` at once. */
+  maxBodyBytes: number;
+  /**
+   * Express middleware for the GraphQL route, before Apollo: CSRF rule, JSON in UTF-8 only,
+   * bounded nesting, capped body, no batches.
+   */
   bodyParser: RequestHandler;
-  /** Apollo plugins: refusal codes and events, no field suggestions, introspection gate, timeout. */
+  /**
+   * Apollo plugins: refusal codes and events, no field suggestions, one resolvable query or
+   * mutation with declared variables only, introspection gate, timeout.
+   */
   apolloPlugins: ApolloServerPlugin<TContext>[];
   /** Apollo `validationRules`: depth, aliases, directives and cost (graphql-armor). */
   validationRules: ValidationRule[];
@@ -116,6 +130,7 @@ export function createOperationLimits<TContext extends BaseContext>(
     return chosen;
   };
   const maxBodyBytes = limit("maxBodyBytes", options.maxBodyBytes, 102_400);
+  const maxJsonDepth = limit("maxJsonDepth", options.maxJsonDepth, 32);
   const maxDepth = limit("maxDepth", options.maxDepth, 6);
   const maxAliases = limit("maxAliases", options.maxAliases, 15);
   const maxDirectives = limit("maxDirectives", options.maxDirectives, 50);
@@ -148,7 +163,14 @@ export function createOperationLimits<TContext extends BaseContext>(
   // One protection per ApolloArmor, so that the rules run (and report) in this order.
   const validationRules = [
     { maxDepth: { n: maxDepth, ...rejectAs(OperationLimitCode.QueryTooDeep) } },
-    { maxAliases: { n: maxAliases, ...rejectAs(OperationLimitCode.TooManyAliases) } },
+    // armor lets `__typename` aliases through by default: a hundred of them are a hundred aliases.
+    {
+      maxAliases: {
+        n: maxAliases,
+        allowList: [],
+        ...rejectAs(OperationLimitCode.TooManyAliases),
+      },
+    },
     { maxDirectives: { n: maxDirectives, ...rejectAs(OperationLimitCode.TooManyDirectives) } },
     { costLimit: { maxCost, ...rejectAs(OperationLimitCode.QueryTooComplex) } },
   ].flatMap(
@@ -157,8 +179,10 @@ export function createOperationLimits<TContext extends BaseContext>(
 
   const signals: ExecutionSignals = new WeakMap();
   return {
+    maxBodyBytes,
     bodyParser: createBodyParser({
       maxBodyBytes,
+      maxJsonDepth,
       refused: (req: Request, res: Response, error: OperationLimitError) =>
         report({
           type: eventType(error.code),
@@ -169,6 +193,7 @@ export function createOperationLimits<TContext extends BaseContext>(
     }),
     apolloPlugins: [
       refusalCodesPlugin(refused),
+      operationShapePlugin(),
       introspectionGatePlugin(options.allowIntrospection ?? (() => false)),
       executionTimeoutPlugin(executionTimeoutMs, signals, refused),
     ],

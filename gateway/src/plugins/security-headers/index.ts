@@ -81,6 +81,23 @@ const revealing = ["server", "x-powered-by"] as const;
  * so each response costs a loop of `setHeader` calls.
  */
 export function createSecurityHeaders(options: SecurityHeadersOptions = {}): RequestHandler {
+  const headers = securityHeaderValues(options);
+
+  return function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    for (const name of revealing) res.removeHeader(name);
+    next();
+  };
+}
+
+/**
+ * The headers {@link createSecurityHeaders} sets, by lower-case name, for answers written
+ * outside Express (the HTTP server's own refusals of malformed requests). Validated once;
+ * throws on an invalid override.
+ */
+export function securityHeaderValues(
+  options: SecurityHeadersOptions = {},
+): readonly (readonly [string, string])[] {
   const values = helmetHeaders(options.contentSecurityPolicy ?? apiContentSecurityPolicy);
   values.set("permissions-policy", owaspPermissionsPolicy);
   values.set("cache-control", "no-store, max-age=0");
@@ -97,13 +114,7 @@ export function createSecurityHeaders(options: SecurityHeadersOptions = {}): Req
       values.set(name, value);
     }
   }
-  const headers = [...values];
-
-  return function securityHeaders(_req: Request, res: Response, next: NextFunction): void {
-    for (const [name, value] of headers) res.setHeader(name, value);
-    for (const name of revealing) res.removeHeader(name);
-    next();
-  };
+  return Object.freeze([...values].map((entry) => Object.freeze(entry)));
 }
 
 /** The headers helmet sets for these directives, by lower-case name. */
