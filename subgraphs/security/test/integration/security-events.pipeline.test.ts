@@ -202,6 +202,36 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
     await expect(verifyAuditChain(db.orm.em)).resolves.toEqual({ ok: true, count: 10 });
   });
 
+  it("trims stored entries past the retention from the stream, never one not yet stored", async () => {
+    const sink = new FlakySink(new SecurityEventArchive(db.orm.em));
+    const running = consumer({ sink, retentionMs: 0, trimIntervalMs: 20 });
+    for (let n = 0; n < 5; n += 1) await recorder.record(input(n));
+    running.start();
+    await waitFor("several failed attempts", () => sink.attempts >= 3);
+    // Delivered but not stored: pending, so kept however old.
+    expect(await stores.events.length(SECURITY_EVENT_STREAM)).toBe(5);
+    expect(running.stats().trimmed).toBe(0);
+
+    sink.down = false;
+    await waitFor("every entry stored and trimmed", () => running.stats().trimmed === 5);
+    expect(await stores.events.length(SECURITY_EVENT_STREAM)).toBe(0);
+    expect(await rows()).toHaveLength(5);
+    // Appended after the trim, stored, then trimmed in turn.
+    await recorder.record(input(5));
+    await waitFor("the new entry trimmed", () => running.stats().trimmed === 6);
+    expect(await rows()).toHaveLength(6);
+  });
+
+  it("keeps every entry younger than the retention", async () => {
+    const running = consumer({ trimIntervalMs: 20 });
+    for (let n = 0; n < 3; n += 1) await recorder.record(input(n));
+    running.start();
+    await waitFor("every entry acknowledged", () => running.stats().acknowledged === 3);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(running.stats().trimmed).toBe(0);
+    expect(await stores.events.length(SECURITY_EVENT_STREAM)).toBe(3);
+  });
+
   it("after a restart, stores what was read but not acknowledged before it", async () => {
     const sink = new FlakySink(new SecurityEventArchive(db.orm.em));
     const before = consumer({ sink, consumer: "security-host-1" });
@@ -274,7 +304,13 @@ describe.each(setups)("security event pipeline on $name", (setup) => {
         occurredAt: new Date().toISOString(),
       }),
     });
-    const good = await recorder.record(input(2, { reason: "nul \u0000 inside" }));
+    // Appended as is: the recorder itself cleans control characters, an older process did not.
+    const good = {
+      ...input(2, { reason: "nul \u0000 inside" }),
+      id: crypto.randomUUID(),
+      occurredAt: new Date().toISOString(),
+    };
+    await stores.events.append(SECURITY_EVENT_STREAM, { event: JSON.stringify(good) });
     const running = consumer();
     running.start();
     await waitFor("every entry acknowledged", () => running.stats().acknowledged === 3);

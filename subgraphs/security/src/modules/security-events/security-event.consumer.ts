@@ -56,6 +56,14 @@ export interface SecurityEventConsumerOptions {
   retryInitialMs?: number;
   /** Longest back-off, in ms. Default 5000. */
   retryMaxMs?: number;
+  /**
+   * How long an entry stays in the stream once every consumer group has acknowledged it, in
+   * ms; older ones are trimmed. The table holds the events; the stream only carries them, so
+   * it need not keep them long. Default 3 600 000 (1 h).
+   */
+  retentionMs?: number;
+  /** How often the stream is trimmed, in ms. Default 60 000. */
+  trimIntervalMs?: number;
 }
 
 /** What a consumer has done since it started. */
@@ -68,6 +76,8 @@ export interface SecurityEventConsumerStats {
   rejected: number;
   /** Reads or stores that failed and were retried. */
   failures: number;
+  /** Entries trimmed from the stream once stored and past the retention. */
+  trimmed: number;
 }
 
 /** Reads a stream entry as an event, or says why it is not one. */
@@ -145,6 +155,7 @@ const clean = (text: string) => text.replace(/\u0000/g, "\uFFFD");
  * ones, so they are stored once it is back. Storing is idempotent by event id, so an entry
  * stored but not acknowledged (a crash, Redis down at the ack) is not stored twice.
  * Entries that are not valid events are logged and acknowledged: retrying cannot fix them.
+ * Once a minute it trims what every group has acknowledged and is past `retentionMs`.
  */
 export class SecurityEventConsumer {
   readonly #options: Required<Omit<SecurityEventConsumerOptions, "sink" | "events" | "logger">>;
@@ -156,6 +167,7 @@ export class SecurityEventConsumer {
     acknowledged: 0,
     rejected: 0,
     failures: 0,
+    trimmed: 0,
   };
   #running = false;
   #loop: Promise<void> | null = null;
@@ -175,6 +187,8 @@ export class SecurityEventConsumer {
       claimIdleMs: options.claimIdleMs ?? 60_000,
       retryInitialMs: options.retryInitialMs ?? 100,
       retryMaxMs: options.retryMaxMs ?? 5_000,
+      retentionMs: options.retentionMs ?? 3_600_000,
+      trimIntervalMs: options.trimIntervalMs ?? 60_000,
     };
   }
 
@@ -205,11 +219,16 @@ export class SecurityEventConsumer {
     // Entries delivered before a crash or a failure are pending: always drain those first.
     let drainPending = true;
     let lastDrain = Date.now();
+    let lastTrim = 0;
     while (this.#running) {
       try {
         if (!groupReady) {
           await this.#events.ensureGroup(stream, group);
           groupReady = true;
+        }
+        if (Date.now() - lastTrim >= this.#options.trimIntervalMs) {
+          lastTrim = Date.now();
+          await this.#trim();
         }
         if (!drainPending && Date.now() - lastDrain >= pendingCheckMs) drainPending = true;
         const entries = drainPending
@@ -235,6 +254,22 @@ export class SecurityEventConsumer {
         await this.#sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, this.#options.retryMaxMs);
       }
+    }
+  }
+
+  /**
+   * Removes the entries past the retention that every group has acknowledged (the store
+   * decides which: see `EventStream.trim`). Without it the stream grew until the recorder's
+   * length cap, about a million entries. A failure is logged, never retried at once: the
+   * entries are stored, and the next trim removes them.
+   */
+  async #trim(): Promise<void> {
+    try {
+      this.#stats.trimmed += await this.#events.trim(this.#options.stream, {
+        before: `${Math.max(0, Date.now() - this.#options.retentionMs)}-0`,
+      });
+    } catch (error) {
+      this.#logger.warn({ err: error }, "could not trim the security event stream; will retry");
     }
   }
 
