@@ -6,7 +6,10 @@ import { loadConfig } from "../config";
 // `npm run --silent dev-token -- --user <id> --org <id> --role <role>` prints a session token
 // in Clerk's v2 format, signed by the local development issuer, and nothing else.
 const usage = `usage: npm run --silent dev-token -- --user <id> [--org <id>] [--role <role>] [--slug <slug>]
-                     [--permission org:<feature>:<permission>]... [--ttl <seconds>]`;
+                     [--permission org:<feature>:<permission>]... [--ttl <seconds>] [--session <sid>]
+
+  --session <sid>  sign for an existing session, as Clerk does when it refreshes a token
+                   (default: a new session)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,6 +20,7 @@ async function main(): Promise<void> {
       slug: { type: "string" },
       permission: { type: "string", multiple: true },
       ttl: { type: "string" },
+      session: { type: "string" },
       help: { type: "boolean" },
     },
   });
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
       role: values.role,
       permissions: values.permission,
       ttlSeconds,
+      sessionId: values.session,
     },
     {
       privateKeyPem: loadOrCreateDevKeyPair(config.dataDir, "dev-issuer-rsa").privateKeyPem,

@@ -435,6 +435,50 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 
+  /** The `sid` of a dev token, to sign a refreshed token for the same session. */
+  const sessionOf = (token: string) =>
+    (JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()) as { sid: string }).sid;
+  const refreshed = (userId: string, token: string, ttlSeconds: number) =>
+    platform.devToken(
+      "--user",
+      userId,
+      "--org",
+      "org_rampart_admin",
+      "--role",
+      "admin",
+      "--session",
+      sessionOf(token),
+      "--ttl",
+      String(ttlSeconds),
+    );
+
+  // Regression: a socket's identity was fixed at connection_init and outlived its token.
+  it("closes 4401 at the token's exp, and stays open when re-authenticated with a fresh token", async () => {
+    const userId = `user_admin_${randomBytes(3).toString("hex")}`;
+    const token = await signInSuperadmin(platform, userId);
+    const expiring = open(refreshed(userId, token, 4));
+    const renewed = open(refreshed(userId, token, 4));
+    const issuedAt = Date.now();
+    await Promise.all([expiring.connected, renewed.connected]);
+    renewed.reauthenticate(`Bearer ${refreshed(userId, token, 600)}`);
+    expect(await expiring.closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+    process.stdout.write(
+      `socket closed ${Date.now() - issuedAt} ms after a 4 s token was issued\n`,
+    );
+    expect(Date.now() - issuedAt).toBeLessThan(6_000);
+    const stillOpen = await Promise.race([renewed.closed, sleep(2_000).then(() => "open")]);
+    expect(stillOpen).toBe("open");
+  });
+
+  it("closes 4401 when a socket re-authenticates with another session's token", async () => {
+    const userId = `user_admin_${randomBytes(3).toString("hex")}`;
+    const token = await signInSuperadmin(platform, userId);
+    const socket = open(token);
+    await socket.connected;
+    socket.reauthenticate(`Bearer ${superadmin}`);
+    expect(await socket.closed).toEqual({ code: 4401, reason: "UNAUTHENTICATED" });
+  });
+
   // A user of its own: this spends its whole request budget for the window.
   it("spends the caller's request budget with each subscribe message (RATE_LIMITED)", async () => {
     const token = await signInSuperadmin(platform, `user_admin_${randomBytes(3).toString("hex")}`);

@@ -34,6 +34,8 @@ export interface LiveSocket {
     query: string,
     variables?: Record<string, unknown>,
   ): LiveSubscription<T>;
+  /** Re-authenticates the open socket: a graphql-ws `ping` carrying a fresh token. */
+  reauthenticate(authorization: string): void;
   dispose(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function openLiveSocket(
   const closed = new Promise<Closed>((resolve) => (resolveClosed = resolve));
   const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
   const headers = options.headers;
+  let openSocket: WebSocket | undefined;
   const client = createClient({
     url: url.replace(/^http/, "ws"),
     webSocketImpl: headers
@@ -60,7 +63,10 @@ export function openLiveSocket(
     retryAttempts: 0,
     connectionParams: options.authorization ? { authorization: options.authorization } : {},
     on: {
-      connected: () => resolveConnected(),
+      connected: (socket) => {
+        openSocket = socket as WebSocket;
+        resolveConnected();
+      },
       closed: (event) => {
         const { code, reason } = event as { code: number; reason: string };
         resolveClosed({ code, reason: String(reason) });
@@ -72,6 +78,10 @@ export function openLiveSocket(
     client,
     closed,
     connected,
+    reauthenticate(authorization) {
+      if (!openSocket) throw new Error("the socket is not connected yet");
+      openSocket.send(JSON.stringify({ type: "ping", payload: { authorization } }));
+    },
     subscribe<T>(query: string, variables?: Record<string, unknown>) {
       const results: FormattedExecutionResult<T, unknown>[] = [];
       let failure: unknown;
