@@ -13,7 +13,11 @@ export interface IdentityDataSourceOptions {
   privateKey: KeyObject;
 }
 
-/** Calls one subgraph, attaching an identity assertion signed for that subgraph alone. */
+/**
+ * Calls one subgraph, attaching an identity assertion signed for that subgraph alone and for
+ * this fetch's operation alone: Apollo calls `willSendRequest` once per fetch (and never retries
+ * one), so each fetch carries a fresh, single-use assertion, `_entities` fetches included.
+ */
 export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly audience: string;
   private readonly privateKey: KeyObject;
@@ -31,9 +35,10 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // Requests without a caller (none today) carry no assertion and are refused by the subgraph.
     const identity = "identity" in context ? context.identity : undefined;
     if (!identity) return;
+    // Bound to what `sendRequest` serializes next: query, variables, operationName, extensions.
     request.http?.headers.set(
       IDENTITY_HEADER,
-      await signIdentity(identity, this.audience, this.privateKey),
+      await signIdentity(identity, this.audience, this.privateKey, request),
     );
   }
 }

@@ -404,6 +404,8 @@ async function runFanoutPhase(platform: Platform, variant: FanoutVariant, phaseI
       });
     };
     // The probe: the same subscription straight at the security subgraph, as the gateway opens it.
+    // Its assertion is bound to the one subscribe payload the socket sends.
+    const probePayload = { query: subscriptionOf(PLAIN), variables: {} };
     const probeSocket = openBenchSocket(platform.securityUrl, {
       [IDENTITY_HEADER]: await signIdentity(
         { ...platform.identity, requestId: randomUUID() },
@@ -411,13 +413,14 @@ async function runFanoutPhase(platform: Platform, variant: FanoutVariant, phaseI
         privateKeyFromPem(
           loadOrCreateDevKeyPair(platform.dataDir, "identity-ed25519").privateKeyPem,
         ),
+        probePayload,
       ),
     });
     sockets.push(probeSocket);
     const probeState = { live: false, seen: new Set<string>() };
     const probeSubscription = probeSocket.subscribe(
-      subscriptionOf(PLAIN),
-      {},
+      probePayload.query,
+      probePayload.variables,
       probe.receiver(probeState),
     );
 

@@ -154,6 +154,13 @@ class SharedExecution {
       requestId: request.identity.requestId,
       subgraph: primary.serviceName,
     });
+    // One socket per execution, carrying this one subscription: the assertion presented at
+    // connection_init is bound to its subscribe payload, and each connection signs a fresh one.
+    const payload = {
+      query: primary.operation,
+      operationName: primary.operationName,
+      variables: options.planner.primaryVariables(request.planned, request.variables),
+    };
     this.#client = createClient({
       url: url.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
@@ -165,31 +172,25 @@ class SharedExecution {
           request.identity,
           primary.serviceName,
           options.privateKey,
+          payload,
         ),
       }),
     });
-    this.#unsubscribe = this.#client.subscribe<Record<string, unknown>>(
-      {
-        query: primary.operation,
-        operationName: primary.operationName,
-        variables: options.planner.primaryVariables(request.planned, request.variables),
+    this.#unsubscribe = this.#client.subscribe<Record<string, unknown>>(payload, {
+      next: (event) => {
+        // Errors without data before any event are a refusal at subscribe time (graphql-js
+        // reports those as a result, not an iterator): the subscription ends with the
+        // subgraph's typed error. Later ones (a failed periodic push) are delivered.
+        if (event.errors && !event.data && !this.#delivered) {
+          const errors = event.errors;
+          this.#queue = this.#queue.then(() => this.#end(upstreamError(errors)));
+          return;
+        }
+        this.#queue = this.#queue.then(() => this.#deliver(event as ExecutionResult));
       },
-      {
-        next: (event) => {
-          // Errors without data before any event are a refusal at subscribe time (graphql-js
-          // reports those as a result, not an iterator): the subscription ends with the
-          // subgraph's typed error. Later ones (a failed periodic push) are delivered.
-          if (event.errors && !event.data && !this.#delivered) {
-            const errors = event.errors;
-            this.#queue = this.#queue.then(() => this.#end(upstreamError(errors)));
-            return;
-          }
-          this.#queue = this.#queue.then(() => this.#deliver(event as ExecutionResult));
-        },
-        error: (error) => void this.#queue.then(() => this.#end(upstreamError(error))),
-        complete: () => void this.#queue.then(() => this.#end(null)),
-      },
-    );
+      error: (error) => void this.#queue.then(() => this.#end(upstreamError(error))),
+      complete: () => void this.#queue.then(() => this.#end(null)),
+    });
   }
 
   add(subscriber: Subscriber): void {

@@ -1,6 +1,7 @@
-import { randomUUID, type KeyObject } from "node:crypto";
+import { createHash, randomUUID, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { RampartError } from "./errors";
+import type { KeyValueStore } from "./stores/types";
 
 /** How strongly the caller is authenticated (see DESIGN.md, request path step 7). */
 export enum SecurityLevel {
@@ -68,7 +69,43 @@ export const IDENTITY_ISSUER = "rampart-gateway";
 /** Lifetime of an assertion; short, since one is minted per subgraph call. */
 export const IDENTITY_TTL_SECONDS = 60;
 
+/**
+ * What a subgraph is asked to execute: the fields of a GraphQL-over-HTTP body, or of a
+ * graphql-ws `subscribe` payload. An assertion is bound to exactly one of these.
+ */
+export interface SubgraphOperation {
+  /** The document. */
+  readonly query?: unknown;
+  /** The operation to run. */
+  readonly operationName?: unknown;
+  /** The variables. */
+  readonly variables?: unknown;
+  /** Protocol extensions (persisted queries and the like), which also decide what runs. */
+  readonly extensions?: unknown;
+}
+
+/**
+ * SHA-256 (base64url) of an operation: its four fields as one JSON array, an absent field as
+ * null. The gateway hashes the object it is about to serialize, the subgraph the object it
+ * parsed; JSON.stringify of a parsed JSON value gives back the same text (same key order, same
+ * numbers), so both sides agree without hashing raw bytes the gateway's HTTP client writes.
+ */
+export function operationDigest(operation: SubgraphOperation): string {
+  return createHash("sha256")
+    .update(
+      JSON.stringify([
+        operation.query ?? null,
+        operation.operationName ?? null,
+        operation.variables ?? null,
+        operation.extensions ?? null,
+      ]),
+    )
+    .digest("base64url");
+}
+
 interface IdentityClaims {
+  /** {@link operationDigest} of the one operation the assertion travels with. */
+  oph: string;
   sid?: string;
   org?: string;
   slg?: string;
@@ -83,13 +120,18 @@ interface IdentityClaims {
   ffa?: number;
 }
 
-/** Signs an Ed25519 JWS asserting `identity` to one subgraph (`audience`). */
+/**
+ * Signs an Ed25519 JWS asserting `identity` to one subgraph (`audience`) for one `operation`:
+ * the subgraph accepts it only with that operation, and only once (a fresh `jti` each time).
+ */
 export async function signIdentity(
   identity: Identity,
   audience: string,
   privateKey: KeyObject,
+  operation: SubgraphOperation,
 ): Promise<string> {
   const claims: IdentityClaims = {
+    oph: operationDigest(operation),
     lvl: identity.securityLevel,
     rid: identity.requestId,
     per: identity.permissions.length > 0 ? [...identity.permissions] : undefined,
@@ -112,15 +154,29 @@ export async function signIdentity(
   return jws.sign(privateKey);
 }
 
+/** An assertion whose signature and claims were verified; not yet bound nor used up. */
+export interface VerifiedAssertion {
+  /** The caller it asserts. */
+  readonly identity: Identity;
+  /** `jti`: unique per assertion, accepted once ({@link AssertionReplayGuard}). */
+  readonly id: string;
+  /** `exp` in epoch ms: until then, a replay must still be refused. */
+  readonly expiresAt: number;
+  /** {@link operationDigest} of the operation it was signed for ({@link checkOperationBinding}). */
+  readonly operationDigest: string;
+}
+
 /**
- * Verifies an assertion meant for `audience` and returns the identity it carries.
- * Throws an `UNAUTHENTICATED` {@link RampartError} whose message is safe to return.
+ * Verifies the signature and claims of an assertion meant for `audience`. The binding and
+ * single use are separate steps ({@link checkOperationBinding}, {@link AssertionReplayGuard}):
+ * on a socket, the operation arrives after the assertion. Throws an `UNAUTHENTICATED`
+ * {@link RampartError} whose message is safe to return.
  */
-export async function verifyIdentity(
+export async function verifyAssertion(
   assertion: string | undefined,
   audience: string,
   publicKey: KeyObject,
-): Promise<Identity> {
+): Promise<VerifiedAssertion> {
   if (!assertion) throw RampartError.unauthenticated("Missing gateway identity assertion.");
   try {
     const { payload } = await jwtVerify<IdentityClaims>(assertion, publicKey, {
@@ -128,14 +184,17 @@ export async function verifyIdentity(
       issuer: IDENTITY_ISSUER,
       audience,
       typ: "rampart-identity+jwt",
-      requiredClaims: ["exp", "iat", "lvl", "rid"],
+      requiredClaims: ["exp", "iat", "jti", "lvl", "rid", "oph"],
       maxTokenAge: `${IDENTITY_TTL_SECONDS + 5}s`,
     });
     const level = payload.lvl;
     if (!Number.isInteger(level) || !(level in SecurityLevel)) {
       throw RampartError.unauthenticated("Invalid gateway identity assertion.");
     }
-    return {
+    if (typeof payload.jti !== "string" || typeof payload.oph !== "string") {
+      throw RampartError.unauthenticated("Invalid gateway identity assertion.");
+    }
+    const identity: Identity = {
       userId: payload.sub ?? null,
       sessionId: payload.sid ?? null,
       organizationId: payload.org ?? null,
@@ -148,6 +207,12 @@ export async function verifyIdentity(
       ...(Number.isSafeInteger(payload.sv) ? { sessionVersion: payload.sv } : {}),
       ...(Number.isSafeInteger(payload.ffa) ? { firstFactorAt: payload.ffa } : {}),
     };
+    return {
+      identity,
+      id: payload.jti,
+      expiresAt: (payload.exp as number) * 1000,
+      operationDigest: payload.oph,
+    };
   } catch (error) {
     if (error instanceof RampartError) throw error;
     if (error instanceof joseErrors.JOSEError) {
@@ -155,4 +220,75 @@ export async function verifyIdentity(
     }
     throw error;
   }
+}
+
+/**
+ * Refuses (`UNAUTHENTICATED`) an assertion presented with another operation than the one it was
+ * signed for: a captured assertion cannot carry a different query or different variables.
+ */
+export function checkOperationBinding(
+  verified: VerifiedAssertion,
+  operation: SubgraphOperation,
+): void {
+  if (operationDigest(operation) !== verified.operationDigest) {
+    throw RampartError.unauthenticated("The gateway identity assertion is for another operation.");
+  }
+}
+
+/**
+ * Accepts each assertion once per audience: its `jti` goes into the shared stores (so every
+ * replica of the subgraph sees it) until the assertion expires, and a second arrival within
+ * that time is refused. One assertion is minted per subgraph fetch and the gateway's fetches
+ * are not retried, so a second arrival is always a replay.
+ */
+export class AssertionReplayGuard {
+  readonly #kv: Pick<KeyValueStore, "set">;
+  readonly #audience: string;
+  readonly #clock: () => number;
+
+  /** `kv`: the shared stores' key-value store; `clock` in ms, default `Date.now`. */
+  constructor(kv: Pick<KeyValueStore, "set">, audience: string, clock: () => number = Date.now) {
+    this.#kv = kv;
+    this.#audience = audience;
+    this.#clock = clock;
+  }
+
+  /**
+   * Marks the assertion used; `UNAUTHENTICATED` when it was used before. When the stores cannot
+   * answer, `SERVICE_UNAVAILABLE`: an unchecked assertion is not accepted.
+   */
+  async consume(verified: VerifiedAssertion): Promise<void> {
+    // Kept a second past `exp` (whole seconds) so the entry cannot lapse while jose still
+    // accepts the assertion.
+    const ttlMs = Math.max(1, verified.expiresAt - this.#clock() + 1_000);
+    let first: boolean;
+    try {
+      first = await this.#kv.set(`identity:jti:${this.#audience}:${verified.id}`, "1", {
+        ttlMs,
+        onlyIfAbsent: true,
+      });
+    } catch {
+      throw RampartError.unavailable("The gateway identity replay check");
+    }
+    if (!first)
+      throw RampartError.unauthenticated("The gateway identity assertion was used before.");
+  }
+}
+
+/**
+ * Verifies an assertion meant for `audience` that arrived with `operation`, and uses it up:
+ * signature and claims, the operation binding, then single use (last, so a call refused for a
+ * wrong operation does not spend the assertion of the call it was captured from). Returns the
+ * identity; throws an `UNAUTHENTICATED` {@link RampartError} whose message is safe to return.
+ */
+export async function verifyIdentity(
+  assertion: string | undefined,
+  audience: string,
+  publicKey: KeyObject,
+  call: { operation: SubgraphOperation; replayGuard: AssertionReplayGuard },
+): Promise<Identity> {
+  const verified = await verifyAssertion(assertion, audience, publicKey);
+  checkOperationBinding(verified, call.operation);
+  await call.replayGuard.consume(verified);
+  return verified.identity;
 }

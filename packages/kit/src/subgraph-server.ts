@@ -14,7 +14,15 @@ import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
 import { ErrorCode, RampartError } from "./errors";
 import { errorHandler, notFoundHandler, sendError } from "./http";
-import { IDENTITY_HEADER, verifyIdentity, type Identity } from "./identity";
+import {
+  AssertionReplayGuard,
+  checkOperationBinding,
+  IDENTITY_HEADER,
+  verifyAssertion,
+  type Identity,
+  type SubgraphOperation,
+  type VerifiedAssertion,
+} from "./identity";
 import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "./metrics";
 import type { SubgraphRuntime } from "./subgraph-runtime";
 
@@ -103,13 +111,16 @@ export interface SubgraphServer {
 
 declare module "express-serve-static-core" {
   interface Locals {
+    /** The assertion whose signature was checked, before the body it is bound to is read. */
+    assertion?: VerifiedAssertion;
     identity?: Identity;
   }
 }
 
 /**
  * Serves a subgraph on `/graphql`, answering only calls that carry a valid identity assertion
- * for this subgraph, `GET /health` to anyone and `GET /metrics` to the metrics allowlist.
+ * for this subgraph, bound to the operation they carry and not used before; `GET /health` to
+ * anyone and `GET /metrics` to the metrics allowlist.
  */
 export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
   const { name, logger } = options;
@@ -164,18 +175,39 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     );
   }
 
+  const replayGuard = new AssertionReplayGuard(options.runtime.stores.kv, name);
+  const refuse = (req: Request, res: Response, next: NextFunction, error: unknown) => {
+    if (!(error instanceof RampartError)) return next(error);
+    logger.warn({ reason: error.message, ip: req.socket.remoteAddress }, "refused subgraph call");
+    sendError(res, error);
+  };
+  // The signature first, so no body is parsed for a caller without a valid assertion.
   const authenticate = async (req: Request, res: Response, next: NextFunction) => {
     try {
-      res.locals.identity = await verifyIdentity(
+      res.locals.assertion = await verifyAssertion(
         req.get(IDENTITY_HEADER),
         name,
         options.identityPublicKey,
       );
       next();
     } catch (error) {
-      if (!(error instanceof RampartError)) return next(error);
-      logger.warn({ reason: error.message, ip: req.socket.remoteAddress }, "refused subgraph call");
-      sendError(res, error);
+      refuse(req, res, next, error);
+    }
+  };
+  // Then the parsed body against the assertion's binding, then single use.
+  const bindAndConsume = async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const assertion = res.locals.assertion as VerifiedAssertion;
+      // The gateway only POSTs; a GET's operation (in the URL) is not what assertions bind.
+      if (req.method !== "POST") {
+        throw RampartError.unauthenticated("Gateway identity assertions are accepted on POST.");
+      }
+      checkOperationBinding(assertion, operationOf(req.body));
+      await replayGuard.consume(assertion);
+      res.locals.identity = assertion.identity;
+      next();
+    } catch (error) {
+      refuse(req, res, next, error);
     }
   };
 
@@ -183,6 +215,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     "/graphql",
     authenticate,
     express.json({ limit: "1mb" }),
+    bindAndConsume,
     expressMiddleware(apollo, {
       context: async ({ res }) => {
         const identity = res.locals.identity as Identity;
@@ -219,9 +252,11 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
 
 /**
  * Serves graphql-ws on `/graphql` of the same port. `connection_init` must carry an identity
- * assertion for this subgraph in `connectionParams["rampart-identity"]` (the gateway signs one
- * per upstream socket); otherwise the socket closes with 4401. Each subscription gets its own
- * entity manager, cleared after every event so a long-lived subscription reads fresh rows.
+ * assertion for this subgraph in `connectionParams["rampart-identity"]`, not used before (the
+ * gateway signs one per upstream socket, which carries one subscription); otherwise the socket
+ * closes with 4401. Each `subscribe` payload must be the operation the assertion is bound to,
+ * else it is refused with UNAUTHENTICATED. Each subscription gets its own entity manager,
+ * cleared after every event so a long-lived subscription reads fresh rows.
  */
 function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOptions) {
   const { name, logger } = options;
@@ -233,19 +268,26 @@ function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOpti
   });
   // Per socket: the function that marks each running subscription ended (the metrics gauge).
   const running = new WeakMap<object, Map<string, () => void>>();
-  return useServer<Record<string, unknown> | undefined, { identity: Identity }>(
+  const replayGuard = new AssertionReplayGuard(options.runtime.stores.kv, name);
+  return useServer<
+    Record<string, unknown> | undefined,
+    { identity: Identity; assertion: VerifiedAssertion }
+  >(
     {
       schema: options.schema,
       // The gateway is the only client; under a burst of subscriptions it may be slow to init.
       connectionInitWaitTimeout: 10_000,
       onConnect: async (ctx) => {
         try {
-          const assertion = ctx.connectionParams?.[IDENTITY_HEADER];
-          ctx.extra.identity = await verifyIdentity(
-            typeof assertion === "string" ? assertion : undefined,
+          const presented = ctx.connectionParams?.[IDENTITY_HEADER];
+          const assertion = await verifyAssertion(
+            typeof presented === "string" ? presented : undefined,
             name,
             options.identityPublicKey,
           );
+          await replayGuard.consume(assertion);
+          ctx.extra.assertion = assertion;
+          ctx.extra.identity = assertion.identity;
           return true;
         } catch (error) {
           logger.warn(
@@ -254,6 +296,21 @@ function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOpti
           );
           ctx.extra.socket.close(CloseCode.Unauthorized, "Unauthorized");
           return false;
+        }
+      },
+      // The assertion came before the operation: each subscribe must be the one it is bound to.
+      onSubscribe: (ctx, _id, payload) => {
+        try {
+          // Set by onConnect before graphql-ws lets any subscribe through.
+          checkOperationBinding(ctx.extra.assertion as VerifiedAssertion, payload);
+          return undefined;
+        } catch (error) {
+          if (!(error instanceof RampartError)) throw error;
+          logger.warn(
+            { reason: error.message, ip: ctx.extra.request.socket.remoteAddress },
+            "refused subgraph subscription",
+          );
+          return [error];
         }
       },
       // Runs only after onConnect accepted the socket, so the identity is set.
@@ -336,6 +393,13 @@ export function maskUnexpected(
     path: formatted.path,
     extensions: { code: ErrorCode.Internal },
   };
+}
+
+/** The operation of a parsed GraphQL-over-HTTP body; anything but an object binds nothing. */
+function operationOf(body: unknown): SubgraphOperation {
+  return typeof body === "object" && body !== null && !Array.isArray(body)
+    ? (body as SubgraphOperation)
+    : {};
 }
 
 /** A fresh request id for calls that arrive without one. */

@@ -8,6 +8,7 @@ import {
   signIdentity,
   IDENTITY_HEADER,
   type Identity,
+  type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
 import { parseSubgraphConfig, runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
@@ -20,14 +21,20 @@ export interface TestSubgraph {
   readonly url: string;
   /** `postgres` or `pglite`. */
   readonly engine: "postgres" | "pglite";
-  /** Sends an operation as `identity` (a signed assertion for this subgraph), or as anonymous. */
+  /**
+   * Sends an operation as `identity` (a signed assertion for this subgraph and this operation,
+   * as the gateway signs one per fetch), or as anonymous.
+   */
   query(
     query: string,
     options?: { identity?: Partial<Identity>; variables?: Record<string, unknown> },
   ): Promise<GraphQLResult>;
   /** Sends an operation with exactly these headers (no assertion added). */
   queryWithHeaders(query: string, headers: Record<string, string>): Promise<GraphQLResult>;
-  /** Calls that must be refused with 401: none, forged, for another subgraph, garbage. */
+  /**
+   * Calls that must be refused with 401: none, forged, for another subgraph, garbage (each
+   * bound to no operation: they fail before the binding is looked at).
+   */
   untrustedAssertions(): Promise<{ name: string; headers: Record<string, string> }[]>;
   /** Stops the server and drops its schema. */
   /** Security events the subgraph recorded so far, oldest first. */
@@ -78,8 +85,12 @@ export async function startTestSubgraph(
     throw error;
   });
   const url = running.server.url;
-  const sign = (identity: Identity, audience = definition.name, key: KeyObject = keys.privateKey) =>
-    signIdentity(identity, audience, key);
+  const sign = (
+    identity: Identity,
+    operation: SubgraphOperation = {},
+    audience = definition.name,
+    key: KeyObject = keys.privateKey,
+  ) => signIdentity(identity, audience, key, operation);
 
   return {
     url,
@@ -90,7 +101,8 @@ export async function startTestSubgraph(
         : anonymousIdentity("test-request");
       return postGraphQL(url, query, {
         variables,
-        headers: { [IDENTITY_HEADER]: await sign(caller) },
+        // The same body postGraphQL sends: the assertion is bound to it.
+        headers: { [IDENTITY_HEADER]: await sign(caller, { query, variables }) },
       });
     },
     queryWithHeaders: (query, headers) => postGraphQL(url, query, { headers }),
@@ -101,11 +113,13 @@ export async function startTestSubgraph(
         { name: "no assertion", headers: none },
         {
           name: "a forged assertion",
-          headers: { [IDENTITY_HEADER]: await sign(testIdentity(), definition.name, forger) },
+          headers: {
+            [IDENTITY_HEADER]: await sign(testIdentity(), {}, definition.name, forger),
+          },
         },
         {
           name: "an assertion for another subgraph",
-          headers: { [IDENTITY_HEADER]: await sign(testIdentity(), "elsewhere") },
+          headers: { [IDENTITY_HEADER]: await sign(testIdentity(), {}, "elsewhere") },
         },
         { name: "garbage", headers: { [IDENTITY_HEADER]: "garbage" } },
       ];

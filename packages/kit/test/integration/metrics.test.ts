@@ -6,6 +6,7 @@ import { parse } from "graphql";
 import {
   anonymousIdentity,
   createLogger,
+  createMemoryStores,
   createMetrics,
   IDENTITY_HEADER,
   RampartError,
@@ -52,7 +53,8 @@ async function serve(metrics: Metrics, metricsAllowlist?: readonly string[]) {
     schema,
     identityPublicKey: keys.publicKey,
     em: { fork: () => ({}) } as unknown as EntityManager,
-    runtime: {} as SubgraphRuntime,
+    // The replay check's stores: one process, so the in-memory ones.
+    runtime: { stores: createMemoryStores() } as unknown as SubgraphRuntime,
     services: {},
     logger: createLogger({ service: "test", destination }),
     health: {},
@@ -86,6 +88,9 @@ describe("a subgraph's metrics and logs", () => {
           anonymousIdentity(requestId),
           "test",
           keys.privateKey,
+          {
+            query,
+          },
         ),
         ...headers,
       },
@@ -154,6 +159,7 @@ describe("a subgraph's metrics and logs", () => {
           anonymousIdentity("req-invalid"),
           "test",
           keys.privateKey,
+          { query: "query Nope { nope }", operationName: "Nope" },
         ),
       },
       body: JSON.stringify({ query: "query Nope { nope }", operationName: "Nope" }),
@@ -174,7 +180,9 @@ describe("a subgraph's metrics and logs", () => {
 
   it("logs each request with its request id, and never the token or the assertion", async () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA";
-    const assertion = await signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey);
+    const assertion = await signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey, {
+      query: "query Hello { hello }",
+    });
     await postGraphQL(url, "query Hello { hello }", {
       headers: {
         [IDENTITY_HEADER]: assertion,

@@ -163,7 +163,10 @@ export async function startMonitoredSubgraph(setup: MonitoringSetup): Promise<Mo
     healthyUrl: healthy.url,
     closedPort,
     async query(document, identity = superAdmin(), variables) {
-      const assertion = await signIdentity(identity, "security", keys.privateKey);
+      const assertion = await signIdentity(identity, "security", keys.privateKey, {
+        query: document,
+        variables,
+      });
       return postGraphQL(running.server.url, document, {
         variables,
         headers: { [IDENTITY_HEADER]: assertion },
