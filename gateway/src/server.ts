@@ -8,13 +8,12 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import {
-  anonymousIdentity,
   createLogger,
   createMetrics,
   createMetricsEndpoint,
+  createRefusalSink,
   createRequestMetrics,
   createStores,
-  ErrorCode,
   errorHandler,
   isSuperAdminIdentity,
   Lifecycle,
@@ -22,11 +21,11 @@ import {
   maskUnexpected,
   notFoundHandler,
   privateKeyFromPem,
-  RampartError,
   SessionStore,
   startProcessRecorder,
   type Identity,
   type Logger,
+  type Refusal,
   type SecurityEventInput,
   type Stores,
 } from "@rampart/kit";
@@ -36,7 +35,6 @@ import type { GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
 import { checkSubgraphs } from "./health";
 import { IdentityDataSource } from "./identity-data-source";
-import { createAuthentication } from "./plugins/authentication";
 import { createErrorStatusPlugin } from "./plugins/error-status";
 import { createClientIpMiddleware, createClientIpResolver } from "./plugins/client-ip";
 import { createCors } from "./plugins/cors";
@@ -46,6 +44,7 @@ import { createOperationLimits } from "./plugins/operation-limits";
 import { createRateLimit } from "./plugins/rate-limit";
 import { createSecurityHeaders, securityHeaderValues } from "./plugins/security-headers";
 import { createHttpServer } from "./perimeter/http-server";
+import { createCallerAdmission } from "./perimeter/admit-caller";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
@@ -126,6 +125,16 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
             "could not record security event",
           ),
         );
+    // Every refusal goes through one sink: what the client sent is cut and cleaned, and a
+    // flood costs one event per (type, IP) and minute plus one that counts the rest.
+    const refusals = createRefusalSink({
+      recorder: securityEvents,
+      onError: (error, event) =>
+        logger.error({ err: error, requestId: event.requestId }, "could not record security event"),
+    });
+    // Before the stores close: the last windows' counts are recorded.
+    lifecycle.onShutdown("refusal-events", () => refusals.close());
+    const refuse = (event: Refusal) => refusals.refuse(event);
     const refusal =
       (severity: SecurityEventInput["severity"]) =>
       (event: {
@@ -135,19 +144,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         requestId: string | null;
         organizationId?: string | null;
       }) =>
-        record({ actorId: null, organizationId: null, ...event, severity });
+        refuse({ ...event, severity });
 
     const sessions = new SessionStore(stores, config.sessionPolicy);
-    const authenticate = createAuthentication({
-      sessions,
-      verifySessionToken: createSessionTokenVerifier({
-        ...sessionTokenKeys(config),
-        issuer: config.issuer,
-        authorizedParties: config.authorizedParties,
-      }),
-      securityEvents,
-      logger,
-    });
     const clientIp = createClientIpResolver({ trustedProxies: config.trustedProxies });
     // One registry per process; subscriptions report with metrics.subscriptionOpened().
     const metrics = createMetrics({ service: `gateway-${config.profile}` });
@@ -166,9 +165,22 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       budgets: config.rateLimits,
       keyPrefix: `gateway:${config.profile}`,
       ipv6PrefixLength: config.rateLimitIpv6PrefixLength,
-      onRefusal: (event) => record(event),
+      onRefusal: refuse,
       onError: (error, { requestId }) =>
         logger.error({ err: error, requestId }, "rate limiting failed"),
+    });
+    const admitCaller = createCallerAdmission({
+      verifySessionToken: createSessionTokenVerifier({
+        ...sessionTokenKeys(config),
+        issuer: config.issuer,
+        authorizedParties: config.authorizedParties,
+      }),
+      sessions,
+      rateLimit,
+      ipAllowlist,
+      record,
+      refuse,
+      logger,
     });
     const isSuperAdmin = (identity: Identity) =>
       isSuperAdminIdentity(identity, config.superAdminOrganizationId);
@@ -178,7 +190,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       mainMode: config.lockdownMainMode,
       isSuperAdmin,
       onRefusal: ({ type, reason, identity }) =>
-        record({
+        refuse({
           type,
           severity: "high",
           actorId: identity.userId,
@@ -304,43 +316,13 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       limits.bodyParser,
       expressMiddleware(apollo, {
         context: async ({ req, res }) => {
-          const ip = res.locals.clientIp as string;
-          const requestId = res.locals.requestId as string;
-          let identity: Identity;
-          try {
-            identity = await authenticate({
-              authorization: req.get("authorization"),
-              userAgent: req.get("user-agent"),
-              ip,
-              requestId,
-            });
-          } catch (error) {
-            // Failed sign-ins spend the anonymous budget, so token guessing is limited too.
-            await rateLimit.admit(anonymousIdentity(requestId, ip), ip);
-            throw error;
-          }
-          await rateLimit.admit(identity, ip);
-          // Organizations may restrict themselves to their own ranges, on either profile.
-          if (
-            identity.organizationId &&
-            ipAllowlist.restricts(identity.organizationId) &&
-            !ipAllowlist.allows(ip, identity.organizationId)
-          ) {
-            record({
-              type: "ip_allowlist.refused",
-              severity: "medium",
-              actorId: identity.userId,
-              organizationId: identity.organizationId,
-              ip,
-              reason: "client IP outside the organization's allowlist",
-              requestId,
-            });
-            throw new RampartError(
-              ErrorCode.IpNotAllowed,
-              "Your IP address is not allowed for this organization.",
-            );
-          }
-          return { identity, ip };
+          const { identity, ip, budget } = await admitCaller({
+            authorization: req.get("authorization"),
+            userAgent: req.get("user-agent"),
+            ip: res.locals.clientIp as string,
+            requestId: res.locals.requestId as string,
+          });
+          return { identity, ip, budget };
         },
       }),
     );
@@ -361,7 +343,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           logger,
           onSubscriptionStarted: () => metrics.subscriptionOpened(),
         }),
-        authenticate,
+        admitCaller,
         sessions,
         sessionPolicy: config.sessionPolicy,
         stores,
@@ -376,7 +358,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         validationRules: limits.validationRules,
         parseOptions: limits.parseOptions,
         refuseOperation: limits.refuseOperation,
-        record,
+        record: refuse,
         onRefusal: (code) => metrics.recordRefusals([code]),
         logger,
       });

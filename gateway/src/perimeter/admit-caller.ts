@@ -6,6 +6,7 @@ import {
   type Identity,
   type Logger,
   type PlatformSession,
+  type Refusal,
   type SecurityEventInput,
   type SessionStore,
 } from "@rampart/kit";
@@ -23,8 +24,10 @@ export interface CallerAdmissionOptions {
   rateLimit: Pick<RateLimit, "admit">;
   /** Organizations that restrict themselves to their own ranges. */
   ipAllowlist: Pick<IpAllowlist, "restricts" | "allows">;
-  /** Records a security event (refusals and session changes); never awaited by the caller. */
+  /** Records a session change (started, IP changed); never awaited. */
   record(event: SecurityEventInput): void;
+  /** Records a refusal through the perimeter's one refusal sink (bounded, counted per window). */
+  refuse(refusal: Refusal): void;
   /** Logger for refusal reasons (never the token). */
   logger: Logger;
 }
@@ -67,7 +70,7 @@ export type AdmitCaller = (facts: CallerFacts) => Promise<AdmittedCaller>;
  * 5. the platform session is resumed (compare-and-set; refused when revoked or expired).
  */
 export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCaller {
-  const { logger, record } = options;
+  const { logger, record, refuse } = options;
 
   const admitAnonymous = async (ip: string, requestId: string) => {
     const identity = anonymousIdentity(requestId, ip);
@@ -92,7 +95,7 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
       await admitAnonymous(ip, requestId);
       const reason = error instanceof TokenRejected ? error.message : "token-verification-error";
       logger.warn({ reason, ip, requestId }, "refused session token");
-      record({
+      refuse({
         type: "authentication.failed",
         severity: "medium",
         actorId: null,
@@ -129,7 +132,7 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
       options.ipAllowlist.restricts(claimed.organizationId) &&
       !options.ipAllowlist.allows(ip, claimed.organizationId)
     ) {
-      record({
+      refuse({
         ...actor,
         type: "ip_allowlist.refused",
         severity: "medium",
@@ -154,7 +157,7 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
         { reason: resumed.reason, ip, requestId, sessionId: verified.sessionId },
         "refused session",
       );
-      record({ ...actor, type: "session.refused", severity: "medium", reason: resumed.reason });
+      refuse({ ...actor, type: "session.refused", severity: "medium", reason: resumed.reason });
       throw RampartError.unauthenticated("Your session has ended. Sign in again.");
     }
     if (resumed.created) {

@@ -48,6 +48,8 @@ describe("caller admission (the perimeter's token, budget and session steps)", (
       }),
       ipAllowlist: { restricts: () => false, allows: () => true },
       record: (event) => events.push(event),
+      refuse: (refusal) =>
+        events.push({ actorId: null, organizationId: null, requestId: null, ...refusal }),
       logger: createLogger({ service: "test", level: "silent" }),
     });
   const request = (token: string) => ({
