@@ -326,6 +326,35 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
       expect(answer.elapsedMs).toBeLessThan(2_000);
     });
 
+    it("a chunked body past the cap: 413 REQUEST_TOO_LARGE while the client is still sending", async () => {
+      const chunk = "a".repeat(200_000);
+      const answer = await send(
+        rawRequest({
+          headers: jsonHeaders(["Transfer-Encoding", "chunked"]),
+          noLength: true,
+          // One chunk over the cap, and no last chunk: the body never ends.
+          body: `${chunk.length.toString(16)}\r\n${chunk}\r\n`,
+        }),
+        3_000,
+      );
+      expectRefused(answer, 413, "REQUEST_TOO_LARGE");
+      expect(answer.headers.connection).toBe("close");
+      expect(answer.elapsedMs).toBeLessThan(2_000);
+    });
+
+    it("a chunked body within the cap still runs", async () => {
+      const body = JSON.stringify({ query: "{ __typename }" });
+      const answer = await send(
+        rawRequest({
+          headers: jsonHeaders(["Transfer-Encoding", "chunked"]),
+          noLength: true,
+          body: `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+        }),
+      );
+      expect(answer.status).toBe(200);
+      expect(answer.body).toEqual({ data: { __typename: "Query" } });
+    });
+
     it("a body within the cap still gets its 100 Continue and runs", async () => {
       const body = JSON.stringify({ query: "{ __typename }" });
       const answer = await send(
@@ -472,7 +501,21 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
       }
     });
 
-    it("another media type, preflight header or not: 415, never Apollo's 500", async () => {
+    it("a Content-Type that does not parse: 415 UNSUPPORTED_MEDIA_TYPE", async () => {
+      const answer = await send(
+        rawRequest({
+          headers: [
+            ["Host", "127.0.0.1"],
+            ["Connection", "close"],
+            ["Content-Type", "application/json, text/plain; charset=utf-16le"],
+          ],
+          body: query,
+        }),
+      );
+      expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
+    });
+
+    it("another media type is not parsed, and Apollo refuses it: 400 BAD_REQUEST", async () => {
       const answer = await send(
         rawRequest({
           headers: [
@@ -484,7 +527,7 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
           body: query,
         }),
       );
-      expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
+      expectRefused(answer, 400, "BAD_REQUEST");
     });
 
     it("explicit charset=utf-8 (any case, quoted) is fine", async () => {

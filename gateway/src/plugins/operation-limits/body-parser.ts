@@ -42,9 +42,9 @@ class BodyRefused extends Error {
 
 /**
  * The GraphQL route's body handling, before Apollo: Apollo's CSRF rule (so the refusal is
- * recorded with its client and request id), a POST body in `application/json` and UTF-8
- * only (415 otherwise: body-parser would decode UTF-16 or UTF-7 and run it), well-formed
- * UTF-8, JSON nested at most `maxJsonDepth` levels, capped, and no batches.
+ * recorded with its client and request id), an unambiguous `Content-Type` and JSON in
+ * UTF-8 only (415 otherwise: body-parser would decode UTF-16 or UTF-7 and run it), bytes that
+ * are well-formed UTF-8, JSON nested at most `maxJsonDepth` levels, a cap, and no batches.
  */
 export function createBodyParser(options: BodyParserOptions): RequestHandler {
   const parseJson = express.json({
@@ -81,6 +81,8 @@ export function createBodyParser(options: BodyParserOptions): RequestHandler {
       if (queryRefusal) return refuse(req, res, queryRefusal);
     }
     parseJson(req, res, (error?: unknown) => {
+      // Already answered: a streamed body ran past the cap (see capStreamedBody).
+      if (res.headersSent) return;
       if (error instanceof BodyRefused) return refuse(req, res, error.refusal);
       if (error) {
         const { type, status } = error as { type?: string; status?: number };
@@ -95,7 +97,31 @@ export function createBodyParser(options: BodyParserOptions): RequestHandler {
       if (Array.isArray(req.body)) return refuse(req, res, OperationLimitError.batchingDisabled());
       next();
     });
+    // A too-long Content-Length is refused by the HTTP server before the body; a chunked
+    // body has none, and body-parser reads all of it before reporting that it was too large.
+    if (req.headers["content-length"] === undefined && req.is("application/json")) {
+      capStreamedBody(req, res);
+    }
   };
+
+  /**
+   * Answers 413 as soon as a streamed body passes the cap, and closes the connection once the
+   * answer is written, so a client that goes on sending is not read to the end.
+   */
+  function capStreamedBody(req: Request, res: Response): void {
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= options.maxBodyBytes) return;
+      req.off("data", count);
+      if (res.headersSent) return;
+      res.setHeader("connection", "close");
+      refuse(req, res, OperationLimitError.requestTooLarge(options.maxBodyBytes));
+    };
+    // Added after body-parser's own reader, so it sees the same chunks and takes none away.
+    req.on("data", count);
+    req.once("end", () => req.off("data", count));
+  }
 }
 
 /** The refusal of JSON nested deeper than `maxDepth`. */
@@ -106,24 +132,26 @@ function tooDeep(maxDepth: number): OperationLimitError {
 }
 
 /**
- * Why a POST's `Content-Type` is refused, if it is: Apollo reads `application/json` only (any
- * other type reached it unparsed and failed with a 500), in UTF-8, the only charset GraphQL
- * over HTTP allows; a header that does not parse or repeats a parameter is ambiguous.
+ * Why a POST's `Content-Type` is refused, if it is: a header that does not parse or repeats a
+ * parameter is ambiguous (body-parser takes the last `charset`, a proxy may read the first);
+ * JSON must be in UTF-8, the only charset GraphQL over HTTP allows (body-parser would decode
+ * UTF-16 or UTF-7 and run it). Other media types are not parsed: Apollo refuses them with
+ * 400 `BAD_REQUEST`.
  */
 function refusalOfMediaType(header: string | undefined): OperationLimitError | undefined {
-  const mediaType = header === undefined ? undefined : parseMediaType(header);
+  if (header === undefined) return undefined;
+  const mediaType = parseMediaType(header);
   if (!mediaType) {
     return OperationLimitError.unsupportedMediaType(
-      "Send the operation with one Content-Type: application/json header.",
-    );
-  }
-  if (mediaType.essence !== "application/json") {
-    return OperationLimitError.unsupportedMediaType(
-      "Send the operation as JSON, with Content-Type: application/json.",
+      "The Content-Type header is malformed or repeats a parameter: send application/json.",
     );
   }
   const charset = mediaType.parameters.get("charset");
-  if (charset !== undefined && charset.toLowerCase() !== "utf-8") {
+  if (
+    mediaType.essence === "application/json" &&
+    charset !== undefined &&
+    charset.toLowerCase() !== "utf-8"
+  ) {
     return OperationLimitError.unsupportedMediaType("Send the body in UTF-8 (charset=utf-8).");
   }
   return undefined;

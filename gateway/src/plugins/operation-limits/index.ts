@@ -83,8 +83,8 @@ export interface OperationLimits<TContext extends BaseContext> {
   /** The body cap in force, in bytes: the HTTP server refuses a larger `Content-Length` at once. */
   maxBodyBytes: number;
   /**
-   * Express middleware for the GraphQL route, before Apollo: CSRF rule, JSON in UTF-8 only,
-   * bounded nesting, capped body, no batches.
+   * Express middleware for the GraphQL route, before Apollo: CSRF rule, an unambiguous
+   * Content-Type, JSON in well-formed UTF-8 only, bounded nesting, capped body, no batches.
    */
   bodyParser: RequestHandler;
   /**
