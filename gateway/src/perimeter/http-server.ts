@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type RequestListener, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { ErrorCode, httpStatusOf, normalizeIp } from "@rampart/kit";
+import { ConfigError, ErrorCode, httpStatusOf, normalizeIp } from "@rampart/kit";
 
 /** Most request header lines the server reads by default, `Host` included. */
 export const DEFAULT_MAX_REQUEST_HEADERS = 100;
@@ -94,12 +94,16 @@ export function createHttpServer(
 ): http.Server {
   const maxHeaders = options.maxRequestHeaders ?? DEFAULT_MAX_REQUEST_HEADERS;
   if (!Number.isInteger(maxHeaders) || maxHeaders < 1) {
-    throw new Error(
-      `http server: maxRequestHeaders must be a whole number >= 1, not ${maxHeaders}`,
+    throw ConfigError.invalid(
+      "maxRequestHeaders",
+      `must be a whole number >= 1, not ${maxHeaders}`,
     );
   }
   if (!Number.isInteger(options.maxBodyBytes) || options.maxBodyBytes < 0) {
-    throw new Error(`http server: maxBodyBytes must be a whole number >= 0`);
+    throw ConfigError.invalid(
+      "maxBodyBytes",
+      `must be a whole number >= 0, not ${options.maxBodyBytes}`,
+    );
   }
   const clientIp = options.clientIp ?? ((req: IncomingMessage) => peerOf(req.socket));
   const report = (refusal: Refusal, ip: string | null) => {
