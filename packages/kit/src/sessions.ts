@@ -221,16 +221,12 @@ export class SessionStore {
     seen: SessionBinding,
     now = Date.now(),
   ): Promise<PlatformSession | null> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const stored = await this.stores.kv.get(sessionKey(sessionId));
-      if (stored === null) return null;
-      const session = parseSession(stored);
-      if (session.revokedAt !== null || session.ip !== seen.ip || session.version !== seen.version)
-        return null;
-      const next: PlatformSession = { ...session, secondFactorAt: now, lastSeenAt: now };
-      if (await this.write(stored, next, now)) return next;
-    }
-    throw RampartError.unavailable("The session store");
+    const { session } = await this.change(sessionId, now, (current) =>
+      current.revokedAt !== null || current.ip !== seen.ip || current.version !== seen.version
+        ? { keep: null }
+        : { write: { ...current, secondFactorAt: now, lastSeenAt: now } },
+    );
+    return session;
   }
 
   /** One session, or null. */
@@ -293,15 +289,11 @@ export class SessionStore {
     reason = "revoked",
     now = Date.now(),
   ): Promise<PlatformSession | null> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const stored = await this.stores.kv.get(sessionKey(sessionId));
-      if (stored === null) return null;
-      const session = parseSession(stored);
-      if (session.revokedAt !== null) return session;
-      const ended = await this.endRecord(stored, session, reason, now);
-      if (ended) return ended;
-    }
-    throw RampartError.unavailable("The session store");
+    const { session, written } = await this.change(sessionId, now, (current) =>
+      current.revokedAt !== null ? { keep: current } : { write: endedRecord(current, reason, now) },
+    );
+    if (written && session) await this.announceEnd(session);
+    return session;
   }
 
   /** Ends every session of a user that exists now. */
@@ -331,29 +323,52 @@ export class SessionStore {
   }
 
   /**
-   * Ends the session read as `stored`, unless it changed since; the ended record, or null when
-   * another write came first (the caller reads again). An ended session is never rewritten as
-   * live: every writer compares with the record it read, and this one is the last.
+   * Ends the session read as `stored`, unless it changed since; false when another write came
+   * first. An ended session is never rewritten as live: every writer compares with the record
+   * it read, and this one is the last.
    */
   private async endRecord(
     stored: string,
     session: PlatformSession,
     reason: string,
     now: number,
-  ): Promise<PlatformSession | null> {
-    const ended: PlatformSession = {
-      ...session,
-      revokedAt: now,
-      endReason: reason,
-      version: session.version + 1,
-    };
-    if (!(await this.write(stored, ended, now))) return null;
+  ): Promise<boolean> {
+    const ended = endedRecord(session, reason, now);
+    if (!(await this.write(stored, ended, now))) return false;
+    await this.announceEnd(ended);
+    return true;
+  }
+
+  /** Drops an ended session from the live index and tells every replica (sockets close). */
+  private async announceEnd(session: PlatformSession): Promise<void> {
     await this.stores.sets.remove(liveSessionsKey, [session.id]);
     await this.stores.pubsub.publish(
       SESSION_REVOKED_CHANNEL,
       JSON.stringify({ sessionId: session.id }),
     );
-    return ended;
+  }
+
+  /**
+   * One compare-and-set change of a stored session: `decide` sees the current record and
+   * returns the record to write, or one to answer with unwritten (`keep`). Reads again after a
+   * concurrent write; fails closed (503) past {@link MAX_WRITE_ATTEMPTS}.
+   */
+  private async change(
+    sessionId: string,
+    now: number,
+    decide: (
+      current: PlatformSession,
+    ) => { write: PlatformSession } | { keep: PlatformSession | null },
+  ): Promise<{ session: PlatformSession | null; written: boolean }> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const stored = await this.stores.kv.get(sessionKey(sessionId));
+      if (stored === null) return { session: null, written: false };
+      const decided = decide(parseSession(stored));
+      if ("keep" in decided) return { session: decided.keep, written: false };
+      if (await this.write(stored, decided.write, now))
+        return { session: decided.write, written: true };
+    }
+    throw RampartError.unavailable("The session store");
   }
 
   /**
@@ -373,6 +388,11 @@ export class SessionStore {
       ttlMs: Math.max(1, ttlMs),
     });
   }
+}
+
+/** The record of a session ended now: a new version, so no stamp for the old one applies. */
+function endedRecord(session: PlatformSession, reason: string, now: number): PlatformSession {
+  return { ...session, revokedAt: now, endReason: reason, version: session.version + 1 };
 }
 
 /** A stored session record; records from before versioning are version 0. */
