@@ -164,12 +164,12 @@ describe.each(setups)("the platform on $name", ({ setup }) => {
       expect(platform.process.output()).not.toContain(aliceToken);
     });
 
-    it("records each refusal as a security event without the token", async () => {
+    // One event per (type, IP) and minute, the rest counted when the window ends: a flood of
+    // bad tokens from one address costs two events, not one each (the log has every reason).
+    it("records the first refusal from an IP as a security event, without the token", async () => {
       const events = await platform.securityEvents();
       const refusals = events.filter((e) => e.type === "authentication.failed");
-      expect(refusals.map((e) => e.reason)).toEqual(
-        expect.arrayContaining(["token-expired", "token-not-active-yet", "token-invalid-issuer"]),
-      );
+      expect(refusals).toHaveLength(1);
       expect(refusals.every((e) => e.ip !== null && e.requestId !== null)).toBe(true);
       expect(JSON.stringify(events)).not.toMatch(/eyJ/);
     });
