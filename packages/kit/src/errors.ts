@@ -1,4 +1,5 @@
-import { GraphQLError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import type { Logger } from "pino";
 
 /** Error codes clients may rely on (`extensions.code`), with the HTTP status each maps to. */
 export const ErrorCode = {
@@ -171,4 +172,34 @@ export class ConfigError extends Error {
   static invalid(variable: string, message: string): ConfigError {
     return new ConfigError([{ variable, message }]);
   }
+}
+
+/** Codes a client may see: Rampart's contract plus Apollo's request-level codes. */
+const publicCodes: ReadonlySet<unknown> = new Set<unknown>([
+  ...Object.values(ErrorCode),
+  "GRAPHQL_VALIDATION_FAILED",
+  "GRAPHQL_PARSE_FAILED",
+  "BAD_REQUEST",
+]);
+
+/**
+ * Keeps typed errors (those carrying a public code) and replaces anything else with a bare
+ * internal error, so no message, stack or schema detail from a bug reaches the client.
+ */
+export function maskUnexpected(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  logger: Logger,
+): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (code !== ErrorCode.Internal && publicCodes.has(code)) {
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  logger.error({ err: error }, "unexpected error");
+  return {
+    message: "Internal server error.",
+    path: formatted.path,
+    extensions: { code: ErrorCode.Internal },
+  };
 }

@@ -7,12 +7,12 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import type { EntityManager } from "@mikro-orm/core";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { GraphQLFormattedError, GraphQLSchema } from "graphql";
+import type { GraphQLSchema } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
-import { ErrorCode, RampartError } from "./errors";
+import { maskUnexpected, RampartError } from "./errors";
 import { errorHandler, notFoundHandler, sendError } from "./http";
 import {
   AssertionReplayGuard,
@@ -362,36 +362,6 @@ function answerExecutedOperationsWith200(): ApolloServerPlugin {
         },
       };
     },
-  };
-}
-
-/** Codes a client may see: Rampart's contract plus Apollo's request-level codes. */
-const publicCodes: ReadonlySet<unknown> = new Set<unknown>([
-  ...Object.values(ErrorCode),
-  "GRAPHQL_VALIDATION_FAILED",
-  "GRAPHQL_PARSE_FAILED",
-  "BAD_REQUEST",
-]);
-
-/**
- * Keeps typed errors (those carrying a public code) and replaces anything else with a bare
- * internal error, so no message, stack or schema detail from a bug reaches the client.
- */
-export function maskUnexpected(
-  formatted: GraphQLFormattedError,
-  error: unknown,
-  logger: Logger,
-): GraphQLFormattedError {
-  const code = formatted.extensions?.code;
-  if (code !== ErrorCode.Internal && publicCodes.has(code)) {
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-    return { ...formatted, extensions };
-  }
-  logger.error({ err: error }, "unexpected error");
-  return {
-    message: "Internal server error.",
-    path: formatted.path,
-    extensions: { code: ErrorCode.Internal },
   };
 }
 
