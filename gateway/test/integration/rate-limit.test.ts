@@ -102,9 +102,9 @@ async function startServer(
               securityLevel: SecurityLevel.SignedIn,
             }
           : anonymous;
-        // As the gateway does, right after authentication.
-        if (admit) await rateLimit.admit(identity, ip);
-        return { identity, ip };
+        // As caller admission does, before the session; the request carries what it drew on.
+        const budget = admit ? await rateLimit.admit(identity, ip) : undefined;
+        return { identity, ip, budget };
       },
     }),
   );

@@ -105,13 +105,29 @@ export const httpStatusOf: Readonly<Record<ErrorCode, number>> = Object.freeze({
   INTERNAL_SERVER_ERROR: 500,
 });
 
-/** A GraphQL error carrying `extensions.code` and `extensions.http.status`. */
+/**
+ * A GraphQL error carrying `extensions.code` and `extensions.http.status` (and, when given,
+ * response headers such as `Retry-After`: Apollo Server applies `extensions.http` to the
+ * response and strips it from the body). Every refusal Rampart answers is one.
+ */
 export class RampartError extends GraphQLError {
   /** The public code. */
   readonly code: ErrorCode;
 
-  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions: { ...extensions, code, http: { status: httpStatusOf[code] } } });
+  constructor(
+    code: ErrorCode,
+    message: string,
+    extensions: Record<string, unknown> = {},
+    /** Response headers (Apollo's `HeaderMap` is a Map). Default none. */
+    headers?: Map<string, string>,
+  ) {
+    super(message, {
+      extensions: {
+        ...extensions,
+        code,
+        http: headers ? { status: httpStatusOf[code], headers } : { status: httpStatusOf[code] },
+      },
+    });
     this.code = code;
   }
 

@@ -2,9 +2,6 @@ import { ConfigError, ErrorCode } from "@rampart/kit";
 import cors from "cors";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 
-/** Error code of a request refused for its `Origin` (HTTP 403). */
-export const CORS_ORIGIN_NOT_ALLOWED = ErrorCode.CorsOriginNotAllowed;
-
 /** A refused request, reported as a security event. */
 export interface RefusalEvent {
   /** Dotted event type: `cors.origin_not_allowed`. */
@@ -102,7 +99,7 @@ export function createCors(options: CorsOptions): RequestHandler {
       errors: [
         {
           message: "This origin is not allowed to call this API.",
-          extensions: { code: CORS_ORIGIN_NOT_ALLOWED },
+          extensions: { code: ErrorCode.CorsOriginNotAllowed },
         },
       ],
     });

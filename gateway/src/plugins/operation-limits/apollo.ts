@@ -4,8 +4,8 @@ import type {
   BaseContext,
 } from "@apollo/server";
 import { BREAK, OperationTypeNode, visit, type DocumentNode, type GraphQLError } from "graphql";
+import { ErrorCode } from "@rampart/kit";
 import {
-  OperationLimitCode,
   OperationLimitError,
   operationLimitErrorIn,
   type OperationLimitCode as Code,
@@ -72,10 +72,10 @@ export function typeLimitRefusals(
     if (!code) continue;
     error.extensions.code = code;
     const tokens = /more tha[nt] (\d+) tokens/.exec(error.message);
-    if (code === OperationLimitCode.TooManyTokens && tokens) {
+    if (code === ErrorCode.TooManyTokens && tokens) {
       error.message = `The document has more than ${tokens[1]} tokens.`;
     }
-    if (!first && code !== OperationLimitCode.ExecutionTimeout) {
+    if (!first && code !== ErrorCode.ExecutionTimeout) {
       first = { code, reason: error.message };
     }
   }
@@ -89,17 +89,17 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   const { code, validationErrorCode } = error.extensions;
   // Apollo's own rule, when `introspection: false` is set.
   if (validationErrorCode === "INTROSPECTION_DISABLED") {
-    return OperationLimitCode.IntrospectionDisabled;
+    return ErrorCode.IntrospectionDisabled;
   }
   // graphql-js stops parsing at `parseOptions.maxTokens` ("more that": its spelling in 16.x).
   if (
     code === "GRAPHQL_PARSE_FAILED" &&
     /Document contains more tha[nt] \d+ tokens/.test(error.message)
   ) {
-    return OperationLimitCode.TooManyTokens;
+    return ErrorCode.TooManyTokens;
   }
   if (code === "BAD_REQUEST" && error.message.startsWith("GET requests only support query")) {
-    return OperationLimitCode.MethodNotAllowed;
+    return ErrorCode.MethodNotAllowed;
   }
   return undefined;
 }

@@ -4,7 +4,8 @@ import express, {
   type RequestHandler,
   type Response,
 } from "express";
-import { OperationLimitError, operationLimitStatus } from "./errors";
+import { httpStatusOf } from "@rampart/kit";
+import { OperationLimitError } from "./errors";
 import { isWellFormedUtf8, nestsDeeperThan } from "./json-text";
 import { parseMediaType } from "./media-type";
 
@@ -65,7 +66,7 @@ export function createBodyParser(options: BodyParserOptions): RequestHandler {
   const refuse = (req: Request, res: Response, error: OperationLimitError) => {
     options.refused(req, res, error);
     res
-      .status(operationLimitStatus[error.code])
+      .status(httpStatusOf[error.code])
       .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
   };
 

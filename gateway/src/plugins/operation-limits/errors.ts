@@ -1,67 +1,54 @@
-import { ErrorCode, httpStatusOf } from "@rampart/kit";
-import { GraphQLError } from "graphql";
+import { ErrorCode, RampartError } from "@rampart/kit";
 
-/** Error codes of operation-limit refusals: the subset of kit's public `ErrorCode` map. */
-export const OperationLimitCode = {
-  RequestTooLarge: ErrorCode.RequestTooLarge,
-  BadRequestBody: ErrorCode.BadRequestBody,
-  UnsupportedMediaType: ErrorCode.UnsupportedMediaType,
-  OperationResolutionFailure: ErrorCode.OperationResolutionFailure,
-  BadRequest: ErrorCode.BadRequest,
-  BadUserInput: ErrorCode.BadUserInput,
-  BatchingDisabled: ErrorCode.BatchingDisabled,
-  CsrfPrevented: ErrorCode.CsrfPrevented,
-  MethodNotAllowed: ErrorCode.MethodNotAllowed,
-  QueryTooDeep: ErrorCode.QueryTooDeep,
-  TooManyAliases: ErrorCode.TooManyAliases,
-  TooManyDirectives: ErrorCode.TooManyDirectives,
-  TooManyTokens: ErrorCode.TooManyTokens,
-  QueryTooComplex: ErrorCode.QueryTooComplex,
-  IntrospectionDisabled: ErrorCode.IntrospectionDisabled,
-  ExecutionTimeout: ErrorCode.ExecutionTimeout,
-} as const;
-
-/** One of the {@link OperationLimitCode} values. */
-export type OperationLimitCode = (typeof OperationLimitCode)[keyof typeof OperationLimitCode];
-
-/** HTTP status for each code (kit's map). */
-export const operationLimitStatus: Readonly<Record<OperationLimitCode, number>> = httpStatusOf;
-
-/** Every operation-limit code, for `formatError` to let them through unmasked. */
-export const operationLimitCodes: ReadonlySet<string> = new Set(Object.values(OperationLimitCode));
+/** The codes an operation limit refuses with: a subset of kit's public {@link ErrorCode}. */
+export type OperationLimitCode =
+  | typeof ErrorCode.RequestTooLarge
+  | typeof ErrorCode.BadRequestBody
+  | typeof ErrorCode.UnsupportedMediaType
+  | typeof ErrorCode.OperationResolutionFailure
+  | typeof ErrorCode.BadRequest
+  | typeof ErrorCode.BadUserInput
+  | typeof ErrorCode.BatchingDisabled
+  | typeof ErrorCode.CsrfPrevented
+  | typeof ErrorCode.MethodNotAllowed
+  | typeof ErrorCode.QueryTooDeep
+  | typeof ErrorCode.TooManyAliases
+  | typeof ErrorCode.TooManyDirectives
+  | typeof ErrorCode.TooManyTokens
+  | typeof ErrorCode.QueryTooComplex
+  | typeof ErrorCode.IntrospectionDisabled
+  | typeof ErrorCode.ExecutionTimeout;
 
 /** A refusal by an operation limit, carrying `extensions.code` and `extensions.http.status`. */
-export class OperationLimitError extends GraphQLError {
-  /** The public code. */
-  readonly code: OperationLimitCode;
+export class OperationLimitError extends RampartError {
+  declare readonly code: OperationLimitCode;
 
   constructor(code: OperationLimitCode, message: string) {
-    super(message, { extensions: { code, http: { status: operationLimitStatus[code] } } });
-    this.code = code;
+    super(code, message);
   }
 
   /** The body is larger than `maxBytes`. */
   static requestTooLarge(maxBytes: number): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.RequestTooLarge,
+      ErrorCode.RequestTooLarge,
       `The request body is larger than ${maxBytes} bytes.`,
     );
   }
 
   /** The body could not be read as JSON; `reason` says why (default: not valid JSON). */
   static badRequestBody(reason = "The request body is not valid JSON."): OperationLimitError {
-    return new OperationLimitError(OperationLimitCode.BadRequestBody, reason);
+    return new OperationLimitError(ErrorCode.BadRequestBody, reason);
   }
 
   /** The body is not JSON in UTF-8, or its `Content-Type` is ambiguous; `reason` says which. */
   static unsupportedMediaType(reason: string): OperationLimitError {
-    return new OperationLimitError(OperationLimitCode.UnsupportedMediaType, reason);
+    return new OperationLimitError(ErrorCode.UnsupportedMediaType, reason);
   }
 
   /** No operation to run: `operationName` names none, or several are sent and none named. */
   static operationNotResolved(operationName: string | undefined): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.OperationResolutionFailure,
+      ErrorCode.OperationResolutionFailure,
       operationName === undefined
         ? "The document holds several operations: name the one to run in operationName."
         : "operationName names no operation in the document.",
@@ -71,7 +58,7 @@ export class OperationLimitError extends GraphQLError {
   /** A subscription sent over HTTP, which carries queries and mutations only. */
   static subscriptionOverHttp(): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.BadRequest,
+      ErrorCode.BadRequest,
       "Subscriptions are served over WebSocket (graphql-ws), not over HTTP.",
     );
   }
@@ -79,7 +66,7 @@ export class OperationLimitError extends GraphQLError {
   /** A variable the operation does not declare (its name is not echoed: it is client text). */
   static undeclaredVariable(): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.BadUserInput,
+      ErrorCode.BadUserInput,
       "The request sends a variable the operation does not declare.",
     );
   }
@@ -87,7 +74,7 @@ export class OperationLimitError extends GraphQLError {
   /** The body is a batch. */
   static batchingDisabled(): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.BatchingDisabled,
+      ErrorCode.BatchingDisabled,
       "Batched operations are not accepted: send one operation per request.",
     );
   }
@@ -95,7 +82,7 @@ export class OperationLimitError extends GraphQLError {
   /** A request a browser could send cross-site without a preflight. */
   static csrfPrevented(headers: readonly string[]): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.CsrfPrevented,
+      ErrorCode.CsrfPrevented,
       "This request has been blocked as a potential cross-site request forgery: send it with " +
         `Content-Type: application/json, or with a non-empty ${headers.join(" or ")} header.`,
     );
@@ -104,7 +91,7 @@ export class OperationLimitError extends GraphQLError {
   /** Introspection asked by a caller who may not introspect. */
   static introspectionDisabled(): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.IntrospectionDisabled,
+      ErrorCode.IntrospectionDisabled,
       "Introspection is not allowed.",
     );
   }
@@ -112,7 +99,7 @@ export class OperationLimitError extends GraphQLError {
   /** Execution took longer than `timeoutMs`. */
   static executionTimeout(timeoutMs: number): OperationLimitError {
     return new OperationLimitError(
-      OperationLimitCode.ExecutionTimeout,
+      ErrorCode.ExecutionTimeout,
       `The operation did not complete within ${timeoutMs} ms.`,
     );
   }

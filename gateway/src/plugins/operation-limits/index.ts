@@ -4,7 +4,7 @@ import type {
   GraphQLArmorCallbackConfiguration,
   GraphQLArmorConfig,
 } from "@escape.tech/graphql-armor-types";
-import { ConfigError } from "@rampart/kit";
+import { ConfigError, ErrorCode } from "@rampart/kit";
 import type { Request, RequestHandler, Response } from "express";
 import type { GraphQLError, ParseOptions, ValidationRule } from "graphql";
 import {
@@ -20,17 +20,11 @@ import {
   type RequestOrigin,
 } from "./apollo";
 import { createBodyParser } from "./body-parser";
-import { OperationLimitCode, OperationLimitError } from "./errors";
+import { OperationLimitError, type OperationLimitCode } from "./errors";
 
 export { csrfPreventionRequestHeaders } from "./body-parser";
 export type { GatewayInterface, RequestOrigin } from "./apollo";
-export {
-  OperationLimitCode,
-  OperationLimitError,
-  operationLimitCodes,
-  operationLimitErrorIn,
-  operationLimitStatus,
-} from "./errors";
+export { OperationLimitError, operationLimitErrorIn, type OperationLimitCode } from "./errors";
 
 /** A refused request, reported as a security event. */
 export interface RefusalEvent {
@@ -162,17 +156,17 @@ export function createOperationLimits<TContext extends BaseContext>(
   });
   // One protection per ApolloArmor, so that the rules run (and report) in this order.
   const validationRules = [
-    { maxDepth: { n: maxDepth, ...rejectAs(OperationLimitCode.QueryTooDeep) } },
+    { maxDepth: { n: maxDepth, ...rejectAs(ErrorCode.QueryTooDeep) } },
     // armor lets `__typename` aliases through by default: a hundred of them are a hundred aliases.
     {
       maxAliases: {
         n: maxAliases,
         allowList: [],
-        ...rejectAs(OperationLimitCode.TooManyAliases),
+        ...rejectAs(ErrorCode.TooManyAliases),
       },
     },
-    { maxDirectives: { n: maxDirectives, ...rejectAs(OperationLimitCode.TooManyDirectives) } },
-    { costLimit: { maxCost, ...rejectAs(OperationLimitCode.QueryTooComplex) } },
+    { maxDirectives: { n: maxDirectives, ...rejectAs(ErrorCode.TooManyDirectives) } },
+    { costLimit: { maxCost, ...rejectAs(ErrorCode.QueryTooComplex) } },
   ].flatMap(
     (protection) => new ApolloArmor({ ...armorOff, ...protection }).protect().validationRules,
   );

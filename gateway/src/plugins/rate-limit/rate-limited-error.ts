@@ -1,6 +1,5 @@
 import { HeaderMap } from "@apollo/server";
-import { ErrorCode, httpStatusOf, type RateLimitDecision, type RateLimitRule } from "@rampart/kit";
-import { GraphQLError } from "graphql";
+import { ErrorCode, RampartError, type RateLimitDecision, type RateLimitRule } from "@rampart/kit";
 
 /**
  * The IETF `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) for a decision:
@@ -27,18 +26,9 @@ const retryAfterSeconds = (decision: RateLimitDecision): number =>
  * response and strips it from the body), and `extensions.retryAfterSeconds` for clients that
  * cannot read headers.
  */
-export class RateLimitedError extends GraphQLError {
-  /** The public code. */
-  readonly code = ErrorCode.RateLimited;
-
+export class RateLimitedError extends RampartError {
   constructor(message: string, headers: HeaderMap, retryAfter: number) {
-    super(message, {
-      extensions: {
-        code: ErrorCode.RateLimited,
-        retryAfterSeconds: retryAfter,
-        http: { status: httpStatusOf[ErrorCode.RateLimited], headers },
-      },
-    });
+    super(ErrorCode.RateLimited, message, { retryAfterSeconds: retryAfter }, headers);
     this.name = "RateLimitedError";
   }
 
