@@ -132,6 +132,10 @@ const shape = {
     .enum(["read-only", "block"])
     .default("read-only")
     .describe("Set LOCKDOWN_MAIN_MODE to read-only (default) or block"),
+  DEGRADED_ANONYMOUS_READS: env.flag(
+    true,
+    "Set DEGRADED_ANONYMOUS_READS to true (default: while Redis is down, the main profile serves anonymous requests under per-replica rate limits) or false (503 for everyone)",
+  ),
   RATE_LIMIT_WINDOW_SECONDS: env.secondsAsMs(
     60,
     "Set RATE_LIMIT_WINDOW_SECONDS to a whole number of seconds (default 60)",
@@ -224,6 +228,11 @@ export interface GatewayConfig {
   readonly lockdownMainMode: "read-only" | "block";
   /** Gateway rate-limit budgets. */
   readonly rateLimits: RateLimitBudgets;
+  /**
+   * Main profile only: while the shared stores are down, anonymous requests go on under
+   * per-replica in-memory rate limits (`DEGRADED_ANONYMOUS_READS`); always false on admin.
+   */
+  readonly degradedAnonymousReads: boolean;
   /** IPv6 clients are limited per network of this length. */
   readonly rateLimitIpv6PrefixLength: number;
   /** Who may introspect. */
@@ -388,6 +397,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       },
     }),
     rateLimitIpv6PrefixLength: raw.RATE_LIMIT_IPV6_PREFIX,
+    degradedAnonymousReads: profile === "main" && raw.DEGRADED_ANONYMOUS_READS,
     databaseUrl: raw.DATABASE_URL,
     redisUrl: raw.REDIS_URL,
     redisKeyPrefix: raw.REDIS_KEY_PREFIX,

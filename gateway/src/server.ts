@@ -9,6 +9,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { expressMiddleware } from "@as-integrations/express5";
 import {
   createLogger,
+  createMemoryStores,
   createMetrics,
   createMetricsEndpoint,
   createRefusalSink,
@@ -70,6 +71,29 @@ function sessionTokenKeys(config: GatewayConfig): { jwtKey?: string; secretKey?:
     case "dev-issuer":
       return { jwtKey: loadOrCreateDevKeyPair(config.dataDir, "dev-issuer-rsa").publicKeyPem };
   }
+}
+
+/**
+ * Calls `log` at most once per `intervalMs`, with how many calls it stood for (this one
+ * and those skipped since the last log) and this call's arguments.
+ */
+function throttledLog(
+  intervalMs: number,
+  log: (count: number, error: unknown, requestId?: string) => void,
+): (error: unknown, requestId?: string) => void {
+  let last = -Infinity;
+  let skipped = 0;
+  return (error, requestId) => {
+    const now = performance.now();
+    if (now - last < intervalMs) {
+      skipped++;
+      return;
+    }
+    last = now;
+    const count = skipped + 1;
+    skipped = 0;
+    log(count, error, requestId);
+  };
 }
 
 /** Content-Security-Policy of the admin profile, which will also serve the admin UI. */
@@ -160,14 +184,35 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
     });
     await ipAllowlist.ready();
     lifecycle.onShutdown("ip-allowlist", () => ipAllowlist.close());
+    // Degraded mode (main profile): anonymous requests go on under this replica's own limits
+    // while the shared limiter is down; counted in /metrics, logged at most once a second.
+    const degraded = config.degradedAnonymousReads ? createMemoryStores() : undefined;
+    if (degraded) lifecycle.onShutdown("degraded-rate-limits", () => degraded.close());
+    const logDegraded = throttledLog(1_000, (count, error) =>
+      logger.warn(
+        { err: error, count },
+        "shared stores unavailable: anonymous requests served under per-replica rate limits (degraded mode)",
+      ),
+    );
+    const logRateLimitFailure = throttledLog(1_000, (count, error, requestId) =>
+      logger.error({ err: error, count, requestId }, "rate limiting failed"),
+    );
     const rateLimit = createRateLimit({
       limiter: stores.rateLimiter,
       budgets: config.rateLimits,
       keyPrefix: `gateway:${config.profile}`,
       ipv6PrefixLength: config.rateLimitIpv6PrefixLength,
       onRefusal: refuse,
-      onError: (error, { requestId }) =>
-        logger.error({ err: error, requestId }, "rate limiting failed"),
+      onError: (error, { requestId }) => logRateLimitFailure(error, requestId),
+      ...(degraded && {
+        degraded: {
+          limiter: degraded.rateLimiter,
+          onDegraded: (_identity, error) => {
+            metrics.recordDegraded("anonymous-memory-rate-limit");
+            logDegraded(error);
+          },
+        },
+      }),
     });
     const admitCaller = createCallerAdmission({
       verifySessionToken: createSessionTokenVerifier({

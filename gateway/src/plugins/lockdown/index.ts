@@ -95,13 +95,23 @@ export function createLockdown(options: LockdownOptions) {
     /**
      * Loads the switch and follows its changes. Also re-reads it every few seconds, in case an
      * announcement was missed while Redis was away. Fails closed (lockdown on) when the
-     * switch cannot be read.
+     * switch cannot be read at start; once it was read, an outage keeps the last state read
+     * (nobody can switch it while the stores are down), so service resumes with Redis.
      */
     async start(): Promise<void> {
+      let read = false;
       const refresh = async () => {
         try {
           apply(await lockdownSwitch.read());
+          read = true;
         } catch (error) {
+          if (read) {
+            options.logger.warn(
+              { err: error, lockdown: state },
+              "cannot read the lockdown switch; keeping the last state read",
+            );
+            return;
+          }
           options.logger.error({ err: error }, "cannot read the lockdown switch; failing closed");
           apply({
             active: true,

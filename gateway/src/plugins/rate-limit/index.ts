@@ -48,6 +48,17 @@ export interface RateLimitOptions {
   keyPrefix?: string;
   /** IPv6 clients are limited per network of this length. Default 64. */
   ipv6PrefixLength?: number;
+  /**
+   * Degraded mode (main profile): when `limiter` cannot decide, an anonymous caller's request
+   * budgets are drawn on this replica's own `limiter` instead, so public reads go on; a
+   * mutation's budgets and every signed-in caller still fail closed (503). Default: off.
+   */
+  degraded?: {
+    /** Per replica (in memory): a caller spread over N replicas gets up to N times the budget. */
+    limiter: RateLimiter;
+    /** Called for every request admitted this way, with the shared limiter's error. */
+    onDegraded(identity: Identity, error: unknown): void;
+  };
 }
 
 /** A decision with the rule it was made under, for the response headers. */
@@ -96,7 +107,9 @@ export interface RateLimit {
  * A refusal is 429 `RATE_LIMITED` with `Retry-After`; every response carries `RateLimit-Limit`,
  * `RateLimit-Remaining` and `RateLimit-Reset` of the tightest budget it drew on.
  * Fails closed: when the store cannot decide (Redis down, or slower than its command
- * timeout), the request is refused with 503 `SERVICE_UNAVAILABLE`, never let through.
+ * timeout), the request is refused with 503 `SERVICE_UNAVAILABLE`, never let through; with
+ * `degraded` set, an anonymous caller's request budgets are drawn on that per-replica limiter
+ * instead (the main profile's degraded mode).
  * Should `admit` not have run for a request (a wiring mistake), the plugin draws on the request
  * budgets itself once the operation is resolved, so that no operation runs unlimited.
  */
@@ -118,8 +131,32 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     }
   };
 
-  /** Draws on every budget of `checks` at once, all or nothing; throws a refusal. */
-  const draw = async (checks: BudgetCheck[], identity: Identity, ip: string): Promise<Decided> => {
+  /**
+   * The shared limiter's verdict; when it cannot decide and `degradable`, an anonymous
+   * caller's verdict from the degraded mode's per-replica limiter.
+   */
+  const consume = async (checks: BudgetCheck[], identity: Identity, degradable: boolean) => {
+    try {
+      return await options.limiter.consumeAll(checks);
+    } catch (error) {
+      const { degraded } = options;
+      if (!degradable || degraded === undefined || identity.userId !== null) throw error;
+      const verdict = await degraded.limiter.consumeAll(checks);
+      if (verdict.allowed) degraded.onDegraded(identity, error);
+      return verdict;
+    }
+  };
+
+  /**
+   * Draws on every budget of `checks` at once, all or nothing; throws a refusal. Only the
+   * request budgets are `degradable` (see {@link RateLimitOptions.degraded}).
+   */
+  const draw = async (
+    checks: BudgetCheck[],
+    identity: Identity,
+    ip: string,
+    degradable = false,
+  ): Promise<Decided> => {
     const event = {
       actorId: identity.userId,
       organizationId: identity.organizationId,
@@ -128,7 +165,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     };
     let verdict;
     try {
-      verdict = await options.limiter.consumeAll(checks);
+      verdict = await consume(checks, identity, degradable);
     } catch (error) {
       onError(error, { requestId: identity.requestId });
       report({
@@ -153,7 +190,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
   };
 
   const admitRequest = (identity: Identity, ip: string): Promise<Decided> =>
-    draw(requestChecks(budgets, scheme, identity, ip), identity, ip);
+    draw(requestChecks(budgets, scheme, identity, ip), identity, ip, true);
 
   return {
     admit: admitRequest,

@@ -37,6 +37,8 @@ export const REQUEST_DURATION_BUCKETS: readonly number[] = [
  * - `rampart_graphql_request_duration_seconds{operation,outcome}`, histogram;
  * - `rampart_refusals_total{code}`, counter of refusals (HTTP level and GraphQL);
  * - `rampart_active_subscriptions`, gauge;
+ * - `rampart_degraded_requests_total{mode}`, counter of requests answered in a degraded mode
+ *   (`mode`: e.g. `anonymous-memory-rate-limit` while the shared stores are down);
  * - prom-client's default process metrics, under their usual names (`process_*`, `nodejs_*`),
  *   which existing dashboards expect.
  * Every series carries `service`. `operation` is an operation name, `anonymous` or `other`;
@@ -56,6 +58,8 @@ export interface Metrics {
    * ended; calling that more than once counts once, so it can go in every exit path.
    */
   subscriptionOpened(): () => void;
+  /** Counts a request answered in a degraded mode (a short fixed name, e.g. `anonymous-memory-rate-limit`). */
+  recordDegraded(mode: string): void;
   /** A subscription ended (for callers that cannot keep the function above); never below 0. */
   subscriptionClosed(): void;
   /** The text exposition of every metric. */
@@ -88,6 +92,12 @@ export function createMetrics(options: MetricsOptions): Metrics {
     labelNames: ["code"] as const,
     registers: [registry],
   });
+  const degraded = new Counter({
+    name: "rampart_degraded_requests_total",
+    help: "Requests answered in a degraded mode (shared stores down), by mode.",
+    labelNames: ["mode"] as const,
+    registers: [registry],
+  });
   const activeSubscriptions = new Gauge({
     name: "rampart_active_subscriptions",
     help: "GraphQL subscriptions running now.",
@@ -117,6 +127,9 @@ export function createMetrics(options: MetricsOptions): Metrics {
         seen.add(code);
         refusals.inc({ code });
       }
+    },
+    recordDegraded(mode) {
+      degraded.inc({ mode });
     },
     subscriptionOpened() {
       active++;

@@ -4,6 +4,7 @@
  * reads so a waiting reader never holds up other commands.
  */
 import Redis, { type RedisOptions } from "ioredis";
+import { RampartError } from "../errors";
 import {
   defineRateLimitCommand,
   RedisRateLimiter,
@@ -44,6 +45,19 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const DISCONNECT_TIMEOUT_MS = 200;
 /** How long close() lets QUIT drain pending replies before dropping the connection. */
 const QUIT_TIMEOUT_MS = 1_000;
+/**
+ * Longest pause between reconnect attempts: a Redis that comes back is in use again within
+ * about this much (plus the handshake), and a refused attempt costs next to nothing.
+ */
+const MAX_RECONNECT_DELAY_MS = 250;
+
+/**
+ * What every command of a {@link createRedisStores} instance rejects with, at once, while its
+ * circuit breaker is open (Redis known down): `SERVICE_UNAVAILABLE` (503) wherever it surfaces.
+ */
+export function storesUnavailable(): RampartError {
+  return RampartError.unavailable("The shared store");
+}
 
 /**
  * Adds atomically and sets the window TTL only when this call created the key, in one round
@@ -195,10 +209,19 @@ async function shutdown(connection: Redis, graceful: boolean): Promise<void> {
   }
 }
 
-/** Owns every connection of one {@link Stores} instance. */
+/**
+ * Owns every connection of one {@link Stores} instance, and the circuit breaker of its command
+ * connection: once that connection failed (a refused or lost socket: ioredis emits "error" or
+ * "close"), Redis is known down and every command rejects at once with
+ * {@link storesUnavailable} instead of waiting in the offline queue, until the connection is
+ * "ready" again (ioredis reconnects by itself). Before the first failure commands do queue,
+ * so that those issued during start-up wait for the first connection.
+ */
 class Connections {
-  readonly commands: CommandConnection;
+  private readonly commandConnection: CommandConnection;
   closed = false;
+  /** The breaker: set by a connection failure, cleared when the connection is ready again. */
+  private down = false;
   private subscriberConnection: Redis | undefined;
   private readonly idleBlocking: Redis[] = [];
   private readonly busyBlocking = new Set<Redis>();
@@ -219,7 +242,27 @@ class Connections {
       lua: COMPARE_AND_SET_SCRIPT,
     });
     defineRateLimitCommand(commands);
-    this.commands = commands as CommandConnection;
+    commands.on("ready", () => {
+      this.down = false;
+    });
+    commands.on("error", () => {
+      this.down = true;
+    });
+    commands.on("close", () => {
+      this.down = true;
+    });
+    this.commandConnection = commands as CommandConnection;
+  }
+
+  /** Whether the breaker is open: Redis known down, so every command fails fast. */
+  get unavailable(): boolean {
+    return this.down && this.commandConnection.status !== "ready";
+  }
+
+  /** The command connection; throws {@link storesUnavailable} while Redis is known down. */
+  get commands(): CommandConnection {
+    if (this.unavailable && !this.closed) throw storesUnavailable();
+    return this.commandConnection;
   }
 
   /** The pub/sub connection, opened on first use; `onMessage` is attached once. */
@@ -280,7 +323,7 @@ class Connections {
     const blocking = [...this.idleBlocking, ...this.busyBlocking];
     this.idleBlocking.length = 0;
     await Promise.all([
-      shutdown(this.commands, true),
+      shutdown(this.commandConnection, true),
       ...(this.subscriberConnection ? [shutdown(this.subscriberConnection, true)] : []),
       // QUIT would queue behind the blocked read; dropping the socket wakes the reader.
       ...blocking.map((connection) => shutdown(connection, false)),
@@ -622,9 +665,11 @@ class RedisEventStream implements EventStream {
 }
 
 /**
- * Creates Redis-backed stores (kind `redis`). While Redis is unreachable every call rejects
- * within `connectTimeoutMs` (blocking reads: their block time plus that) instead of waiting,
- * and every connection keeps reconnecting in the background until `close()`.
+ * Creates Redis-backed stores (kind `redis`). Once a connection to Redis failed, every call
+ * rejects at once with {@link storesUnavailable} (`SERVICE_UNAVAILABLE`) until the connection
+ * is back; a command in flight when Redis went away, or issued before the first connection,
+ * rejects within `connectTimeoutMs` (blocking reads: their block time plus that). Every
+ * connection keeps reconnecting in the background, at least every 250 ms, until `close()`.
  */
 export function createRedisStores(options: RedisStoresOptions): Stores {
   const prefix = options.keyPrefix ?? "";
@@ -637,12 +682,13 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     options.url,
     {
       connectTimeout: connectTimeoutMs,
-      // The offline queue lets commands issued during start-up or a brief blip wait for the
-      // connection; commandTimeout (see Connections) still rejects each within the limit.
+      // The offline queue lets commands issued during start-up wait for the first connection;
+      // once a connection failed, the breaker (see Connections) rejects them instead, and
+      // commandTimeout still bounds each command in flight.
       enableOfflineQueue: true,
       maxRetriesPerRequest: 1,
-      // Reconnect forever, backing off to one attempt per second.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+      // Reconnect forever, backing off to one attempt per MAX_RECONNECT_DELAY_MS.
+      retryStrategy: (attempt) => Math.min(attempt * 50, MAX_RECONNECT_DELAY_MS),
       disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     },
     connectTimeoutMs,
@@ -656,7 +702,13 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
     sets: new RedisSetStore(connections, prefix),
     pubsub: new RedisPubSub(connections, prefix),
     events: new RedisEventStream(connections, prefix),
-    rateLimiter: new RedisRateLimiter(connections.commands, prefix),
+    // Through the breaker: each decision fetches the command connection anew.
+    rateLimiter: new RedisRateLimiter(
+      {
+        rampartRateLimit: (...args) => connections.commands.rampartRateLimit(...args),
+      },
+      prefix,
+    ),
     async ping() {
       const started = performance.now();
       await connections.commands.ping(); // bounded by commandTimeout like every command
