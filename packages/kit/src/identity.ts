@@ -245,6 +245,8 @@ export class AssertionReplayGuard {
   readonly #kv: Pick<KeyValueStore, "set">;
   readonly #audience: string;
   readonly #clock: () => number;
+  /** `jti` → `exp` of anonymous assertions used while the shared stores were down. */
+  readonly #usedDuringOutage = new Map<string, number>();
 
   /** `kv`: the shared stores' key-value store; `clock` in ms, default `Date.now`. */
   constructor(kv: Pick<KeyValueStore, "set">, audience: string, clock: () => number = Date.now) {
@@ -255,12 +257,16 @@ export class AssertionReplayGuard {
 
   /**
    * Marks the assertion used; `UNAUTHENTICATED` when it was used before. When the stores cannot
-   * answer, `SERVICE_UNAVAILABLE`: an unchecked assertion is not accepted.
+   * answer, `SERVICE_UNAVAILABLE` for every signed-in caller: an unchecked assertion is not
+   * accepted. An anonymous caller's assertion is checked against this replica's own memory
+   * instead (the gateway's degraded mode for anonymous reads): replaying one across replicas
+   * during an outage gains nothing an anonymous request would not get.
    */
   async consume(verified: VerifiedAssertion): Promise<void> {
+    const now = this.#clock();
     // Kept a second past `exp` (whole seconds) so the entry cannot lapse while jose still
     // accepts the assertion.
-    const ttlMs = Math.max(1, verified.expiresAt - this.#clock() + 1_000);
+    const ttlMs = Math.max(1, verified.expiresAt - now + 1_000);
     let first: boolean;
     try {
       first = await this.#kv.set(`identity:jti:${this.#audience}:${verified.id}`, "1", {
@@ -268,10 +274,23 @@ export class AssertionReplayGuard {
         onlyIfAbsent: true,
       });
     } catch {
-      throw RampartError.unavailable("The gateway identity replay check");
+      if (verified.identity.securityLevel !== SecurityLevel.Anonymous)
+        throw RampartError.unavailable("The gateway identity replay check");
+      first = this.#consumeLocally(verified.id, now + ttlMs, now);
     }
     if (!first)
       throw RampartError.unauthenticated("The gateway identity assertion was used before.");
+  }
+
+  /** The outage fallback: single use in this process, bounded by the assertions' lifetime. */
+  #consumeLocally(id: string, keepUntil: number, now: number): boolean {
+    for (const [used, until] of this.#usedDuringOutage) {
+      if (until > now) break; // insertion order is (nearly) expiry order
+      this.#usedDuringOutage.delete(used);
+    }
+    if (this.#usedDuringOutage.has(id)) return false;
+    this.#usedDuringOutage.set(id, keepUntil);
+    return true;
   }
 }
 

@@ -197,6 +197,23 @@ describe("identity assertions bound to one operation, used once", () => {
     expect(ttlMs).toBeLessThanOrEqual(61_000);
   });
 
+  it("while the stores are down: 503 for a signed-in caller, single use per replica for an anonymous one", async () => {
+    const down = {
+      set: () => Promise.reject(new Error("connection is closed")),
+    };
+    const replayGuard = new AssertionReplayGuard(down, "commerce");
+    const signedIn = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    await expect(
+      verifyIdentity(signedIn, "commerce", gatewayKeys.publicKey, { operation, replayGuard }),
+    ).rejects.toMatchObject({ extensions: { code: "SERVICE_UNAVAILABLE" } });
+    const anonymous = anonymousIdentity("req_anon", "203.0.113.9");
+    const assertion = await signIdentity(anonymous, "commerce", gatewayKeys.privateKey, operation);
+    const check = () =>
+      verifyIdentity(assertion, "commerce", gatewayKeys.publicKey, { operation, replayGuard });
+    await expect(check()).resolves.toMatchObject({ userId: null, securityLevel: 0 });
+    await expect(check()).rejects.toMatchObject({ extensions: { code: "UNAUTHENTICATED" } });
+  });
+
   it("refuses a wrong or missing operation hash, and a missing jti", async () => {
     const wrong = await handMade({ oph: operationDigest({ ...operation, variables: {} }) });
     await expectRefused(verifyIdentity(wrong, "commerce", gatewayKeys.publicKey, call("commerce")));
