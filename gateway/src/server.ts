@@ -156,8 +156,6 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       onError: (error, event) =>
         logger.error({ err: error, requestId: event.requestId }, "could not record security event"),
     });
-    // Before the stores close: the last windows' counts are recorded.
-    lifecycle.onShutdown("refusal-events", () => refusals.close());
     const refuse = (event: Refusal) => refusals.refuse(event);
     const refusal =
       (severity: SecurityEventInput["severity"]) =>
@@ -410,6 +408,10 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       lifecycle.onShutdown("subscriptions", () => subscriptions.close());
     }
 
+    // Registered last, so closed first: the open windows' counts reach the recorder (and its
+    // spool) before anything that may wait on the stores, such as a pub/sub unsubscribe
+    // while Redis is down. Refusals after it are recorded one by one.
+    lifecycle.onShutdown("refusal-events", () => refusals.close());
     await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
     const { port } = httpServer.address() as AddressInfo;
     const url = `http://${config.host}:${port}/graphql`;
