@@ -14,7 +14,7 @@ import {
   type SessionPolicy,
 } from "@rampart/kit";
 import { z } from "zod";
-import type { RateLimitBudgets } from "./plugins/rate-limit";
+import type { RateLimitBudgets } from "./perimeter/rate-limit";
 
 /** Names of the subgraphs the gateway routes to, as written in the supergraph. */
 export const subgraphNames = ["security", "commerce", "notifications", "fulfillment"] as const;

@@ -1,5 +1,5 @@
 import type { Identity } from "@rampart/kit";
-import type { RequestBudget } from "./plugins/rate-limit";
+import type { RequestBudget } from "./perimeter/rate-limit";
 
 /** Per-request state the gateway hands to Apollo and its data sources. */
 export interface GatewayContext {

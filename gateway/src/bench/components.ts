@@ -16,7 +16,7 @@ import { Bench } from "tinybench";
 import { issueDevToken } from "../auth/dev-issuer";
 import { createSessionTokenVerifier } from "../auth/session-token";
 import { DEV_ISSUER } from "../config";
-import { createSecurityHeaders } from "../plugins/security-headers";
+import { createSecurityHeaders } from "../perimeter/security-headers";
 import { repositoryRoot } from "../supergraph";
 
 // `npm run bench` (part 2): each gateway component in isolation with tinybench, medians in ms:

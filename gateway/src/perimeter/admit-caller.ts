@@ -11,8 +11,8 @@ import {
   type SessionStore,
 } from "@rampart/kit";
 import { TokenRejected, type SessionTokenVerifier } from "../auth/session-token";
-import type { IpAllowlist } from "../plugins/ip-allowlist";
-import type { RateLimit, RequestBudget } from "../plugins/rate-limit";
+import type { IpAllowlist } from "./ip-allowlist";
+import type { RateLimit, RequestBudget } from "./rate-limit";
 
 /** Options for {@link createCallerAdmission}. */
 export interface CallerAdmissionOptions {

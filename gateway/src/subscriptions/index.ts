@@ -24,11 +24,11 @@ import { useServer } from "graphql-ws/use/ws";
 import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
 import type { AdmitCaller, AdmittedCaller } from "../perimeter/admit-caller";
-import type { ClientIpResolver } from "../plugins/client-ip";
-import type { IpAllowlist } from "../plugins/ip-allowlist";
-import type { Lockdown } from "../plugins/lockdown";
-import type { OperationLimits } from "../plugins/operation-limits";
-import type { RateLimit } from "../plugins/rate-limit";
+import type { ClientIpResolver } from "../perimeter/client-ip";
+import type { IpAllowlist } from "../perimeter/ip-allowlist";
+import type { Lockdown } from "../perimeter/lockdown";
+import type { OperationLimits } from "../perimeter/operation-limits";
+import type { RateLimit } from "../perimeter/rate-limit";
 import type { SubscriptionPlanner } from "./planner";
 import { asTyped, createSubscriptionPreparer } from "./prepare";
 import { formatSubscriptionError, type SharedExecutions } from "./shared-executions";
@@ -72,7 +72,7 @@ export interface SubscriptionServerOptions {
   /** Origins allowed to open sockets from a browser; sockets without Origin are not browsers. */
   allowedOrigins: readonly string[];
   rateLimit: RateLimit;
-  /** The lockdown this replica applies: its rule, and when it starts (see plugins/lockdown). */
+  /** The lockdown this replica applies: its rule, and when it starts (see perimeter/lockdown). */
   lockdown: Pick<Lockdown, "refuses" | "onActivated">;
   isSuperAdmin(identity: Identity): boolean;
   /** Whether subscribers need a verified second factor (`ADMIN_REQUIRE_2FA`). */

@@ -1,4 +1,4 @@
-import { operationLimitErrorIn } from "../plugins/operation-limits";
+import { operationLimitErrorIn } from "../perimeter/operation-limits";
 import {
   getOperationAST,
   GraphQLError,

@@ -18,14 +18,14 @@ import {
   IpAllowlistEntry,
   IpAllowlistService,
 } from "../../../subgraphs/security/src/modules/ip-allowlist";
-import { createClientIpMiddleware, createClientIpResolver } from "../../src/plugins/client-ip";
+import { createClientIpMiddleware, createClientIpResolver } from "../../src/perimeter/client-ip";
 import {
   createIpAllowlist,
   IP_NOT_ALLOWED,
   type IpAllowlist,
   type IpAllowlistOptions,
   type IpAllowlistRefusal,
-} from "../../src/plugins/ip-allowlist";
+} from "../../src/perimeter/ip-allowlist";
 
 const { databaseUrl, redisUrl } = testServices();
 const LOOPBACK = ["127.0.0.1/32", "::1/128"];

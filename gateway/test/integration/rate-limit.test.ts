@@ -1,5 +1,5 @@
 /**
- * The gateway's rate limits (plugins/rate-limit) on a real Express + Apollo Server 5 server on
+ * The gateway's rate limits (perimeter/rate-limit) on a real Express + Apollo Server 5 server on
  * port 0, with the gateway's error masking and status plugin, against the in-memory limiter and
  * a real Redis. The caller's identity comes from test headers (`x-test-user`, `x-test-ip`), as
  * the authentication step would set it: this tests the plugin, not authentication.
@@ -25,13 +25,13 @@ import { testServices } from "@rampart/kit/testing";
 import express from "express";
 import Redis from "ioredis";
 import type { GatewayContext } from "../../src/context";
-import { createErrorStatusPlugin } from "../../src/plugins/error-status";
+import { createErrorStatusPlugin } from "../../src/perimeter/error-status";
 import {
   clientNetwork,
   createRateLimit,
   type RateLimitBudgets,
   type RateLimitRefusal,
-} from "../../src/plugins/rate-limit";
+} from "../../src/perimeter/rate-limit";
 
 const { redisUrl } = testServices();
 const runPrefix = `test:${randomUUID()}:`;

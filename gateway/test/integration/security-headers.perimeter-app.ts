@@ -20,19 +20,19 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from "graphql";
-import { createCors, type RefusalEvent as CorsRefusal } from "../../src/plugins/cors";
-import { createErrorStatusPlugin } from "../../src/plugins/error-status";
+import { createCors, type RefusalEvent as CorsRefusal } from "../../src/perimeter/cors";
+import { createErrorStatusPlugin } from "../../src/perimeter/error-status";
 import {
   createOperationLimits,
   type GatewayInterface,
   type OperationLimits,
   type OperationLimitsOptions,
   type RefusalEvent as LimitRefusal,
-} from "../../src/plugins/operation-limits";
+} from "../../src/perimeter/operation-limits";
 import {
   createSecurityHeaders,
   type SecurityHeadersOptions,
-} from "../../src/plugins/security-headers";
+} from "../../src/perimeter/security-headers";
 
 /** The origin the test app allows. */
 export const allowedOrigin = "https://admin.example.com";

@@ -8,7 +8,7 @@ import {
 import type { VerifiedSession } from "../../src/auth/session-token";
 import { TokenRejected } from "../../src/auth/session-token";
 import { createCallerAdmission } from "../../src/perimeter/admit-caller";
-import { createRateLimit } from "../../src/plugins/rate-limit";
+import { createRateLimit } from "../../src/perimeter/rate-limit";
 
 const session = (overrides: Partial<VerifiedSession> = {}): VerifiedSession => ({
   userId: "user_started",

@@ -4,7 +4,7 @@ import {
   MAX_FORWARDED_HOPS,
   UNKNOWN_CLIENT_IP,
   type ClientIpRequest,
-} from "../../src/plugins/client-ip";
+} from "../../src/perimeter/client-ip";
 
 const request = (
   remoteAddress: string | undefined,

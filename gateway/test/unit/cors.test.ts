@@ -1,5 +1,5 @@
 import { ConfigError } from "@rampart/kit";
-import { createCors } from "../../src/plugins/cors";
+import { createCors } from "../../src/perimeter/cors";
 
 const onRefusal = () => undefined;
 

@@ -6,7 +6,7 @@ import {
   type Identity,
   type Stores,
 } from "@rampart/kit";
-import { createLockdown } from "../../src/plugins/lockdown";
+import { createLockdown } from "../../src/perimeter/lockdown";
 
 const logger = createLogger({ service: "lockdown-test", level: "silent" });
 

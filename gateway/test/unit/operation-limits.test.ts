@@ -1,7 +1,7 @@
 import { ConfigError, RampartError } from "@rampart/kit";
-import { createOperationLimits, OperationLimitError } from "../../src/plugins/operation-limits";
-import { isWellFormedUtf8, nestsDeeperThan } from "../../src/plugins/operation-limits/json-text";
-import { parseMediaType } from "../../src/plugins/operation-limits/media-type";
+import { createOperationLimits, OperationLimitError } from "../../src/perimeter/operation-limits";
+import { isWellFormedUtf8, nestsDeeperThan } from "../../src/perimeter/operation-limits/json-text";
+import { parseMediaType } from "../../src/perimeter/operation-limits/media-type";
 
 const onRefusal = () => undefined;
 

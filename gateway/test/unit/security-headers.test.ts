@@ -6,7 +6,7 @@ import {
   createSecurityHeaders,
   owaspPermissionsPolicy,
   type SecurityHeadersOptions,
-} from "../../src/plugins/security-headers";
+} from "../../src/perimeter/security-headers";
 
 /** Runs the middleware on an in-process response and returns the headers it ends up with. */
 function headersAfter(options?: SecurityHeadersOptions): http.OutgoingHttpHeaders {
