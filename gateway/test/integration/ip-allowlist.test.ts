@@ -21,7 +21,6 @@ import {
 import { createClientIpMiddleware, createClientIpResolver } from "../../src/perimeter/client-ip";
 import {
   createIpAllowlist,
-  IP_NOT_ALLOWED,
   type IpAllowlist,
   type IpAllowlistOptions,
   type IpAllowlistRefusal,
@@ -136,7 +135,7 @@ describe("the IP allowlist middleware", () => {
       errors: [
         {
           message: "Requests from this IP address are not allowed.",
-          extensions: { code: IP_NOT_ALLOWED },
+          extensions: { code: "IP_NOT_ALLOWED" },
         },
       ],
     });

@@ -59,7 +59,7 @@ export const corsExposedHeaders = [
  */
 export function createCors(options: CorsOptions): RequestHandler {
   const setting = options.setting ?? "allowedOrigins";
-  const allowed = new Set(options.allowedOrigins.map((origin) => checkOrigin(origin, setting)));
+  const allowed = createOriginCheck(options.allowedOrigins, setting);
   const maxAgeSeconds = options.maxAgeSeconds ?? 600;
   if (!Number.isInteger(maxAgeSeconds) || maxAgeSeconds < 0) {
     throw ConfigError.invalid(
@@ -69,7 +69,7 @@ export function createCors(options: CorsOptions): RequestHandler {
   }
   const clientIp = options.clientIp ?? ((req: Request) => req.socket.remoteAddress ?? null);
   const answer = cors({
-    origin: [...allowed],
+    origin: [...allowed.origins],
     credentials: true,
     methods: [...corsAllowedMethods],
     allowedHeaders: [...corsAllowedHeaders],
@@ -84,11 +84,10 @@ export function createCors(options: CorsOptions): RequestHandler {
     // Responses differ by Origin, whether or not this one carried it.
     res.vary("Origin");
     if (origin === undefined) return next();
-    if (allowed.has(origin)) return answer(req, res, next);
+    if (allowed(origin)) return answer(req, res, next);
     try {
       options.onRefusal({
-        type: "cors.origin_not_allowed",
-        reason: `origin ${JSON.stringify(origin)} is not allowed`,
+        ...originRefusal(origin),
         ip: clientIp(req),
         requestId: typeof res.locals.requestId === "string" ? res.locals.requestId : null,
       });
@@ -105,6 +104,25 @@ export function createCors(options: CorsOptions): RequestHandler {
     });
   };
 }
+
+/** Whether an `Origin` may call: listed byte for byte. `origins` is the validated list. */
+export type OriginCheck = ((origin: string) => boolean) & { readonly origins: readonly string[] };
+
+/**
+ * The Origin rule of HTTP and graphql-ws alike: an origin is allowed when it is one of
+ * `allowedOrigins` exactly (so `null`, look-alike hosts, another scheme or port are not).
+ * Throws a {@link ConfigError} naming `setting` for a wildcard or a malformed origin.
+ */
+export function createOriginCheck(allowedOrigins: readonly string[], setting: string): OriginCheck {
+  const allowed = new Set(allowedOrigins.map((origin) => checkOrigin(origin, setting)));
+  return Object.assign((origin: string) => allowed.has(origin), { origins: [...allowed] });
+}
+
+/** The security event of a refused `Origin` (the text is cut and cleaned by the sink). */
+export const originRefusal = (origin: string) => ({
+  type: "cors.origin_not_allowed",
+  reason: `origin ${JSON.stringify(origin)} is not allowed`,
+});
 
 /** Validates one configured origin and returns it; throws a {@link ConfigError} naming the setting. */
 function checkOrigin(origin: string, setting: string): string {

@@ -1,4 +1,5 @@
 import {
+  ErrorCode,
   IP_ALLOWLIST_CHANNEL,
   IP_ALLOWLIST_SNAPSHOT_KEY,
   IpAllowlistIndex,
@@ -12,9 +13,6 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { createClientIpResolver } from "../client-ip";
 
-/** `extensions.code` of a refusal by the IP allowlist (HTTP 403). */
-export const IP_NOT_ALLOWED = "IP_NOT_ALLOWED";
-
 /** What {@link IpAllowlistOptions.onRefusal} receives; record it as a security event. */
 export interface IpAllowlistRefusal {
   readonly type: "ip_allowlist.refused";
@@ -27,6 +25,16 @@ export interface IpAllowlistRefusal {
   /** The organization checked, when `organizationOf` named one. */
   readonly organizationId: string | null;
 }
+
+/** The security event of a client IP the allowlist refuses, checked for `organizationId`. */
+export const allowlistRefusal = (organizationId: string | null) =>
+  ({
+    type: "ip_allowlist.refused",
+    reason:
+      organizationId === null
+        ? "not in the IP allowlist"
+        : `not in the IP allowlist of ${organizationId}`,
+  }) as const;
 
 /** Options for {@link createIpAllowlist}. */
 export interface IpAllowlistOptions {
@@ -88,7 +96,7 @@ const refusalBody = {
   errors: [
     {
       message: "Requests from this IP address are not allowed.",
-      extensions: { code: IP_NOT_ALLOWED },
+      extensions: { code: ErrorCode.IpNotAllowed },
     },
   ],
 };
@@ -233,12 +241,8 @@ export function createIpAllowlist(options: IpAllowlistOptions): IpAllowlist {
         }
         if (index.allows(ip, organizationId, clock())) return next();
         record({
-          type: "ip_allowlist.refused",
+          ...allowlistRefusal(organizationId),
           ip,
-          reason:
-            organizationId === null
-              ? "not in the IP allowlist"
-              : `not in the IP allowlist of ${organizationId}`,
           requestId: typeof res.locals.requestId === "string" ? res.locals.requestId : null,
           organizationId,
         });

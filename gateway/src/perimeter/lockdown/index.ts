@@ -1,4 +1,3 @@
-import type { ApolloServerPlugin } from "@apollo/server";
 import {
   ErrorCode,
   LOCKDOWN_OFF,
@@ -10,7 +9,6 @@ import {
   type Logger,
   type Stores,
 } from "@rampart/kit";
-import type { GatewayContext } from "../../context";
 
 /** Options for {@link createLockdown}. */
 export interface LockdownOptions {
@@ -62,28 +60,24 @@ export function createLockdown(options: LockdownOptions) {
     return options.mainMode === "block" || isMutation;
   };
 
-  const plugin: ApolloServerPlugin<GatewayContext> = {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ contextValue, operation }) {
-          if (!refuses(contextValue.identity, operation?.operation === "mutation")) return;
-          options.onRefusal({
-            type: "lockdown.refused",
-            reason: `lockdown active (${options.profile}${options.profile === "main" ? `, ${options.mainMode}` : ""})`,
-            identity: contextValue.identity,
-          });
-          throw lockdownActive();
-        },
-      };
-    },
+  /** Refuses (recorded, then thrown `LOCKDOWN_ACTIVE`) what the lockdown refuses now. */
+  const admit = (identity: Identity, isMutation: boolean): void => {
+    if (!refuses(identity, isMutation)) return;
+    options.onRefusal({
+      type: "lockdown.refused",
+      reason: `lockdown active (${options.profile}${options.profile === "main" ? `, ${options.mainMode}` : ""})`,
+      identity,
+    });
+    throw lockdownActive();
   };
 
   return {
-    plugin,
     /** The state this replica applies. */
     current: () => state,
     /** Whether the lockdown refuses this caller now (for operations outside Apollo). */
     refuses,
+    /** Refuses (recorded, `LOCKDOWN_ACTIVE` thrown) what the lockdown refuses now. */
+    admit,
     /**
      * Calls `listener` whenever lockdown starts on this replica: announced, read by the periodic
      * refresh, or failed closed because the switch is unreadable. Returns the unsubscribe.
