@@ -164,6 +164,17 @@ export function createHttpServer(
       reason: "Only Expect: 100-continue is supported.",
     }),
   );
+  upgradeChecks.set(server, (req, socket, path) => {
+    const refusal =
+      refusalOfRequest(req, maxHeaders) ??
+      (new URL(req.url ?? "/", "http://gateway").pathname === path
+        ? undefined
+        : { code: ErrorCode.NotFound, reason: "No WebSocket endpoint at this path." });
+    if (!refusal) return false;
+    report(refusal, clientIp(req));
+    socket.end(rawAnswer(refusal, options.responseHeaders));
+    return true;
+  });
   server.on("clientError", (error: Error & { code?: string }, socket: Duplex) => {
     // As Node's default: nothing can be written on a closed socket or after a response began.
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
@@ -176,6 +187,30 @@ export function createHttpServer(
     socket.end(rawAnswer(refusal, options.responseHeaders));
   });
   return server;
+}
+
+/** The head checks of each server, for its upgrade requests ({@link refuseUpgrade}). */
+const upgradeChecks = new WeakMap<
+  http.Server,
+  (req: IncomingMessage, socket: Duplex, path: string) => boolean
+>();
+
+/**
+ * The same request-line and head checks for an upgrade request (a WebSocket handshake), which
+ * Node hands to `upgrade` listeners instead of the request handler, and the socket's `path`
+ * (else 404 `NOT_FOUND`): true when it was refused (answered with the typed error and the
+ * security headers, and closed). Call it first in the `upgrade` listener of a server made by
+ * {@link createHttpServer}.
+ */
+export function refuseUpgrade(
+  server: http.Server,
+  req: IncomingMessage,
+  socket: Duplex,
+  path: string,
+): boolean {
+  const check = upgradeChecks.get(server);
+  if (!check) throw new Error("refuseUpgrade needs a server made by createHttpServer");
+  return check(req, socket, path);
 }
 
 /** The request line and head checks; undefined when the request may go on. */

@@ -1,9 +1,11 @@
 import type http from "node:http";
+import type { Duplex } from "node:stream";
 import { ErrorCode, RampartError, type Identity, type Logger } from "@rampart/kit";
 import { getVariableValues, type ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Perimeter } from "../perimeter";
+import { refuseUpgrade } from "../perimeter/http-server";
 import {
   isTypedRefusal,
   type SocketConnection,
@@ -55,12 +57,19 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     parseOptions: perimeter.limits.parseOptions,
   });
 
+  const path = options.path ?? "/graphql";
   const wsServer = new WebSocketServer({
-    server: options.httpServer,
-    path: options.path ?? "/graphql",
+    noServer: true,
     maxPayload: options.maxPayloadBytes ?? 100 * 1024,
   });
   sockets.watch(wsServer);
+  // Handshakes pass the HTTP server's own head checks first (one Host, one Origin, a clean
+  // request line), as every other request does; another path is 404.
+  const onUpgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (refuseUpgrade(options.httpServer, req, socket, path)) return;
+    wsServer.handleUpgrade(req, socket, head, (ws) => wsServer.emit("connection", ws, req));
+  };
+  options.httpServer.on("upgrade", onUpgrade);
 
   const server = useServer<Record<string, unknown> | undefined, SocketState>(
     {
@@ -154,6 +163,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
     connections: () => sockets.connections(),
     /** Closes every socket and stops following revocations. */
     async close(): Promise<void> {
+      options.httpServer.off("upgrade", onUpgrade);
       await sockets.close();
       options.executions.close();
       await server.dispose();

@@ -629,6 +629,47 @@ describe("what a hostile client sends (issue 9 §3), admin gateway", () => {
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
   });
 
+  /** A WebSocket handshake to `target` with `extra` headers. */
+  const handshake = (target: string, ...extra: [string, string][]) =>
+    rawRequest({
+      method: "GET",
+      target,
+      headers: [
+        ["Host", "127.0.0.1"],
+        ["Connection", "Upgrade"],
+        ["Upgrade", "websocket"],
+        ["Sec-WebSocket-Version", "13"],
+        ["Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="],
+        ["Sec-WebSocket-Protocol", "graphql-transport-ws"],
+        ...extra,
+      ],
+    });
+
+  // Regression: handshakes skipped the head checks every other request passes.
+  it.each([
+    [
+      "two different Origin headers",
+      [
+        ["Origin", "http://localhost:4400"],
+        ["Origin", "https://evil.example"],
+      ],
+    ],
+    ["two different Host headers", [["Host", "evil.example"]]],
+  ] as [string, [string, string][]][])(
+    "a WebSocket handshake with %s: 400 BAD_REQUEST with the security headers",
+    async (_name, extra) => {
+      const answer = await exchange(port, handshake("/graphql", ...extra));
+      expect(answer.status).toBe(400);
+      expect(answer.codes).toEqual(["BAD_REQUEST"]);
+      expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+    },
+  );
+
+  it("a WebSocket handshake to another path: 404 NOT_FOUND", async () => {
+    const answer = await exchange(port, handshake("/health"));
+    expect([answer.status, answer.codes]).toEqual([404, ["NOT_FOUND"]]);
+  });
+
   it("the malformed-request answers carry the admin profile's headers", async () => {
     const answer = await exchange(port, "GET /graphql\r HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     expect(answer.status).toBe(400);
