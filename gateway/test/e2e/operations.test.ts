@@ -153,11 +153,14 @@ describe("operations endpoints of the platform", () => {
           platform.env.DATABASE_URL as string,
           async (client) => (await client.query<T>(text, params)).rows,
         );
-      for (let n = 0; n < 3; n += 1) {
-        await postGraphQL(platform.adminUrl, "{ __typename }", {
-          headers: { authorization: "Bearer not-a-token" },
-        });
-      }
+      // Three refusals of three kinds: repeats of one kind from one IP are one event a minute.
+      await postGraphQL(platform.adminUrl, "{ __typename }", {
+        headers: { authorization: "Bearer not-a-token" },
+      });
+      await postGraphQL(platform.adminUrl, "{ __typename }", {
+        headers: { origin: "https://evil.example" },
+      });
+      await postGraphQL(platform.adminUrl, "{ __schema { types { name } } }");
       // Wait until the periodic check has verified everything stored so far.
       const pinnedAtTail = async () => {
         const [row] = await sql<{ pinned: string; tail: string }>(
