@@ -1,19 +1,19 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { httpStatusOf, type ErrorCode } from "@rampart/kit";
+import { ErrorCode, httpStatusOf } from "@rampart/kit";
 
 /** Codes in the order that decides a response's status when several errors occur. */
 const precedence: readonly ErrorCode[] = [
-  "UNAUTHENTICATED",
-  "IP_NOT_ALLOWED",
-  "LOCKDOWN_ACTIVE",
-  "RATE_LIMITED",
-  "TOO_MANY_ATTEMPTS",
-  "STEP_UP_REQUIRED",
-  "FORBIDDEN",
-  "BAD_USER_INPUT",
-  "NOT_FOUND",
-  "SERVICE_UNAVAILABLE",
-] as ErrorCode[];
+  ErrorCode.Unauthenticated,
+  ErrorCode.IpNotAllowed,
+  ErrorCode.LockdownActive,
+  ErrorCode.RateLimited,
+  ErrorCode.TooManyAttempts,
+  ErrorCode.StepUpRequired,
+  ErrorCode.Forbidden,
+  ErrorCode.BadUserInput,
+  ErrorCode.NotFound,
+  ErrorCode.ServiceUnavailable,
+];
 
 /**
  * Gives a refused operation the HTTP status of its error code (401, 403, 429, ...). Only when
