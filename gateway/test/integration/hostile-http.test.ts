@@ -453,32 +453,34 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
 
   describe("bodies in another encoding than UTF-8 are not executed", () => {
     const query = JSON.stringify({ query: "{ __typename }" });
-
-    it("charset=utf-16le: 415 UNSUPPORTED_MEDIA_TYPE", async () => {
-      const answer = await send(
+    /** POSTs `body` (default: the query) with this `Content-Type` and `extra` headers. */
+    const sendWithContentType = (
+      contentType: string,
+      body: Buffer | string = query,
+      ...extra: [string, string][]
+    ) =>
+      send(
         rawRequest({
           headers: [
             ["Host", "127.0.0.1"],
             ["Connection", "close"],
-            ["Content-Type", "application/json; charset=utf-16le"],
+            ["Content-Type", contentType],
+            ...extra,
           ],
-          body: Buffer.from(query, "utf16le"),
+          body,
         }),
+      );
+
+    it("charset=utf-16le: 415 UNSUPPORTED_MEDIA_TYPE", async () => {
+      const answer = await sendWithContentType(
+        "application/json; charset=utf-16le",
+        Buffer.from(query, "utf16le"),
       );
       expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
     });
 
     it("charset=utf-7: 415 UNSUPPORTED_MEDIA_TYPE", async () => {
-      const answer = await send(
-        rawRequest({
-          headers: [
-            ["Host", "127.0.0.1"],
-            ["Connection", "close"],
-            ["Content-Type", "application/json; charset=utf-7"],
-          ],
-          body: query,
-        }),
-      );
+      const answer = await sendWithContentType("application/json; charset=utf-7");
       expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
     });
 
@@ -487,46 +489,21 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
         "application/json; charset=utf-8; charset=utf-16le",
         'application/json; CHARSET="utf-8"; charset=utf-8',
       ]) {
-        const answer = await send(
-          rawRequest({
-            headers: [
-              ["Host", "127.0.0.1"],
-              ["Connection", "close"],
-              ["Content-Type", contentType],
-            ],
-            body: query,
-          }),
-        );
+        const answer = await sendWithContentType(contentType);
         expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
       }
     });
 
     it("a Content-Type that does not parse: 415 UNSUPPORTED_MEDIA_TYPE", async () => {
-      const answer = await send(
-        rawRequest({
-          headers: [
-            ["Host", "127.0.0.1"],
-            ["Connection", "close"],
-            ["Content-Type", "application/json, text/plain; charset=utf-16le"],
-          ],
-          body: query,
-        }),
-      );
+      const answer = await sendWithContentType("application/json, text/plain; charset=utf-16le");
       expectRefused(answer, 415, "UNSUPPORTED_MEDIA_TYPE");
     });
 
     it("another media type is not parsed, and Apollo refuses it: 400 BAD_REQUEST", async () => {
-      const answer = await send(
-        rawRequest({
-          headers: [
-            ["Host", "127.0.0.1"],
-            ["Connection", "close"],
-            ["Content-Type", "application/xml"],
-            ["Apollo-Require-Preflight", "true"],
-          ],
-          body: query,
-        }),
-      );
+      const answer = await sendWithContentType("application/xml", query, [
+        "Apollo-Require-Preflight",
+        "true",
+      ]);
       expectRefused(answer, 400, "BAD_REQUEST");
     });
 
@@ -535,16 +512,7 @@ describe("what a hostile client sends (issue 9 §3), main gateway", () => {
         "application/json; charset=utf-8",
         'application/json;charset="UTF-8"',
       ]) {
-        const answer = await send(
-          rawRequest({
-            headers: [
-              ["Host", "127.0.0.1"],
-              ["Connection", "close"],
-              ["Content-Type", contentType],
-            ],
-            body: query,
-          }),
-        );
+        const answer = await sendWithContentType(contentType);
         expect(answer.status).toBe(200);
       }
     });
