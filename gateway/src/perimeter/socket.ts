@@ -330,6 +330,19 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
       scheduleExpiry(connection, admitted.session);
       connections.add(connection);
       ctx.extra.connection = connection;
+      // A revocation announced between admission and the line above found no socket to
+      // close: read the session once more now that announcements reach this one.
+      try {
+        const { sessionId, userId } = admitted.identity;
+        if (!(await perimeter.sessions.isUsable(sessionId as string, userId as string))) {
+          closeConnection(connection, SocketClose.unauthenticated);
+          return false;
+        }
+      } catch (error) {
+        logger.error({ err: error, requestId }, "cannot re-read a socket's session; closing it");
+        closeConnection(connection, SocketClose.unavailable);
+        return false;
+      }
       return true;
     },
 

@@ -37,9 +37,10 @@ export interface RefusalSinkOptions {
   /** Length of the window in which one (type, IP) is recorded once, in ms. Default 60 000. */
   windowMs?: number;
   /**
-   * (type, IP) pairs tracked at once. Past it, refusals from further IPs are counted per type
-   * under one "many sources" entry, so that rotating addresses costs neither memory nor events.
-   * Default 1000.
+   * Sources (IP and caller) tracked at once per type. Past it, refusals of that type from
+   * further sources are counted under one "many sources" entry, so that rotating addresses
+   * costs neither memory nor events, and a flood of one type never blinds another. At most
+   * 16 times as many windows are open over all types. Default 1000.
    */
   maxSources?: number;
   /** Longest text kept of each string a refusal carries, in UTF-16 units. Default {@link REFUSAL_TEXT_LIMIT}. */
@@ -62,6 +63,7 @@ export interface RefusalSink {
 
 /** One (type, IP) window: the first refusal was recorded; `repeats` came after it. */
 interface Window {
+  readonly type: string;
   readonly first: SecurityEventInput;
   readonly startedAt: string;
   readonly endsAt: number;
@@ -77,11 +79,12 @@ const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 /**
  * Creates the refusal sink. Each string of a refusal is cleaned of control characters and cut
  * to `maxTextLength` before anything else sees it, so the memory a window holds is bounded too.
- * The first refusal of a (type, IP) is recorded at once; later ones within `windowMs` are only
- * counted, and when the window ends one more event of the same type and IP says how many there
- * were (`repeated N more times ...` in its reason) and quotes the last one's reason. The cost of
- * any flood is thus at most 2 events per (type, IP) and window, and, once `maxSources` pairs
- * are open, 2 more per type for all other IPs together.
+ * The first refusal of a (type, source) is recorded at once, a source being the IP with the
+ * caller (user and organization, when known); later ones within `windowMs` are only counted,
+ * and when the window ends one more event of the same type and source says how many there were
+ * (`repeated N more times ...` in its reason) and quotes the last one's reason. The cost of any
+ * flood is thus at most 2 events per (type, source) and window, and, once a type has
+ * `maxSources` open, 2 more for all its other sources together (named by no IP or caller).
  */
 export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
   const windowMs = options.windowMs ?? 60_000;
@@ -96,6 +99,17 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
   boundText("", maxText); // throws now, not at the first refusal, when the limit is unusable
   // Insertion order is end order: every window lasts windowMs and is added when it starts.
   const windows = new Map<string, Window>();
+  /** Open (type, source) windows per type, against `maxSources`. */
+  const sourcesOf = new Map<string, number>();
+  /** Every window at once, whatever the types: the memory bound. */
+  const maxWindows = maxSources * 16;
+  const forget = (key: string, window: Window): void => {
+    windows.delete(key);
+    if (window.manySources) return;
+    const left = (sourcesOf.get(window.type) ?? 1) - 1;
+    if (left > 0) sourcesOf.set(window.type, left);
+    else sourcesOf.delete(window.type);
+  };
   const inFlight = new Set<Promise<unknown>>();
   let timer: NodeJS.Timeout | null = null;
   let closed = false;
@@ -131,7 +145,7 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
     const now = performance.now();
     for (const [key, window] of windows) {
       if (window.endsAt > now) break;
-      windows.delete(key);
+      forget(key, window);
       summarize(window);
     }
     schedule();
@@ -158,10 +172,17 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
         requestId: boundOptionalText(refusal.requestId ?? null, maxText),
       };
       if (closed) return record(event);
-      // Cleaned text holds no control character, so neither key can be forged from the other.
-      const sourceKey = `${event.type}\u0000${event.ip ?? ""}`;
+      // Cleaned text holds no control character, so no key can be forged from another. The
+      // caller is part of the key: a refusal of one user is never counted under another's (or
+      // under an anonymous one's) first event.
+      const sourceKey = [event.type, event.ip, event.actorId, event.organizationId].join("\u0000");
       const manyKey = `${event.type}\u0001`;
-      const key = windows.has(sourceKey) || windows.size < maxSources ? sourceKey : manyKey;
+      // Sources are counted per type, so a flood of one kind cannot blind the others.
+      const sources = sourcesOf.get(event.type) ?? 0;
+      const key =
+        windows.has(sourceKey) || (sources < maxSources && windows.size < maxWindows)
+          ? sourceKey
+          : manyKey;
       const open = windows.get(key);
       if (open) {
         open.repeats += 1;
@@ -170,10 +191,14 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
         return;
       }
       const manySources = key === manyKey;
+      if (!manySources) sourcesOf.set(event.type, sources + 1);
       const first: SecurityEventInput = manySources
         ? {
             ...event,
+            // It stands for many callers: naming one would credit the others' refusals to it.
             ip: null,
+            actorId: null,
+            organizationId: null,
             reason: boundText(
               `refused from more than ${maxSources} sources within ${seconds(windowMs)}; ` +
                 `further ones are counted, not recorded, until the window ends; first: ${event.reason}`,
@@ -182,6 +207,7 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
           }
         : event;
       windows.set(key, {
+        type: event.type,
         first,
         startedAt: new Date().toISOString(),
         endsAt: performance.now() + windowMs,
@@ -203,6 +229,7 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
       timer = null;
       for (const window of windows.values()) summarize(window);
       windows.clear();
+      sourcesOf.clear();
       await settled();
     },
   };

@@ -229,6 +229,22 @@ export class SessionStore {
     return session;
   }
 
+  /**
+   * Whether a session is still usable, without touching it: not ended, not covered by a bulk
+   * revocation, within its timeouts. One round trip.
+   */
+  async isUsable(sessionId: string, userId: string, now = Date.now()): Promise<boolean> {
+    const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
+      sessionKey(sessionId),
+      userRevokedBeforeKey(userId),
+      allRevokedBeforeKey,
+    ]);
+    if (stored === null) return false;
+    const session = parseSession(stored);
+    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+    return session.userId === userId && this.isLive(session, revokedBefore, now);
+  }
+
   /** One session, or null. */
   async get(sessionId: string): Promise<PlatformSession | null> {
     const stored = await this.stores.kv.get(sessionKey(sessionId));

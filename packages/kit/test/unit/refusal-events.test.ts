@@ -170,7 +170,14 @@ describe("createRefusalSink", () => {
       requestId: long("req"),
     });
     // Cut to the same text: one window, however the rest of the text differs.
-    refusals.refuse(refusal({ type: long("cors.origin_not_allowed"), ip: long("203.0.113.9") }));
+    refusals.refuse(
+      refusal({
+        type: long("cors.origin_not_allowed"),
+        ip: long("203.0.113.9"),
+        actorId: long("user"),
+        organizationId: long("org"),
+      }),
+    );
     await refusals.close();
     const recorded = await events();
     expect(recorded).toHaveLength(2);
@@ -197,10 +204,11 @@ describe("createRefusalSink", () => {
       refusals.refuse(refusal({ ip }));
       refusals.refuse(refusal({ ip, type: "authentication.failed" }));
     }
-    expect(refusals.openWindows).toBe(12);
+    // Sources are counted per type: 10 tracked IPs and one "many" entry for each.
+    expect(refusals.openWindows).toBe(22);
     await refusals.settled();
     const recorded = await events();
-    expect(recorded).toHaveLength(12);
+    expect(recorded).toHaveLength(22);
     const many = recorded.filter((event) => event.ip === null);
     expect(many.map((event) => event.type).sort()).toEqual([
       "authentication.failed",
@@ -210,12 +218,40 @@ describe("createRefusalSink", () => {
       expect(event.reason).toMatch(/^refused from more than 10 sources within 60 s; /);
     }
     await refusals.close();
-    const counted = (await events()).slice(12);
-    // Per type: 5 IPs tracked (10 pairs in all), the 6th recorded as "many", 4994 counted.
+    const counted = (await events()).slice(22);
+    // Per type: 10 IPs tracked, the 11th recorded as "many", 4989 counted.
     expect(counted.map((event) => event.reason.replace(/ in the .*/, ""))).toEqual([
-      "repeated 4994 more times from IPs beyond the tracked ones",
-      "repeated 4994 more times from IPs beyond the tracked ones",
+      "repeated 4989 more times from IPs beyond the tracked ones",
+      "repeated 4989 more times from IPs beyond the tracked ones",
     ]);
+    // The "many" entries name no IP and no caller: they stand for all of them.
+    expect(many.every((event) => event.actorId === null && event.organizationId === null)).toBe(
+      true,
+    );
+  });
+
+  // Regressions (review): a refusal under a real user was counted under an anonymous first
+  // event of the same type and IP, and a flood of one type blinded every other type.
+  it("never counts one caller's refusal under another's, nor blinds a type by flooding another", async () => {
+    const refusals = sink({ maxSources: 10 });
+    refusals.refuse(refusal({ type: "lockdown.refused", actorId: null, requestId: "req-anon" }));
+    refusals.refuse(
+      refusal({ type: "lockdown.refused", actorId: "user_insider", requestId: "req-insider" }),
+    );
+    for (let i = 0; i < 100; i += 1) refusals.refuse(refusal({ ip: `2001:db8::${i}` }));
+    refusals.refuse(
+      refusal({ type: "ip_allowlist.refused", ip: "198.51.100.10", actorId: "user_b" }),
+    );
+    await refusals.settled();
+    const recorded = await events();
+    expect(recorded.find((event) => event.requestId === "req-insider")).toMatchObject({
+      actorId: "user_insider",
+    });
+    expect(recorded.find((event) => event.type === "ip_allowlist.refused")).toMatchObject({
+      ip: "198.51.100.10",
+      actorId: "user_b",
+    });
+    await refusals.close();
   });
 
   it("records the counts of open windows on close, and each later refusal by itself", async () => {

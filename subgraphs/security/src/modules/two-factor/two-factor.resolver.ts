@@ -45,20 +45,46 @@ function record(
   });
 }
 
-/**
- * Raises the caller's session to level 3 after a verified second factor: only the session as
- * the gateway admitted this request (same IP, same version). A request from another IP that
- * moved the session in between gets nothing, and the attempt is recorded.
- */
-async function stepUp(context: SubgraphContext): Promise<SessionView> {
-  const { identity, runtime } = context;
-  const { sessionId, ip, sessionVersion } = identity;
+/** The binding (IP, version) the gateway admitted this request's session with. */
+function admittedBinding(context: SubgraphContext) {
+  const { sessionId, ip, sessionVersion } = context.identity;
   if (!sessionId || ip === null || sessionVersion === undefined)
     throw RampartError.unauthenticated("Your session has ended. Sign in again.");
-  const session = await runtime.sessions.markSecondFactor(sessionId, {
-    ip,
-    version: sessionVersion,
-  });
+  return { sessionId, seen: { ip, version: sessionVersion } };
+}
+
+/**
+ * Refuses, before a code is looked at (and spent), a request whose session moved since the
+ * gateway admitted it: the stamp could not land, so the code must not be used up for nothing.
+ */
+async function requireUnmovedSession(context: SubgraphContext): Promise<void> {
+  const { sessionId, seen } = admittedBinding(context);
+  const session = await context.runtime.sessions.get(sessionId);
+  if (
+    session &&
+    session.revokedAt === null &&
+    session.ip === seen.ip &&
+    session.version === seen.version
+  )
+    return;
+  await record(
+    context,
+    "two_factor.stamp_refused",
+    "the session changed (IP or end) since this request was admitted; no code was checked",
+    "high",
+  );
+  throw TwoFactorErrors.sessionChanged();
+}
+
+/**
+ * Raises the caller's session to level 3 after a verified second factor: only the session as
+ * the gateway admitted this request (same IP, same version), by compare-and-set. A request from
+ * another IP that moved the session in between gets nothing, and the attempt is recorded.
+ */
+async function stepUp(context: SubgraphContext): Promise<SessionView> {
+  const { runtime } = context;
+  const { sessionId, seen } = admittedBinding(context);
+  const session = await runtime.sessions.markSecondFactor(sessionId, seen);
   if (!session) {
     await record(
       context,
@@ -130,6 +156,7 @@ export class TwoFactorResolver {
     @Ctx() context: SubgraphContext,
   ): Promise<SessionView> {
     const { identity } = context;
+    await requireUnmovedSession(context);
     await securityServices(context)
       .twoFactor(context.em)
       .verifyTotp(identity.userId as string, code, identity.ip);
@@ -146,6 +173,7 @@ export class TwoFactorResolver {
     @Ctx() context: SubgraphContext,
   ): Promise<SessionView> {
     const { identity } = context;
+    await requireUnmovedSession(context);
     await securityServices(context)
       .twoFactor(context.em)
       .verifyBackupCode(identity.userId as string, code, identity.ip);
