@@ -122,6 +122,9 @@ export function exchange(
         });
       },
     );
+    request.setTimeout(15_000, () =>
+      request.destroy(new Error(`no answer from ${url} within 15 s`)),
+    );
     request.on("error", reject);
     request.end(options.body);
   });
