@@ -127,8 +127,9 @@ export class SessionStore {
   async resume(
     claims: { sessionId: string; userId: string; organizationId: string | null },
     request: { ip: string; userAgent: string | null },
-    now = Date.now(),
+    at?: number,
   ): Promise<SessionResumption> {
+    const now = at ?? Date.now();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
         sessionKey(claims.sessionId),
@@ -136,12 +137,15 @@ export class SessionStore {
         allRevokedBeforeKey,
       ]);
       if (stored === null) {
+        // The stores' clock, which bulk revocations use too: a replica's skew cannot carry a
+        // session started before `revokeAll` past it.
+        const startedAt = at ?? (await this.stores.time());
         const session: PlatformSession = {
           id: claims.sessionId,
           userId: claims.userId,
           organizationId: claims.organizationId,
-          createdAt: now,
-          lastSeenAt: now,
+          createdAt: startedAt,
+          lastSeenAt: startedAt,
           secondFactorAt: null,
           ip: request.ip,
           userAgent: request.userAgent,
@@ -312,17 +316,19 @@ export class SessionStore {
     return session;
   }
 
-  /** Ends every session of a user that exists now. */
-  async revokeUser(userId: string, now = Date.now()): Promise<void> {
-    await this.stores.kv.set(userRevokedBeforeKey(userId), String(now), {
+  /** Ends every session of a user that exists now (the stores' clock, as sessions start by). */
+  async revokeUser(userId: string, now?: number): Promise<void> {
+    const at = now ?? (await this.stores.time());
+    await this.stores.kv.set(userRevokedBeforeKey(userId), String(at), {
       ttlMs: this.policy.absoluteTimeoutMs,
     });
     await this.stores.pubsub.publish(SESSION_REVOKED_CHANNEL, JSON.stringify({ userId }));
   }
 
-  /** Ends every session that exists now. */
-  async revokeAll(now = Date.now()): Promise<void> {
-    await this.stores.kv.set(allRevokedBeforeKey, String(now), {
+  /** Ends every session that exists now (the stores' clock, as sessions start by). */
+  async revokeAll(now?: number): Promise<void> {
+    const at = now ?? (await this.stores.time());
+    await this.stores.kv.set(allRevokedBeforeKey, String(at), {
       ttlMs: this.policy.absoluteTimeoutMs,
     });
     await this.stores.pubsub.publish(SESSION_REVOKED_CHANNEL, JSON.stringify({ all: true }));
@@ -401,7 +407,7 @@ export class SessionStore {
         ? session.createdAt + this.policy.absoluteTimeoutMs + ENDED_SESSION_RETENTION_MS - now
         : ENDED_SESSION_RETENTION_MS;
     return this.stores.kv.compareAndSet(sessionKey(session.id), expected, JSON.stringify(session), {
-      ttlMs: Math.max(1, ttlMs),
+      ttlMs: Math.max(1, Math.ceil(ttlMs)),
     });
   }
 }

@@ -610,6 +610,10 @@ export function createMemoryStores(): Stores {
       life.assertOpen();
       return 0;
     },
+    async time() {
+      life.assertOpen();
+      return Date.now();
+    },
     async close() {
       if (life.closed) return;
       life.closed = true;

@@ -714,6 +714,10 @@ export function createRedisStores(options: RedisStoresOptions): Stores {
       await connections.commands.ping(); // bounded by commandTimeout like every command
       return performance.now() - started;
     },
+    async time() {
+      const [seconds, microseconds] = await connections.commands.time();
+      return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
+    },
     close: () => connections.close(),
   };
 }

@@ -63,6 +63,7 @@ const operations: Record<string, Operation> = {
     s.rateLimiter.consume(key as string, rule as RateLimitRule, cost as number | undefined),
   "rateLimiter.consumeAll": (s, [checks]) => s.rateLimiter.consumeAll(checks as RateLimitCheck[]),
   ping: (s) => s.ping(),
+  time: (s) => s.time(),
 };
 
 /** Reads newline-delimited JSON messages from a socket. */
@@ -260,6 +261,7 @@ export function connectSharedMemoryStores(socketPath: string): Stores {
       await call("ping");
       return performance.now() - started;
     },
+    time: () => call("time"),
     async close() {
       listeners.clear();
       // As with the other implementations, closing wakes blocked readers with nothing.

@@ -178,6 +178,12 @@ export interface Stores {
   readonly rateLimiter: RateLimiter;
   /** Round-trip time to the backing store in ms; rejects when it is unreachable. */
   ping(): Promise<number>;
+  /**
+   * The store's own clock, epoch ms (Redis `TIME`): one clock for every replica, where times
+   * written by one process are compared with times written by another (sessions started
+   * before a bulk revocation).
+   */
+  time(): Promise<number>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -233,6 +233,26 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
     });
   });
 
+  // Regression (review): sessions took their start from the gateway's clock and bulk
+  // revocations from the security subgraph's, so a gateway running ahead kept sessions it
+  // started just before `revokeAll` alive. Both now read the stores' clock.
+  it("revokes every session started before revokeAll, whatever the replica's clock says", async () => {
+    if (stores.kind !== "redis") return; // the memory stores' clock is the process's own
+    const ahead = jest
+      .spyOn(Date, "now")
+      .mockImplementation(() => Math.floor(performance.timeOrigin + performance.now()) + 60_000);
+    try {
+      expect(await sessions.resume(claims("sess_skewed"), from())).toMatchObject({ ok: true });
+    } finally {
+      ahead.mockRestore();
+    }
+    await sessions.revokeAll();
+    expect(await sessions.resume(claims("sess_skewed"), from())).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+  });
+
   describe("countActive", () => {
     it("is 0 before any session starts", async () => {
       expect(await sessions.countActive(t0)).toBe(0);

@@ -65,6 +65,7 @@ function sharedMemoryStores(): Stores {
     events: lazy((s) => s.events),
     rateLimiter: lazy((s) => s.rateLimiter),
     ping: async () => (client ?? (await ready)).ping(),
+    time: async () => (client ?? (await ready)).time(),
     close: async () => {
       await (client ?? (await ready)).close();
       await Promise.all(sharedMemoryServers.splice(0).map((server) => server.close()));
@@ -191,6 +192,13 @@ describe.each(implementations)("$name stores", ({ name, kind, create }) => {
       expect(await kv.ttlMs("k")).toBeNull();
       await sleep(1_100);
       expect(await kv.get("k")).toBe("permanent");
+    });
+
+    it("tells the time by the store's own clock", async () => {
+      const before = Date.now();
+      const time = await stores.time();
+      // The same machine here: within a second of this process's clock.
+      expect(Math.abs(time - before)).toBeLessThan(1_000);
     });
 
     it("compares and sets atomically: one of many racing writers wins", async () => {
