@@ -459,10 +459,7 @@ describe("attack family: graphql-ws protocol abuse", () => {
         body: JSON.stringify({ query: EVENTS }),
       });
       const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
-      expect([response.status, body.errors?.[0]?.extensions?.code]).toEqual([
-        400,
-        "BAD_REQUEST",
-      ]);
+      expect([response.status, body.errors?.[0]?.extensions?.code]).toEqual([400, "BAD_REQUEST"]);
     });
   });
 });
