@@ -173,7 +173,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         logger,
       }),
     );
-    app.use(httpPerimeter.ipAllowlist);
+    app.use(...httpPerimeter.guard);
     app.get("/health", async (_req, res) => {
       const subgraphs = await checkSubgraphs(config.subgraphUrls);
       const up = Object.values(subgraphs).every((s) => s.status === "up");

@@ -32,10 +32,13 @@ export interface HttpPerimeterOptions {
 export interface HttpPerimeter {
   /** The HTTP server for `app`: refuses malformed or oversized requests before Express. */
   createServer(app: Express): http.Server;
-  /** Before every route: request id, security headers, CORS and the client IP. */
+  /** Before every route: request id, security headers and the client IP. */
   readonly head: RequestHandler[];
-  /** Every route but the metrics scrape: the IP allowlist where the profile enforces it. */
-  readonly ipAllowlist: RequestHandler;
+  /**
+   * Every route but the metrics scrape: the IP allowlist where the profile enforces it, then
+   * CORS, so an address outside the allowlist learns nothing, not even the allowed origins.
+   */
+  readonly guard: RequestHandler[];
   /** Before Apollo on `/graphql`: body limits (size, media type, JSON depth, CSRF). */
   readonly bodyParser: RequestHandler;
   /** Caller admission, as Apollo's context function. */
@@ -86,15 +89,17 @@ export function createHttpPerimeter(
       },
       ...(options.observe ? [options.observe] : []),
       createSecurityHeaders(options.securityHeaders),
+      createClientIpMiddleware(clientIp),
+    ],
+    guard: [
+      perimeter.ipAllowlist.middleware(),
       createCors({
         allowedOrigins: options.allowedOrigins,
         onRefusal: refusalOf("medium"),
         clientIp,
         setting: options.originsSetting,
       }),
-      createClientIpMiddleware(clientIp),
     ],
-    ipAllowlist: perimeter.ipAllowlist.middleware(),
     bodyParser: limits.bodyParser,
     context: async ({ req, res }) => {
       const { identity, ip, budget } = await perimeter.admitCaller({

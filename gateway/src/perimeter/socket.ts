@@ -378,6 +378,7 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
      */
     watch(wsServer: WebSocketServer) {
       wsServer.on("connection", (socket, request) => {
+        refuseServerMessages(socket);
         const close = socket.close.bind(socket);
         socket.close = (code?: number, reason?: string | Buffer) => {
           if (code !== undefined && protocolViolations.has(code)) {
@@ -449,6 +450,37 @@ const protocolViolations: ReadonlySet<number> = new Set([
   CloseCode.SubscriberAlreadyExists,
   CloseCode.TooManyInitialisationRequests,
 ]);
+
+/** Message types only a server sends; graphql-ws would close 4500 (its internal error) on them. */
+const serverMessageTypes: ReadonlySet<unknown> = new Set(["connection_ack", "next", "error"]);
+
+/**
+ * A client that sends a server's message (`next`, `connection_ack`, `error`) broke the
+ * protocol: 4400 Bad Request, as for any other malformed message, before graphql-ws sees it.
+ * Wraps the message listeners graphql-ws attaches after this (it attaches one per socket).
+ */
+function refuseServerMessages(socket: WebSocket): void {
+  const on = socket.on.bind(socket) as (
+    event: string,
+    listener: (...args: unknown[]) => void,
+  ) => WebSocket;
+  (socket as { on: unknown }).on = (event: string, listener: (...args: unknown[]) => void) => {
+    if (event !== "message") return on(event, listener);
+    return on("message", (data: unknown, ...rest: unknown[]) => {
+      let type: unknown;
+      try {
+        type = (JSON.parse(String(data)) as { type?: unknown } | null)?.type;
+      } catch {
+        // Not JSON: graphql-ws answers it with 4400 itself.
+      }
+      if (serverMessageTypes.has(type)) {
+        socket.close(CloseCode.BadRequest, "Bad Request");
+        return;
+      }
+      listener(data, ...rest);
+    });
+  };
+}
 
 /** `connectionParams.authorization` as an Authorization header: `Bearer <token>` or a bare token. */
 function bearer(value: unknown): string | undefined {

@@ -512,6 +512,20 @@ describe("attack families: CORS, X-Forwarded-For, CSRF, HTTP protocol", () => {
       expect([answer.status, answer.code]).toEqual([403, "IP_NOT_ALLOWED"]);
     });
 
+    // The allowlist runs before CORS: a preflight from outside learned the allowed origin.
+    it.each([[{}], [{ "x-forwarded-for": "127.0.0.1" }]])(
+      "refuses an outside peer's CORS preflight, revealing no allowed origin (%j)",
+      async (extra) => {
+        const answer = await exchange(platform.adminUrl, {
+          method: "OPTIONS",
+          headers: { origin: allowed, "access-control-request-method": "POST", ...extra },
+          localAddress: "127.0.0.2",
+        });
+        expect([answer.status, answer.code]).toEqual([403, "IP_NOT_ALLOWED"]);
+        expect(answer.headers["access-control-allow-origin"]).toBeUndefined();
+      },
+    );
+
     it("refuses a spoofing peer on every path variant of /graphql", async () => {
       for (const path of pathVariants) {
         const answer = await exchange(new URL(path, platform.adminUrl).toString(), {

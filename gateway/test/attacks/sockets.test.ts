@@ -264,6 +264,18 @@ const subscribeAbuse: [
     [{ type: "subscribe", payload: { query: EVENTS } }],
     { close: [4400, "Invalid message received"] },
   ],
+  // graphql-ws answered these server-only messages with 4500 (its internal error).
+  [
+    "a next message (a server's)",
+    [{ type: "next", id: "1", payload: { data: {} } }],
+    { close: [4400, "Bad Request"] },
+  ],
+  ["a connection_ack (a server's)", [{ type: "connection_ack" }], { close: [4400, "Bad Request"] }],
+  [
+    "an error message (a server's)",
+    [{ type: "error", id: "1", payload: [{ message: "x" }] }],
+    { close: [4400, "Bad Request"] },
+  ],
   [
     "subscribe without a payload",
     [{ type: "subscribe", id: "1" }],
