@@ -30,7 +30,8 @@ export function createSecurityServices(runtime: SubgraphRuntime): SecurityServic
   return {
     twoFactor: (em) =>
       new TwoFactorService({ em, secretBox, guard, issuer: config.TWO_FACTOR_ISSUER ?? "Rampart" }),
-    recentSignInMinutes: config.TWO_FACTOR_RECENT_SIGN_IN_MINUTES,
+    // The test harness parses only the base config (issue: one typed config per subgraph).
+    recentSignInMinutes: config.TWO_FACTOR_RECENT_SIGN_IN_MINUTES ?? 10,
     monitoring: createMonitoring(runtime),
     securityEventFeed: new SecurityEventFeed({
       pubsub: runtime.stores.pubsub,

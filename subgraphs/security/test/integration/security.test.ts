@@ -52,6 +52,39 @@ describe("security subgraph", () => {
     });
   });
 
+  // Regression: enrollment could begin at level 1 with a sign-in of any age (a stolen token).
+  it.each([
+    ["no first-factor time in the assertion", {}],
+    ["a sign-in 11 minutes old (the window is 10)", { firstFactorAt: Date.now() - 11 * 60_000 }],
+  ])("refuses to begin 2FA enrollment with %s: 403 FORBIDDEN", async (_name, overrides) => {
+    const { status, body } = await subgraph.query(
+      "mutation { beginTwoFactorEnrollment { secret } }",
+      { identity: testIdentity({ userId: "user_enroll_old", ...overrides }) },
+    );
+    expect([
+      status,
+      body.errors?.[0]?.extensions?.code,
+      body.errors?.[0]?.extensions?.reason,
+    ]).toEqual([200, "FORBIDDEN", "TWO_FACTOR_RECENT_SIGN_IN_REQUIRED"]);
+  });
+
+  it("begins 2FA enrollment after a recent sign-in, and refuses a second one unless replacing", async () => {
+    const identity = testIdentity({
+      userId: "user_enroll_recent",
+      firstFactorAt: Date.now() - 60_000,
+    });
+    const begin = (replacePending: boolean) =>
+      subgraph.query(
+        "mutation($r: Boolean!) { beginTwoFactorEnrollment(replacePending: $r) { secret } }",
+        { identity, variables: { r: replacePending } },
+      );
+    expect((await begin(false)).body.errors).toBeUndefined();
+    expect((await begin(false)).body.errors?.[0]?.extensions?.reason).toBe(
+      "TWO_FACTOR_ENROLLMENT_PENDING",
+    );
+    expect((await begin(true)).body.errors).toBeUndefined();
+  });
+
   it("refuses calls without a valid gateway assertion", async () => {
     for (const { name, headers } of await subgraph.untrustedAssertions()) {
       const { status, body } = await subgraph.queryWithHeaders("{ me { id } }", headers);

@@ -101,7 +101,12 @@ async function stepUp(context: SubgraphContext): Promise<SessionView> {
 function requireRecentSignIn(context: SubgraphContext): void {
   const minutes = securityServices(context).recentSignInMinutes;
   const { firstFactorAt } = context.identity;
-  if (firstFactorAt === undefined || Date.now() - firstFactorAt > minutes * 60_000)
+  // Fails closed: an unknown sign-in time or an unusable window refuses.
+  if (
+    firstFactorAt === undefined ||
+    !Number.isFinite(minutes) ||
+    !(Date.now() - firstFactorAt <= minutes * 60_000)
+  )
     throw TwoFactorErrors.recentSignInRequired(minutes);
 }
 
