@@ -98,7 +98,10 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   ) {
     return ErrorCode.TooManyTokens;
   }
-  if (code === ErrorCode.BadRequest && error.message.startsWith("GET requests only support query")) {
+  if (
+    code === ErrorCode.BadRequest &&
+    error.message.startsWith("GET requests only support query")
+  ) {
     return ErrorCode.MethodNotAllowed;
   }
   return undefined;
