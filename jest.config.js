@@ -20,7 +20,7 @@ const swc = [
 
 const tier = (name) => ({
   displayName: name,
-  testMatch: [`<rootDir>/{packages,subgraphs,gateway}/**/test/${name}/**/*.test.ts`],
+  testMatch: [`<rootDir>/{packages,subgraphs,gateway,tools}/**/test/${name}/**/*.test.ts`],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: { "^.+\\.(t|j|mj|cj)s$": swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
@@ -28,6 +28,7 @@ const tier = (name) => ({
   moduleNameMapper: {
     "^@rampart/kit$": "<rootDir>/packages/kit/src/index.ts",
     "^@rampart/kit/testing$": "<rootDir>/packages/kit/src/testing/index.ts",
+    "^@rampart/kit/tools$": "<rootDir>/packages/kit/src/tools/index.ts",
   },
   testEnvironment: "node",
 });

@@ -22,10 +22,10 @@ import {
 const root = path.resolve(__dirname, "..", "..", "..");
 /** Built entry points (npm test builds before running Jest). */
 export const scripts = {
-  platform: path.join(root, "gateway", "dist", "tools", "start-platform.js"),
+  platform: path.join(root, "tools", "dist", "start-platform.js"),
   gateway: path.join(root, "gateway", "dist", "main.js"),
-  devToken: path.join(root, "gateway", "dist", "tools", "dev-token.js"),
-  rampart: path.join(root, "gateway", "dist", "tools", "rampart.js"),
+  devToken: path.join(root, "tools", "dist", "dev-token.js"),
+  rampart: path.join(root, "tools", "dist", "rampart.js"),
   subgraph: (name: string) => path.join(root, "subgraphs", name, "dist", "main.js"),
 };
 

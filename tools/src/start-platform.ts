@@ -8,9 +8,13 @@ import {
   serveSharedMemoryStores,
   type SharedMemoryStoreServer,
 } from "@rampart/kit";
-import { loadConfig, subgraphNames, type GatewayConfig } from "../config";
-import { healthUrlOf } from "../health";
-import { repositoryRoot } from "../supergraph";
+import {
+  loadConfig,
+  subgraphNames,
+  type GatewayConfig,
+  healthUrlOf,
+  repositoryRoot,
+} from "@rampart/gateway";
 
 // `npm start`: runs the four subgraphs and the gateway as child processes, each on its own
 // port, and stops them all on Ctrl-C (SIGINT/SIGTERM) or when any of them dies.

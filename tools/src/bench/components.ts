@@ -9,15 +9,16 @@ import {
   SessionStore,
   type Stores,
 } from "@rampart/kit";
-import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
-import { runTool } from "@rampart/kit/dist/tools/load-definition";
+import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
 import type { Request, Response } from "express";
 import { Bench } from "tinybench";
-import { issueDevToken } from "../auth/dev-issuer";
-import { createSessionTokenVerifier } from "../auth/session-token";
-import { DEV_ISSUER } from "../config";
-import { createSecurityHeaders } from "../perimeter/security-headers";
-import { repositoryRoot } from "../supergraph";
+import {
+  issueDevToken,
+  createSessionTokenVerifier,
+  DEV_ISSUER,
+  createSecurityHeaders,
+  repositoryRoot,
+} from "@rampart/gateway";
 
 // `npm run bench` (part 2): each gateway component in isolation with tinybench, medians in ms:
 // IP check against 10,000 CIDRs, session-token (JWT) verification, session read, rate-limit

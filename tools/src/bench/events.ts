@@ -27,16 +27,13 @@ import {
   withPostgres,
   type TestDatabase,
   type TestProcess,
-} from "@rampart/kit/dist/testing";
-import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
-import { runTool } from "@rampart/kit/dist/tools/load-definition";
+} from "@rampart/kit/testing";
+import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
 // The table belongs to the security subgraph.
-import { StoredSecurityEvent } from "@rampart/security/dist/modules/security-events";
+import { StoredSecurityEvent } from "@rampart/security";
 import type { FormattedExecutionResult } from "graphql-ws";
 import { generate } from "otplib";
-import { issueDevToken } from "../auth/dev-issuer";
-import { DEV_ISSUER } from "../config";
-import { repositoryRoot } from "../supergraph";
+import { issueDevToken, DEV_ISSUER, repositoryRoot } from "@rampart/gateway";
 import { openBenchSocket, type BenchSocket, type BenchSubscription } from "./live-sockets";
 
 // `npm run bench:events`: security events, on PostgreSQL + Redis (when both answer) and on
@@ -192,10 +189,7 @@ async function startBenchPlatform(setup: Setup, tag: string): Promise<Platform> 
       names.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, subgraphUrls[name]]),
     ),
   };
-  const launcher = startNode(
-    path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"),
-    env,
-  );
+  const launcher = startNode(path.join(repositoryRoot, "tools", "dist", "start-platform.js"), env);
   let stores: Stores | undefined;
   try {
     await waitForHttp(`http://127.0.0.1:${admin}/health`, 180_000, 200, launcher);

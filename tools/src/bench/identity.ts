@@ -15,9 +15,9 @@ import {
   type Stores,
   type SubgraphOperation,
 } from "@rampart/kit";
-import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
+import { benchMachine, writeBenchResults } from "@rampart/kit/tools";
 import { Bench } from "tinybench";
-import { generateTotpSecret, verifyTotp } from "../modules/two-factor/totp";
+import { generateTotpSecret, verifyTotp } from "@rampart/security";
 
 // `npm run bench:identity` (also the last part of `npm run bench`): the median cost of one TOTP
 // verification against one HMAC-SHA-1 in the same run; then what one subgraph fetch pays for its
@@ -27,7 +27,7 @@ import { generateTotpSecret, verifyTotp } from "../modules/two-factor/totp";
 // medians. The session read is measured with the gateway's components. Writes
 // bench/results/identity-<date>.json.
 
-const repositoryRoot = path.resolve(__dirname, "..", "..", "..", "..");
+const repositoryRoot = path.resolve(__dirname, "..", "..", "..");
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 
 /** A signed-in caller with an organization, role and permissions, as the gateway asserts one. */

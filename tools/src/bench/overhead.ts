@@ -3,12 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
 import { loadOrCreateDevKeyPair } from "@rampart/kit";
-import { freePort, startNode, waitForHttp } from "@rampart/kit/dist/testing";
-import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
-import { runTool } from "@rampart/kit/dist/tools/load-definition";
-import { issueDevToken } from "../auth/dev-issuer";
-import { DEV_ISSUER } from "../config";
-import { repositoryRoot } from "../supergraph";
+import { freePort, startNode, waitForHttp } from "@rampart/kit/testing";
+import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
+import { issueDevToken, DEV_ISSUER, repositoryRoot } from "@rampart/gateway";
 
 // `npm run bench` (part 1): the same authenticated cross-subgraph query, same subgraphs, same
 // run, through (1) a bare @apollo/gateway, (2) the main profile and (3) the admin profile.
@@ -63,10 +60,7 @@ runTool(async () => {
     RATE_LIMIT_ANONYMOUS_PER_IP: huge,
     ...subgraphEnv,
   };
-  const platform = startNode(
-    path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"),
-    env,
-  );
+  const platform = startNode(path.join(repositoryRoot, "tools", "dist", "start-platform.js"), env);
   const bareGateway = startNode(path.join(__dirname, "bare-gateway.js"), env, [
     String(bare),
     dataDir,

@@ -8,14 +8,12 @@ import {
   privateKeyFromPem,
   SecurityLevel,
 } from "@rampart/kit";
-import type { GatewayContext } from "../context";
-import { IdentityDataSource } from "../identity-data-source";
-import { supergraphPath } from "../supergraph";
+import { type GatewayContext, IdentityDataSource, supergraphPath } from "@rampart/gateway";
 
 // The baseline of `npm run bench`: @apollo/gateway on Apollo Server with none of Rampart's
 // plugins (no headers, CORS, allowlist, authentication, sessions, rate or operation limits).
 // It still signs the identity assertion, since the subgraphs answer nothing without one.
-// Usage: node gateway/dist/bench/bare-gateway.js <port> <dataDir> <subgraph ports as name=port,...>
+// Usage: node tools/dist/bench/bare-gateway.js <port> <dataDir> <subgraph ports as name=port,...>
 const [port, dataDir, routes] = process.argv.slice(2);
 const subgraphUrl = Object.fromEntries(
   (routes ?? "").split(",").map((route) => {

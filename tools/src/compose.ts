@@ -1,16 +1,16 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { runTool } from "@rampart/kit/dist/tools/load-definition";
-import { subgraphNames } from "../config";
+import { runTool } from "@rampart/kit/tools";
 import {
+  subgraphNames,
   composeSupergraph,
   contractSupergraphPath,
   readCommittedSdls,
   repositoryRoot,
   subgraphSdlPath,
   supergraphPath,
-} from "../supergraph";
+} from "@rampart/gateway";
 
 // `npm run compose`: prints each subgraph's SDL (one process per subgraph, since type-graphql's
 // metadata is global), writes subgraphs/<name>/schema.graphql, and composes

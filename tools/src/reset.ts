@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { exitWithStartupError } from "@rampart/kit";
-import { loadConfig } from "../config";
+import { loadConfig } from "@rampart/gateway";
 
 // `npm run reset`: deletes embedded state (PGlite data and development keys).
 try {

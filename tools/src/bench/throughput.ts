@@ -10,12 +10,9 @@ import {
   SecurityLevel,
   signIdentity,
 } from "@rampart/kit";
-import { startNode, waitForHttp } from "@rampart/kit/dist/testing";
-import { benchMachine, writeBenchResults } from "@rampart/kit/dist/tools/bench-results";
-import { runTool } from "@rampart/kit/dist/tools/load-definition";
-import { issueDevToken } from "../auth/dev-issuer";
-import { DEV_ISSUER } from "../config";
-import { repositoryRoot } from "../supergraph";
+import { startNode, waitForHttp } from "@rampart/kit/testing";
+import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
+import { issueDevToken, DEV_ISSUER, repositoryRoot } from "@rampart/gateway";
 
 // `npm run bench`: starts the platform (embedded defaults, or DATABASE_URL / REDIS_URL when
 // set), then measures with autocannon, in the same run, the example cross-subgraph query
@@ -80,10 +77,7 @@ runTool(async () => {
     RATE_LIMIT_PER_USER: "100000000",
     RATE_LIMIT_SIGNED_IN_PER_IP: "100000000",
   };
-  const platform = startNode(
-    path.join(repositoryRoot, "gateway", "dist", "tools", "start-platform.js"),
-    env,
-  );
+  const platform = startNode(path.join(repositoryRoot, "tools", "dist", "start-platform.js"), env);
   try {
     await waitForHttp("http://127.0.0.1:4000/health", 120_000, 200, platform);
     const token = await issueDevToken(

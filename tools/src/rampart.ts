@@ -10,7 +10,7 @@ import {
   validLockdownReason,
   type Stores,
 } from "@rampart/kit";
-import { loadConfig, type GatewayConfig } from "../config";
+import { loadConfig, type GatewayConfig } from "@rampart/gateway";
 import { auditVerify } from "./audit";
 
 // `npm run rampart -- <command>`: break-glass operations that work when the API cannot be

@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { exitWithStartupError, loadOrCreateDevKeyPair } from "@rampart/kit";
-import { issueDevToken } from "../auth/dev-issuer";
-import { loadConfig } from "../config";
+import { issueDevToken, loadConfig } from "@rampart/gateway";
 
 // `npm run --silent dev-token -- --user <id> --org <id> --role <role>` prints a session token
 // in Clerk's v2 format, signed by the local development issuer, and nothing else.

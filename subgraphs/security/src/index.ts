@@ -1,0 +1,5 @@
+// What the security subgraph offers the repository's tools (benchmarks): its security-event
+// table and its TOTP primitives. The service itself starts from main.ts; importing this module
+// starts nothing.
+export { StoredSecurityEvent } from "./modules/security-events/security-event.entity";
+export { generateTotpSecret, verifyTotp } from "./modules/two-factor/totp";
