@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import type { SecurityEvent } from "./security-events";
+import type { SecurityEvent } from "./security-event-types";
 
 /** Options for {@link SecurityEventSpool}. */
 export interface SecurityEventSpoolOptions {

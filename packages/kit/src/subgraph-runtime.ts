@@ -1,27 +1,17 @@
 import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
-import { z } from "zod";
-import {
-  accessProductionProblems,
-  accessShape,
-  databaseUrlHint,
-  env,
-  identityKeyHint,
-  isVariableSet,
-  parseConfig,
-  type ConfigProblem,
-  type Environment,
-} from "./config";
-import { ConfigError } from "./errors";
 import { openDatabase, type Database, type MigrationEntry } from "./database";
+import { ConfigError } from "./errors";
 import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
 import { Lifecycle, type Closer } from "./lifecycle";
 import { createLogger, type Logger } from "./logger";
 import { createMetrics, type Metrics } from "./metrics";
-import { startProcessRecorder, type SecurityEventRecorder } from "./security-events";
+import { startProcessRecorder } from "./security-events";
 import { SessionStore } from "./sessions";
 import { createStores, type Stores } from "./stores";
+import { sessionPolicyOf, type SubgraphConfig } from "./subgraph-config";
+import type { SubgraphRuntime } from "./subgraph-context";
 import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
 
 /** Everything that makes one subgraph, independent of how it is run. */
@@ -44,86 +34,6 @@ export interface SubgraphDefinition {
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
-
-/** The environment every subgraph reads, with its default port. */
-export function subgraphConfigShape(defaultPort: number) {
-  return {
-    NODE_ENV: env.nodeEnv(),
-    LOG_LEVEL: env.logLevel(),
-    HOST: env.host(),
-    PORT: env.port(defaultPort),
-    DATABASE_URL: env.url(["postgres", "postgresql"], databaseUrlHint),
-    RAMPART_DATA_DIR: env.dataDir(),
-    GATEWAY_IDENTITY_PUBLIC_KEY: env.pem(
-      "PUBLIC",
-      `Set GATEWAY_IDENTITY_PUBLIC_KEY: ${identityKeyHint}`,
-    ),
-    SEED_DEMO_DATA: env.flag(
-      true,
-      "Set SEED_DEMO_DATA to true or false (default true; in production false, and true is refused)",
-    ),
-    ...accessShape,
-  };
-}
-
-/** A subgraph's parsed configuration. */
-export type SubgraphConfig = Readonly<z.infer<z.ZodObject<ReturnType<typeof subgraphConfigShape>>>>;
-
-/**
- * Parses a subgraph's environment; production refuses the embedded conveniences and the
- * development defaults, and seeds no demo data unless told to (which it then refuses).
- */
-export function parseSubgraphConfig(defaultPort: number, environment: Environment): SubgraphConfig {
-  const config = parseConfig(subgraphConfigShape(defaultPort), environment);
-  if (config.NODE_ENV === "production") {
-    const problems: ConfigProblem[] = accessProductionProblems(config, environment);
-    // Demo organizations, users and allowlist entries are well known: never in production.
-    if (config.SEED_DEMO_DATA && isVariableSet(environment, "SEED_DEMO_DATA")) {
-      problems.push({
-        variable: "SEED_DEMO_DATA",
-        message:
-          "demo data is refused in production. Set SEED_DEMO_DATA to false, or leave it unset",
-      });
-    }
-    if (!config.DATABASE_URL) {
-      problems.push({
-        variable: "DATABASE_URL",
-        message: "is required in production (embedded PGlite is for development)",
-      });
-    }
-    if (!config.REDIS_URL) {
-      problems.push({
-        variable: "REDIS_URL",
-        message: "is required in production (in-memory stores are for development)",
-      });
-    }
-    if (!config.GATEWAY_IDENTITY_PUBLIC_KEY) {
-      problems.push({
-        variable: "GATEWAY_IDENTITY_PUBLIC_KEY",
-        message: "is required in production (generated keys are for development)",
-      });
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-    if (config.SEED_DEMO_DATA) return Object.freeze({ ...config, SEED_DEMO_DATA: false });
-  }
-  return config;
-}
-
-/** What a running subgraph shares with its services and resolvers. */
-export interface SubgraphRuntime {
-  readonly config: SubgraphConfig;
-  readonly stores: Stores;
-  readonly sessions: SessionStore;
-  readonly securityEvents: SecurityEventRecorder;
-  readonly logger: Logger;
-}
-
-/** The session policy a configuration describes. */
-export const sessionPolicyOf = (config: SubgraphConfig) => ({
-  idleTimeoutMs: config.SESSION_IDLE_TIMEOUT_SECONDS,
-  absoluteTimeoutMs: config.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
-  stepUpWindowMs: config.STEP_UP_WINDOW_SECONDS,
-});
 
 /** A started subgraph: its server, database and the lifecycle that stops both. */
 export interface RunningSubgraph {

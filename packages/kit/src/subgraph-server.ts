@@ -24,21 +24,7 @@ import {
   type VerifiedAssertion,
 } from "./identity";
 import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "./metrics";
-import type { SubgraphRuntime } from "./subgraph-runtime";
-
-/** What every subgraph resolver receives as its context. */
-export interface SubgraphContext {
-  /** The caller, as asserted by the gateway. */
-  readonly identity: Identity;
-  /** A request-scoped entity manager. */
-  readonly em: EntityManager;
-  /** Logger bound to the request id. */
-  readonly log: Logger;
-  /** Stores, sessions and the security-event recorder. */
-  readonly runtime: SubgraphRuntime;
-  /** Subgraph-specific services (see `SubgraphDefinition.services`). */
-  readonly services: unknown;
-}
+import type { SubgraphContext, SubgraphRuntime } from "./subgraph-context";
 
 /** The state of one dependency, as reported by health endpoints. */
 export interface DependencyHealth {

@@ -11,7 +11,8 @@ import {
   type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
-import { parseSubgraphConfig, runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
+import { parseSubgraphConfig } from "../subgraph-config";
+import { runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
 

@@ -1,0 +1,32 @@
+// What a running subgraph hands its services and resolvers: the runtime (stores, sessions,
+// security events, logger) and the per-request context. Types only.
+import type { EntityManager } from "@mikro-orm/core";
+import type { Identity } from "./identity";
+import type { Logger } from "./logger";
+import type { SecurityEventRecorder } from "./security-events";
+import type { SessionStore } from "./sessions";
+import type { Stores } from "./stores";
+import type { SubgraphConfig } from "./subgraph-config";
+
+/** What a running subgraph shares with its services and resolvers. */
+export interface SubgraphRuntime {
+  readonly config: SubgraphConfig;
+  readonly stores: Stores;
+  readonly sessions: SessionStore;
+  readonly securityEvents: SecurityEventRecorder;
+  readonly logger: Logger;
+}
+
+/** What every subgraph resolver receives as its context. */
+export interface SubgraphContext {
+  /** The caller, as asserted by the gateway. */
+  readonly identity: Identity;
+  /** A request-scoped entity manager. */
+  readonly em: EntityManager;
+  /** Logger bound to the request id. */
+  readonly log: Logger;
+  /** Stores, sessions and the security-event recorder. */
+  readonly runtime: SubgraphRuntime;
+  /** Subgraph-specific services (see `SubgraphDefinition.services`). */
+  readonly services: unknown;
+}
