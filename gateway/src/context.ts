@@ -1,5 +1,10 @@
-import type { Identity } from "@rampart/kit";
-import type { RequestBudget } from "./perimeter/rate-limit";
+import type { Identity, RateLimitDecision, RateLimitRule } from "@rampart/kit";
+
+/** What a caller's admission drew on its request budgets (a decision and the rule it was made under). */
+export interface RequestBudget {
+  readonly rule: RateLimitRule;
+  readonly decision: RateLimitDecision;
+}
 
 /** Per-request state the gateway hands to Apollo and its data sources. */
 export interface GatewayContext {

@@ -2,12 +2,10 @@ import type { ApolloServerPlugin, HeaderMap } from "@apollo/server";
 import {
   RampartError,
   type Identity,
-  type RateLimitDecision,
   type RateLimiter,
-  type RateLimitRule,
   type SecurityEventInput,
 } from "@rampart/kit";
-import type { GatewayContext } from "../../context";
+import type { GatewayContext, RequestBudget } from "../../context";
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,
   DEFAULT_RATE_LIMIT_BUDGETS,
@@ -62,13 +60,10 @@ export interface RateLimitOptions {
 }
 
 /** A decision with the rule it was made under, for the response headers. */
-interface Decided {
-  readonly rule: RateLimitRule;
-  readonly decision: RateLimitDecision;
-}
+type Decided = RequestBudget;
 
 /** What a caller's admission drew on its request budgets; the request carries it in its context. */
-export type RequestBudget = Decided;
+export type { RequestBudget } from "../../context";
 
 /** The decision to advertise: the one with the fewest left, then the longest to reset. */
 const tighter = (a: Decided, b: Decided): Decided =>
