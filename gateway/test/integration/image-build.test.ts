@@ -94,11 +94,11 @@ function installDependencies(workdir: string): void {
 
 /**
  * Replays the stage `build` of a Dockerfile in a temporary folder: its COPY instructions from the
- * repository (what .dockerignore lets through), `npm ci` and `npx tsc -b`. Returns the folder.
+ * repository (what .dockerignore lets through), `npm ci` and `npx tsc -b`. Returns what the
+ * runtime stage copies from the build stage.
  */
-function replayBuildStage(dockerfile: string): { workdir: string; runtimeCopies: string[] } {
+function replayBuildStage(dockerfile: string, workdir: string): string[] {
   const stages = parseDockerfile(dockerfile);
-  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-image-"));
   let compiled = 0;
   for (const stage of chainOf(stages, "build")) {
     for (const { keyword, args } of stage.instructions) {
@@ -122,24 +122,20 @@ function replayBuildStage(dockerfile: string): { workdir: string; runtimeCopies:
   }
   if (compiled === 0) throw new Error(`${dockerfile} has no tsc step in its build stage`);
   // What the runtime stage takes from the build stage.
-  const runtimeCopies = stages
+  return stages
     .flatMap((stage) => stage.instructions)
     .filter(({ keyword, args }) => keyword === "COPY" && args[0] === "--from=build")
     .map(({ args }) => args[1].replace(/^\/app\//, ""));
-  return { workdir, runtimeCopies };
 }
 
 describe("gateway image (gateway/Dockerfile)", () => {
-  let workdir: string | undefined;
-  afterAll(() => {
-    if (workdir) fs.rmSync(workdir, { recursive: true, force: true });
-  });
+  const workdir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-image-"));
+  afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
 
   it("builds from exactly the folders its build stage copies", () => {
-    const replay = replayBuildStage(path.join(root, "gateway", "Dockerfile"));
-    workdir = replay.workdir;
-    expect(replay.runtimeCopies).toEqual(["packages/kit/dist", "gateway/dist"]);
-    for (const copied of replay.runtimeCopies) {
+    const runtimeCopies = replayBuildStage(path.join(root, "gateway", "Dockerfile"), workdir);
+    expect(runtimeCopies).toEqual(["packages/kit/dist", "gateway/dist"]);
+    for (const copied of runtimeCopies) {
       expect(fs.existsSync(path.join(workdir, copied))).toBe(true);
     }
     expect(fs.existsSync(path.join(workdir, "gateway", "dist", "main.js"))).toBe(true);
