@@ -74,6 +74,19 @@ interface Window {
   lastRequestId: string | null;
 }
 
+/** How a count event's reason starts: `repeated N more times `. */
+const repeatedPrefix = (repeats: number) => `repeated ${repeats} more times `;
+
+/**
+ * How many refusals a stored event stands for besides itself: N for a count event of the sink
+ * (`repeated N more times ...`), else 0. Counting rules (alert thresholds) add it, so that a
+ * flood recorded as two events still counts as the flood it was.
+ */
+export function refusalRepeatsIn(reason: string): number {
+  const match = /^repeated (\d{1,9}) more times /.exec(reason);
+  return match ? Number(match[1]) : 0;
+}
+
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
 /**
@@ -133,7 +146,7 @@ export function createRefusalSink(options: RefusalSinkOptions): RefusalSink {
       ...window.first,
       requestId: window.lastRequestId,
       reason: boundText(
-        `repeated ${window.repeats} more times ${who} in the ${seconds(windowMs)} from ` +
+        `${repeatedPrefix(window.repeats)}${who} in the ${seconds(windowMs)} from ` +
           `${window.startedAt}; last: ${window.lastReason}`,
         2 * maxText,
       ),

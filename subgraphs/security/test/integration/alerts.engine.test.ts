@@ -142,6 +142,24 @@ describe.each(setups)("alert rules on $name", (setup) => {
     expect(alert.summary).toContain("11 failed logins");
   });
 
+  // Regression: the refusal sink stores a one-IP flood as its first event and one that counts
+  // the rest, and the rule counted rows: 100 failed logins in a minute raised nothing.
+  it("counts a flood the refusal sink stored as two events as the flood it was", async () => {
+    await storeAndEvaluate([
+      failedLogin(1),
+      event(2, {
+        type: "authentication.failed",
+        occurredAt: at(2),
+        ip: "203.0.113.5",
+        reason:
+          "repeated 99 more times from this IP in the 60 s from 2026-12-04T10:01:00.000Z; last: token-invalid",
+      }),
+    ]);
+    const [alert] = await alerts();
+    expect(alert).toMatchObject({ rule: "failed-logins" });
+    expect(alert.summary).toContain("101 failed logins");
+  });
+
   it("counts only the trailing hour: 11 failed logins over more than an hour raise nothing", async () => {
     for (let n = 0; n < 11; n += 1) await storeAndEvaluate([failedLogin(n * 7)]);
     expect(await alerts()).toEqual([]);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/core";
-import type { Logger } from "@rampart/kit";
+import { refusalRepeatsIn, type Logger } from "@rampart/kit";
 import { SecurityEventCheckpoint, StoredSecurityEvent } from "../security-events";
 import { AlertStatus, SecurityAlert } from "./alert.entity";
 import { NO_ATTRIBUTION, type AlertAttribution, type AlertNotifier } from "./alert.feed";
@@ -220,10 +220,19 @@ async function thresholdTrigger(
   watched: readonly StoredSecurityEvent[],
 ): Promise<Trigger | null> {
   const at = new Date(Math.max(...watched.map((event) => event.occurredAt.getTime())));
-  const count = await tx.count(StoredSecurityEvent, {
+  const inWindow = {
     type: { $in: [...rule.types] },
     occurredAt: { $gt: new Date(at.getTime() - rule.windowMs), $lte: at },
-  });
+  };
+  // A refusal flood is stored as its first event and one that counts the rest: both count.
+  // (One query after the other: they share the transaction's connection.)
+  const stored = await tx.count(StoredSecurityEvent, inWindow);
+  const counts = await tx.find(
+    StoredSecurityEvent,
+    { ...inWindow, reason: { $like: "repeated %" } },
+    { fields: ["reason"] },
+  );
+  const count = counts.reduce((sum, event) => sum + refusalRepeatsIn(event.reason), stored);
   if (count <= rule.threshold) return null;
   const hours = rule.windowMs / 3_600_000;
   const window = hours === 1 ? "an hour" : `${hours} hours`;
