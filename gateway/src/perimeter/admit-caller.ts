@@ -149,6 +149,7 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
         sessionId: verified.sessionId,
         userId: verified.userId,
         organizationId: verified.organizationId,
+        firstFactorAt: verified.firstFactorAt,
       },
       { ip, userAgent: facts.userAgent ?? null },
     );

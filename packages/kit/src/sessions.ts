@@ -125,7 +125,13 @@ export class SessionStore {
    * whose IP changed drops to level 1. Refuses revoked, expired or foreign sessions.
    */
   async resume(
-    claims: { sessionId: string; userId: string; organizationId: string | null },
+    claims: {
+      sessionId: string;
+      userId: string;
+      organizationId: string | null;
+      /** When the user signed in (Clerk's `fva`), epoch ms, when the token says. */
+      firstFactorAt?: number | null;
+    },
     request: { ip: string; userAgent: string | null },
     at?: number,
   ): Promise<SessionResumption> {
@@ -136,10 +142,19 @@ export class SessionStore {
         userRevokedBeforeKey(claims.userId),
         allRevokedBeforeKey,
       ]);
+      const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
       if (stored === null) {
         // The stores' clock, which bulk revocations use too: a replica's skew cannot carry a
         // session started before `revokeAll` past it.
         const startedAt = at ?? (await this.stores.time());
+        // A sign-in from before a bulk revocation that no replica had seen yet (Clerk keeps
+        // refreshing its tokens): ended on sight, for good. `fva` counts whole minutes back
+        // from `iat`, which has whole seconds: the sign-in time is known to a second (so a
+        // sign-in in the second before the revocation is let through, never one after it).
+        const signedInBefore =
+          claims.firstFactorAt !== undefined &&
+          claims.firstFactorAt !== null &&
+          claims.firstFactorAt + 1_000 <= revokedBefore;
         const session: PlatformSession = {
           id: claims.sessionId,
           userId: claims.userId,
@@ -149,12 +164,13 @@ export class SessionStore {
           secondFactorAt: null,
           ip: request.ip,
           userAgent: request.userAgent,
-          revokedAt: null,
-          endReason: null,
+          revokedAt: signedInBefore ? startedAt : null,
+          endReason: signedInBefore ? "revoked" : null,
           version: 1,
         };
         // Two first requests of one session race to create it: the loser resumes the winner's.
         if (!(await this.write(null, session, now))) continue;
+        if (signedInBefore) return { ok: false, reason: "session-revoked" };
         // Every member of either set is past its absolute timeout once the set's TTL runs out.
         const indexed = { ttlMs: this.policy.absoluteTimeoutMs };
         await Promise.all([
@@ -171,7 +187,6 @@ export class SessionStore {
       }
       const session = parseSession(stored);
       if (session.userId !== claims.userId) return { ok: false, reason: "session-user-mismatch" };
-      const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
       const ended =
         session.revokedAt !== null
           ? ("session-revoked" as const)

@@ -253,6 +253,25 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
     });
   });
 
+  // Review finding: a sign-in from before revokeUser that no gateway had seen (Clerk keeps
+  // refreshing its tokens) started a fresh, live session after the revocation.
+  it("ends on sight a session signed in before a bulk revocation, even one never seen", async () => {
+    await sessions.revokeUser("user_1", t0 + minutes(10));
+    const before = { ...claims("sess_unseen"), firstFactorAt: t0 + minutes(5) };
+    expect(await sessions.resume(before, from(), t0 + minutes(11))).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+    // Ended for good: a later token of the same session is refused too.
+    expect(await sessions.resume(claims("sess_unseen"), from(), t0 + minutes(12))).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+    // A sign-in after the revocation starts normally.
+    const after = { ...claims("sess_after"), firstFactorAt: t0 + minutes(10) + 1_000 };
+    expect(await sessions.resume(after, from(), t0 + minutes(11))).toMatchObject({ ok: true });
+  });
+
   describe("countActive", () => {
     it("is 0 before any session starts", async () => {
       expect(await sessions.countActive(t0)).toBe(0);
