@@ -149,8 +149,9 @@ export class SessionStore {
         const startedAt = at ?? (await this.stores.time());
         // A sign-in from before a bulk revocation that no replica had seen yet (Clerk keeps
         // refreshing its tokens): ended on sight, for good. `fva` counts whole minutes back
-        // from `iat`, which has whole seconds: the sign-in time is known to a second (so a
-        // sign-in in the second before the revocation is let through, never one after it).
+        // from `iat` (whole seconds), so the time read is at most a minute later than the
+        // sign-in, never earlier than a second before it: a sign-in in the minute before the
+        // revocation may pass; one after it is never refused.
         const signedInBefore =
           claims.firstFactorAt !== undefined &&
           claims.firstFactorAt !== null &&
