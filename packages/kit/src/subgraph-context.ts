@@ -8,17 +8,24 @@ import type { SessionStore } from "./sessions";
 import type { Stores } from "./stores";
 import type { SubgraphConfig } from "./subgraph-config";
 
-/** What a running subgraph shares with its services and resolvers. */
-export interface SubgraphRuntime {
-  readonly config: SubgraphConfig;
+/** What a running subgraph shares with its services and resolvers; `Config` is its parsed config. */
+export interface SubgraphRuntime<Config extends SubgraphConfig = SubgraphConfig> {
+  /** The subgraph's own configuration, parsed by its `SubgraphDefinition.parseConfig`. */
+  readonly config: Config;
   readonly stores: Stores;
   readonly sessions: SessionStore;
   readonly securityEvents: SecurityEventRecorder;
   readonly logger: Logger;
 }
 
-/** What every subgraph resolver receives as its context. */
-export interface SubgraphContext {
+/**
+ * What every subgraph resolver receives as its context: `Config` and `Services` are those of
+ * the subgraph's `SubgraphDefinition` (a subgraph names its own, e.g. `SecurityContext`).
+ */
+export interface SubgraphContext<
+  Config extends SubgraphConfig = SubgraphConfig,
+  Services = unknown,
+> {
   /** The caller, as asserted by the gateway. */
   readonly identity: Identity;
   /** A request-scoped entity manager. */
@@ -26,7 +33,7 @@ export interface SubgraphContext {
   /** Logger bound to the request id. */
   readonly log: Logger;
   /** Stores, sessions and the security-event recorder. */
-  readonly runtime: SubgraphRuntime;
+  readonly runtime: SubgraphRuntime<Config>;
   /** Subgraph-specific services (see `SubgraphDefinition.services`). */
-  readonly services: unknown;
+  readonly services: Services;
 }

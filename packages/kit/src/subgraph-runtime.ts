@@ -1,6 +1,7 @@
 import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
 import { openDatabase, type Database, type MigrationEntry } from "./database";
+import type { Environment } from "./config";
 import { ConfigError } from "./errors";
 import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
@@ -14,10 +15,22 @@ import { sessionPolicyOf, type SubgraphConfig } from "./subgraph-config";
 import type { SubgraphRuntime } from "./subgraph-context";
 import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
 
-/** Everything that makes one subgraph, independent of how it is run. */
-export interface SubgraphDefinition {
+/**
+ * Everything that makes one subgraph, independent of how it is run. `Config` is what its
+ * `parseConfig` returns and `Services` what its `services` factory creates; its resolvers get
+ * both, typed, in their `SubgraphContext<Config, Services>`.
+ */
+export interface SubgraphDefinition<
+  Config extends SubgraphConfig = SubgraphConfig,
+  Services = unknown,
+> {
   /** Name: the identity audience, the PostgreSQL schema and the PGlite folder. */
   name: string;
+  /**
+   * Parses the subgraph's whole configuration (the shared subgraph settings and its own) from an
+   * environment; zod's defaults are the only ones. Refuses a bad value with a `ConfigError`.
+   */
+  parseConfig(environment: Environment): Config;
   /** MikroORM entities. */
   entities: NonNullable<Options["entities"]>;
   /** Committed migrations, oldest first. */
@@ -26,20 +39,25 @@ export interface SubgraphDefinition {
    * Builds the executable schema and its SDL. `config` sets authorization options and
    * `runtime` gives rules their stores; without them (printing the SDL) rules fail closed.
    */
-  buildSchema(config?: SubgraphConfig, runtime?: SubgraphRuntime): Promise<FederatedSchema>;
+  buildSchema(config?: Config, runtime?: SubgraphRuntime<Config>): Promise<FederatedSchema>;
   /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
-  services?(runtime: SubgraphRuntime): unknown;
+  services(runtime: SubgraphRuntime<Config>): Services;
   /** Runs at every start, after migrations and before serving (e.g. bootstrap settings). */
-  start?(runtime: SubgraphRuntime, em: EntityManager): Promise<void | Closer>;
+  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<void | Closer>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
 
 /** A started subgraph: its server, database and the lifecycle that stops both. */
-export interface RunningSubgraph {
+export interface RunningSubgraph<
+  Config extends SubgraphConfig = SubgraphConfig,
+  Services = unknown,
+> {
   readonly server: SubgraphServer;
   readonly database: Database;
-  readonly runtime: SubgraphRuntime;
+  readonly runtime: SubgraphRuntime<Config>;
+  /** What the definition's `services` factory created (the resolvers' `context.services`). */
+  readonly services: Services;
   readonly logger: Logger;
   /** The process's metrics, served on `GET /metrics` to `METRICS_ALLOWLIST`. */
   readonly metrics: Metrics;
@@ -48,11 +66,11 @@ export interface RunningSubgraph {
 }
 
 /** Opens the database (migrating, seeding), builds the schema and serves it. */
-export async function runSubgraph(
-  definition: SubgraphDefinition,
-  config: SubgraphConfig,
+export async function runSubgraph<Config extends SubgraphConfig, Services>(
+  definition: SubgraphDefinition<Config, Services>,
+  config: Config,
   overrides: { schemaName?: string; pgliteDataDir?: string; stores?: Stores } = {},
-): Promise<RunningSubgraph> {
+): Promise<RunningSubgraph<Config, Services>> {
   const logger = createLogger({ service: definition.name, level: config.LOG_LEVEL });
   const metrics = createMetrics({ service: definition.name });
   const lifecycle = new Lifecycle(logger);
@@ -80,7 +98,7 @@ export async function runSubgraph(
         sharedMemorySocket: config.RAMPART_STORE_SOCKET,
       });
     if (!overrides.stores) lifecycle.onShutdown("stores", () => stores.close());
-    const runtime: SubgraphRuntime = {
+    const runtime: SubgraphRuntime<Config> = {
       config,
       stores,
       sessions: new SessionStore(stores, sessionPolicyOf(config)),
@@ -91,7 +109,7 @@ export async function runSubgraph(
       }),
       logger,
     };
-    const services = definition.services?.(runtime);
+    const services = definition.services(runtime);
     const stopStarted = definition.start
       ? await definition.start(runtime, database.orm.em.fork())
       : undefined;
@@ -113,16 +131,31 @@ export async function runSubgraph(
       port: config.PORT,
     });
     lifecycle.onShutdown("server", () => server.close());
-    return { server, database, runtime, logger, metrics, stop: () => lifecycle.shutdown() };
+    return {
+      server,
+      database,
+      runtime,
+      services,
+      logger,
+      metrics,
+      stop: () => lifecycle.shutdown(),
+    };
   } catch (error) {
     await lifecycle.shutdown();
     throw error;
   }
 }
 
-/** Entry point of a subgraph process: run it, drain on SIGINT/SIGTERM, exit non-zero on bad config. */
-export function main(definition: SubgraphDefinition, loadConfig: () => SubgraphConfig): void {
-  let config: SubgraphConfig;
+/**
+ * Entry point of a subgraph process: load its configuration (`loadConfig`, its `config.ts`
+ * reading `process.env` through `definition.parseConfig`), run it, drain on SIGINT/SIGTERM,
+ * exit non-zero on bad config.
+ */
+export function main<Config extends SubgraphConfig, Services>(
+  definition: SubgraphDefinition<Config, Services>,
+  loadConfig: () => Config,
+): void {
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {

@@ -24,6 +24,7 @@ import {
   type VerifiedAssertion,
 } from "./identity";
 import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "./metrics";
+import type { SubgraphConfig } from "./subgraph-config";
 import type { SubgraphContext, SubgraphRuntime } from "./subgraph-context";
 
 /** The state of one dependency, as reported by health endpoints. */
@@ -58,7 +59,10 @@ export async function checkDependency(
 }
 
 /** Options for {@link startSubgraphServer}. */
-export interface SubgraphServerOptions {
+export interface SubgraphServerOptions<
+  Config extends SubgraphConfig = SubgraphConfig,
+  Services = unknown,
+> {
   /** Subgraph name; also the audience its identity assertions must carry. */
   name: string;
   /** Executable subgraph schema. */
@@ -68,9 +72,9 @@ export interface SubgraphServerOptions {
   /** Root entity manager; forked per request. */
   em: EntityManager;
   /** Shared runtime handed to resolvers. */
-  runtime: SubgraphRuntime;
+  runtime: SubgraphRuntime<Config>;
   /** Subgraph-specific services handed to resolvers. */
-  services: unknown;
+  services: Services;
   /** Process logger. */
   logger: Logger;
   /** Dependency checks for `GET /health`, by name. */
@@ -108,7 +112,9 @@ declare module "express-serve-static-core" {
  * for this subgraph, bound to the operation they carry and not used before; `GET /health` to
  * anyone and `GET /metrics` to the metrics allowlist.
  */
-export async function startSubgraphServer(options: SubgraphServerOptions): Promise<SubgraphServer> {
+export async function startSubgraphServer<Config extends SubgraphConfig, Services>(
+  options: SubgraphServerOptions<Config, Services>,
+): Promise<SubgraphServer> {
   const { name, logger } = options;
   const app = express();
   app.disable("x-powered-by");
@@ -122,7 +128,7 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
     });
   if (requestMetrics) app.use(requestMetrics.middleware);
 
-  const apollo = new ApolloServer<SubgraphContext>({
+  const apollo = new ApolloServer<SubgraphContext<Config, Services>>({
     schema: options.schema,
     introspection: false,
     includeStacktraceInErrorResponses: false,
@@ -244,7 +250,10 @@ export async function startSubgraphServer(options: SubgraphServerOptions): Promi
  * else it is refused with UNAUTHENTICATED. Each subscription gets its own entity manager,
  * cleared after every event so a long-lived subscription reads fresh rows.
  */
-function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOptions) {
+function serveSubscriptions<Config extends SubgraphConfig, Services>(
+  httpServer: http.Server,
+  options: SubgraphServerOptions<Config, Services>,
+) {
   const { name, logger } = options;
   // Messages capped like HTTP bodies (1 MB), before the identity is even checked.
   const wsServer = new WebSocketServer({
@@ -300,7 +309,7 @@ function serveSubscriptions(httpServer: http.Server, options: SubgraphServerOpti
         }
       },
       // Runs only after onConnect accepted the socket, so the identity is set.
-      context: (ctx): SubgraphContext => ({
+      context: (ctx): SubgraphContext<Config, Services> => ({
         identity: ctx.extra.identity as Identity,
         em: options.em.fork(),
         log: logger.child({ requestId: (ctx.extra.identity as Identity).requestId }),

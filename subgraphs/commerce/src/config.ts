@@ -1,4 +1,8 @@
-import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit";
+import { parseSubgraphConfig, type Environment, type SubgraphConfig } from "@rampart/kit";
+
+/** Parses the commerce subgraph's environment (the shared subgraph settings, default port 4002). */
+export const parseCommerceConfig = (environment: Environment): SubgraphConfig =>
+  parseSubgraphConfig(4002, environment);
 
 /** The commerce subgraph's configuration; the only place it reads `process.env`. */
-export const loadConfig = (): SubgraphConfig => parseSubgraphConfig(4002, process.env);
+export const loadConfig = (): SubgraphConfig => parseCommerceConfig(process.env);

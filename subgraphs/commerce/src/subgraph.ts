@@ -1,4 +1,5 @@
-import type { SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit";
+import { parseCommerceConfig } from "./config";
 import { migrations } from "./migrations";
 import { Order } from "./modules/orders/order.entity";
 import { Organization } from "./modules/organizations/organization.entity";
@@ -7,10 +8,13 @@ import { buildCommerceSchema } from "./schema";
 import { seedCommerce } from "./seed";
 
 /** The commerce subgraph: tenants, catalogue and orders. */
-export const commerceSubgraph: SubgraphDefinition = {
+export const commerceSubgraph: SubgraphDefinition<SubgraphConfig, undefined> = {
   name: "commerce",
+  parseConfig: parseCommerceConfig,
   entities: [Organization, Product, Order],
   migrations,
   buildSchema: buildCommerceSchema,
+  // Resolvers use the runtime and the entity manager only.
+  services: () => undefined,
   seed: seedCommerce,
 };

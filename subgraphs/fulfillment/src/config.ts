@@ -1,4 +1,8 @@
-import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit";
+import { parseSubgraphConfig, type Environment, type SubgraphConfig } from "@rampart/kit";
+
+/** Parses the fulfillment subgraph's environment (the shared subgraph settings, default port 4004). */
+export const parseFulfillmentConfig = (environment: Environment): SubgraphConfig =>
+  parseSubgraphConfig(4004, environment);
 
 /** The fulfillment subgraph's configuration; the only place it reads `process.env`. */
-export const loadConfig = (): SubgraphConfig => parseSubgraphConfig(4004, process.env);
+export const loadConfig = (): SubgraphConfig => parseFulfillmentConfig(process.env);

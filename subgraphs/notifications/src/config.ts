@@ -1,4 +1,8 @@
-import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit";
+import { parseSubgraphConfig, type Environment, type SubgraphConfig } from "@rampart/kit";
+
+/** Parses the notifications subgraph's environment (the shared subgraph settings, default port 4003). */
+export const parseNotificationsConfig = (environment: Environment): SubgraphConfig =>
+  parseSubgraphConfig(4003, environment);
 
 /** The notifications subgraph's configuration; the only place it reads `process.env`. */
-export const loadConfig = (): SubgraphConfig => parseSubgraphConfig(4003, process.env);
+export const loadConfig = (): SubgraphConfig => parseNotificationsConfig(process.env);

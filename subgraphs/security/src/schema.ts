@@ -2,9 +2,9 @@ import {
   buildFederatedSchema,
   ruleOptionsFrom,
   type FederatedSchema,
-  type SubgraphConfig,
   type SubgraphRuntime,
 } from "@rampart/kit";
+import type { SecurityConfig } from "./config";
 import { AlertResolver } from "./modules/alerts";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";
 import { IpAllowlistResolver } from "./modules/ip-allowlist";
@@ -22,8 +22,8 @@ import { securityPermissions } from "./permissions";
  * `Subscription` type is tagged admin in the SDL when all its fields are (the main contract).
  */
 export const buildSecuritySchema = (
-  config?: SubgraphConfig,
-  runtime?: SubgraphRuntime,
+  config?: SecurityConfig,
+  runtime?: SubgraphRuntime<SecurityConfig>,
 ): Promise<FederatedSchema> =>
   buildFederatedSchema(
     {

@@ -20,8 +20,8 @@ export interface SecurityServices {
 }
 
 /** Creates the security subgraph's services from its configuration and runtime. */
-export function createSecurityServices(runtime: SubgraphRuntime): SecurityServices {
-  const config = runtime.config as SecurityConfig;
+export function createSecurityServices(runtime: SubgraphRuntime<SecurityConfig>): SecurityServices {
+  const { config } = runtime;
   const secretBox = new SecretBox(
     config.TWO_FACTOR_ENCRYPTION_KEY ??
       loadOrCreateDevSecret(config.RAMPART_DATA_DIR, TWO_FACTOR_DEV_SECRET),
@@ -29,18 +29,16 @@ export function createSecurityServices(runtime: SubgraphRuntime): SecurityServic
   const guard = new StoreAttemptGuard(runtime.stores, runtime.securityEvents);
   return {
     twoFactor: (em) =>
-      new TwoFactorService({ em, secretBox, guard, issuer: config.TWO_FACTOR_ISSUER ?? "Rampart" }),
-    // The test harness parses only the base config (issue: one typed config per subgraph).
-    recentSignInMinutes: config.TWO_FACTOR_RECENT_SIGN_IN_MINUTES ?? 10,
+      new TwoFactorService({ em, secretBox, guard, issuer: config.TWO_FACTOR_ISSUER }),
+    recentSignInMinutes: config.TWO_FACTOR_RECENT_SIGN_IN_MINUTES,
     monitoring: createMonitoring(runtime),
     securityEventFeed: new SecurityEventFeed({
       pubsub: runtime.stores.pubsub,
-      pollMs: config.SECURITY_EVENT_FEED_POLL_MS ?? 2_000,
+      pollMs: config.SECURITY_EVENT_FEED_POLL_MS,
       logger: runtime.logger,
     }),
   };
 }
 
-/** The security services of a request. */
-export const securityServices = (context: SubgraphContext): SecurityServices =>
-  context.services as SecurityServices;
+/** What the security subgraph's resolvers receive: its config and services, typed. */
+export type SecurityContext = SubgraphContext<SecurityConfig, SecurityServices>;

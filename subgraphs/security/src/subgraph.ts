@@ -1,5 +1,5 @@
 import type { SubgraphDefinition } from "@rampart/kit";
-import type { SecurityConfig } from "./config";
+import { parseSecurityConfig, type SecurityConfig } from "./config";
 import { migrations } from "./migrations";
 import { SecurityAlert, startSecurityEventProcessing } from "./modules/alerts";
 import { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
@@ -8,11 +8,12 @@ import { BackupCode, TwoFactorCredential } from "./modules/two-factor/two-factor
 import { User } from "./modules/users/user.entity";
 import { buildSecuritySchema } from "./schema";
 import { seedSecurity } from "./seed";
-import { createSecurityServices } from "./services";
+import { createSecurityServices, type SecurityServices } from "./services";
 
 /** The security subgraph: users, 2FA, platform sessions (and later allowlists, events). */
-export const securitySubgraph: SubgraphDefinition = {
+export const securitySubgraph: SubgraphDefinition<SecurityConfig, SecurityServices> = {
   name: "security",
+  parseConfig: parseSecurityConfig,
   entities: [
     User,
     TwoFactorCredential,
@@ -25,14 +26,12 @@ export const securitySubgraph: SubgraphDefinition = {
   migrations,
   buildSchema: buildSecuritySchema,
   services: createSecurityServices,
-  // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot. Logged, not
-  // fatal: gateways always allow the bootstrap ranges of their own environment.
   // ADMIN_IP_ALLOWLIST entries exist in the database and in the gateways' snapshot (logged, not
   // fatal: gateways always allow their own bootstrap ranges); then security events are stored,
   // announced to live feeds and run through the alert rules, and the audit chain is checked.
   start: async (runtime, em) => {
     await new IpAllowlistService({ em, stores: runtime.stores, logger: runtime.logger })
-      .seedFromBootstrap((runtime.config as SecurityConfig).ADMIN_IP_ALLOWLIST)
+      .seedFromBootstrap(runtime.config.ADMIN_IP_ALLOWLIST)
       .then(
         (result) => runtime.logger.info(result, "IP allowlist bootstrapped"),
         (error: unknown) =>

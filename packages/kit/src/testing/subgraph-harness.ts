@@ -11,7 +11,7 @@ import {
   type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
-import { parseSubgraphConfig } from "../subgraph-config";
+import type { SubgraphConfig } from "../subgraph-config";
 import { runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
@@ -58,11 +58,12 @@ export function testIdentity(overrides: Partial<Identity> = {}): Identity {
 }
 
 /**
- * Starts a subgraph through the same code path as its process (`runSubgraph`): real
+ * Starts a subgraph through the same code path as its process (`runSubgraph`), with its own
+ * configuration (`definition.parseConfig`) on a free port and a fresh data folder: real
  * PostgreSQL in a throw-away schema when the run has one, in-memory PGlite otherwise.
  */
-export async function startTestSubgraph(
-  definition: SubgraphDefinition,
+export async function startTestSubgraph<Config extends SubgraphConfig, Services>(
+  definition: SubgraphDefinition<Config, Services>,
   options: { seed?: boolean } = {},
 ): Promise<TestSubgraph> {
   const keys = generateKeyPairSync("ed25519");
@@ -70,7 +71,8 @@ export async function startTestSubgraph(
   const schemaName = uniqueName(definition.name);
   // A folder of its own: the security event spool is per data folder.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `rampart-${definition.name}-`));
-  const config = parseSubgraphConfig(0, {
+  // The subgraph's own parser, so its settings keep the defaults its shape declares.
+  const config = definition.parseConfig({
     PORT: "0",
     RAMPART_DATA_DIR: dataDir,
     LOG_LEVEL: "silent",

@@ -28,6 +28,8 @@ import { SessionResolver } from "../../src/modules/sessions/session.resolver";
 import { TwoFactorResolver } from "../../src/modules/two-factor/two-factor.resolver";
 import { UserResolver, userReference } from "../../src/modules/users/user.resolver";
 import { securityRuleTree } from "../../src/permissions";
+import type { SecurityConfig } from "../../src/config";
+import type { SecurityServices } from "../../src/services";
 import { securitySubgraph } from "../../src/subgraph";
 
 /**
@@ -61,9 +63,9 @@ function composedRuleTree(rules: Rules, schema?: GraphQLSchema): RuleTree {
 
 const resolvers = [UserResolver, SessionResolver, TwoFactorResolver, IpAllowlistResolver] as const;
 
-let runtime: SubgraphRuntime;
+let runtime: SubgraphRuntime<SecurityConfig>;
 /** The security subgraph plus the IP allowlist, composed here so subgraph.ts stays as it is. */
-const definition: SubgraphDefinition = {
+const definition: SubgraphDefinition<SecurityConfig, SecurityServices> = {
   ...securitySubgraph,
   entities: [
     ...(securitySubgraph.entities as unknown[]).filter((entity) => entity !== IpAllowlistEntry),
@@ -71,8 +73,11 @@ const definition: SubgraphDefinition = {
   ] as SubgraphDefinition["entities"],
   services: (running) => {
     runtime = running;
-    return securitySubgraph.services?.(running);
+    return securitySubgraph.services(running);
   },
+  // No start hook: it would bootstrap ADMIN_IP_ALLOWLIST (loopback by default, now that the
+  // harness parses the security config) and publish a snapshot; these cases start from none.
+  start: undefined,
   buildSchema: async (config) => {
     const built = await buildFederatedSchema({ resolvers }, { User: userReference });
     const rules = createRules(config ? ruleOptionsFrom(config) : {});

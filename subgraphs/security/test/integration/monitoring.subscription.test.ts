@@ -10,7 +10,7 @@ import { parse, subscribe, type ExecutionResult, type GraphQLSchema } from "grap
 import type { SecurityConfig } from "../../src/config";
 import { securityRuleTree } from "../../src/permissions";
 import { buildSecuritySchema } from "../../src/schema";
-import { createSecurityServices } from "../../src/services";
+import { createSecurityServices, type SecurityServices } from "../../src/services";
 import {
   codesOf,
   monitoringSetups,
@@ -28,7 +28,7 @@ interface PushedMetrics {
 
 describe.each(monitoringSetups)("securityMetrics subscription on $name", (setup) => {
   let subgraph: MonitoredSubgraph;
-  let running: RunningSubgraph;
+  let running: RunningSubgraph<SecurityConfig, SecurityServices>;
   let config: SecurityConfig;
 
   beforeAll(async () => {

@@ -19,6 +19,8 @@ import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit
 import { encodeCursor, SecurityEventResolver } from "../../src/modules/security-events";
 import { UserResolver, userReference } from "../../src/modules/users/user.resolver";
 import { securityRuleTree } from "../../src/permissions";
+import type { SecurityConfig } from "../../src/config";
+import type { SecurityServices } from "../../src/services";
 import { securitySubgraph } from "../../src/subgraph";
 
 /** Security's rule tree, limited to `schema`'s types. */
@@ -39,14 +41,14 @@ function composedRuleTree(rules: Rules, schema?: GraphQLSchema): RuleTree {
   return limited as RuleTree;
 }
 
-let runtime: SubgraphRuntime;
+let runtime: SubgraphRuntime<SecurityConfig>;
 let stopConsumer: (() => Promise<void>) | undefined;
 /** The security subgraph, with a schema narrowed to users and security events. */
-const definition: SubgraphDefinition = {
+const definition: SubgraphDefinition<SecurityConfig, SecurityServices> = {
   ...securitySubgraph,
   services: (running) => {
     runtime = running;
-    return securitySubgraph.services?.(running);
+    return securitySubgraph.services(running);
   },
   // The real start hook: bootstraps the allowlist and starts the security-event consumer.
   start: async (running, em) => {

@@ -53,8 +53,8 @@ describe.each(setups)("security subscriptions and alerts on $name", (setup) => {
   const schemaName = uniqueName("security_live");
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-live-"));
   let stores: Stores;
-  let running: RunningSubgraph;
-  let runtime: SubgraphRuntime;
+  let running: RunningSubgraph<SecurityConfig, SecurityServices>;
+  let runtime: SubgraphRuntime<SecurityConfig>;
   let services: SecurityServices;
   let schema: GraphQLSchema;
   let sdl: string;
@@ -134,7 +134,7 @@ describe.each(setups)("security subscriptions and alerts on $name", (setup) => {
         ...securitySubgraph,
         services: (started) => {
           runtime = started;
-          services = securitySubgraph.services?.(started) as SecurityServices;
+          services = securitySubgraph.services(started);
           return services;
         },
       },

@@ -31,10 +31,8 @@ export const alertsConfigShape = {
 /** The parsed {@link alertsConfigShape}. */
 export type AlertsConfig = Readonly<z.infer<z.ZodObject<typeof alertsConfigShape>>>;
 
-/** The alert policy a configuration describes; defaults for a configuration without it. */
-export const alertPolicyOf = (config: Partial<AlertsConfig>): AlertPolicySettings => ({
-  failedLoginsPerHour:
-    config.ALERT_FAILED_LOGINS_PER_HOUR ?? defaultAlertPolicySettings.failedLoginsPerHour,
-  ipViolationsPerHour:
-    config.ALERT_IP_VIOLATIONS_PER_HOUR ?? defaultAlertPolicySettings.ipViolationsPerHour,
+/** The alert policy a configuration describes. */
+export const alertPolicyOf = (config: AlertsConfig): AlertPolicySettings => ({
+  failedLoginsPerHour: config.ALERT_FAILED_LOGINS_PER_HOUR,
+  ipViolationsPerHour: config.ALERT_IP_VIOLATIONS_PER_HOUR,
 });

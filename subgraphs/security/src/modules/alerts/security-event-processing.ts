@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit";
 import {
   announceStoredSecurityEvents,
   AuditChainMonitor,
@@ -27,12 +27,11 @@ export interface SecurityEventProcessingOptions {
  * it all (register it on shutdown, before the stores and the database close).
  */
 export function startSecurityEventProcessing(
-  runtime: SubgraphRuntime,
+  runtime: SubgraphRuntime<SubgraphConfig & AlertsConfig & SecurityEventsConfig>,
   em: EntityManager,
   options: SecurityEventProcessingOptions = {},
 ): () => Promise<void> {
-  const config = runtime.config as Partial<AlertsConfig & SecurityEventsConfig>;
-  const { logger } = runtime;
+  const { config, logger } = runtime;
   const engine = new AlertEngine({
     em,
     rules: defaultAlertRules(alertPolicyOf(config)),
@@ -60,7 +59,7 @@ export function startSecurityEventProcessing(
     em,
     securityEvents: runtime.securityEvents,
     logger,
-    intervalMs: (config.AUDIT_CHAIN_VERIFY_INTERVAL_SECONDS ?? 60) * 1_000,
+    intervalMs: config.AUDIT_CHAIN_VERIFY_INTERVAL_SECONDS * 1_000,
   });
   monitor.start();
   const catchUp = setInterval(evaluate, options.catchUpMs ?? 10_000);

@@ -1,6 +1,5 @@
-import type { SubgraphContext } from "@rampart/kit";
 import { Arg, Ctx, Directive, Query, Resolver } from "type-graphql";
-import { securityServices } from "../../services";
+import type { SecurityContext } from "../../services";
 import { readSecurityMetricsFor } from "./security-metrics.service";
 import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
 import { SystemHealth } from "./system-health.types";
@@ -16,7 +15,7 @@ export class MonitoringResolver {
   })
   securityMetrics(
     @Arg("window", () => MetricsWindow) window: MetricsWindow,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<SecurityMetrics> {
     return readSecurityMetricsFor(context, window);
   }
@@ -26,8 +25,8 @@ export class MonitoringResolver {
     description:
       "Each subgraph's /health, Redis and PostgreSQL, checked in parallel with a timeout. Superadmin.",
   })
-  systemHealth(@Ctx() context: SubgraphContext): Promise<SystemHealth> {
-    return securityServices(context).monitoring.health.check(context.em);
+  systemHealth(@Ctx() context: SecurityContext): Promise<SystemHealth> {
+    return context.services.monitoring.health.check(context.em);
   }
 
   @Directive('@tag(name: "admin")')
@@ -35,7 +34,7 @@ export class MonitoringResolver {
     description:
       "CPU, memory, disk, network and connections of the security subgraph's host, read from the operating system. Superadmin.",
   })
-  systemMetrics(@Ctx() context: SubgraphContext): Promise<SystemMetrics> {
-    return securityServices(context).monitoring.system.sample();
+  systemMetrics(@Ctx() context: SecurityContext): Promise<SystemMetrics> {
+    return context.services.monitoring.system.sample();
   }
 }

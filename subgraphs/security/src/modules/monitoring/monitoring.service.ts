@@ -1,5 +1,5 @@
-import { parseConfig, type SubgraphConfig, type SubgraphRuntime } from "@rampart/kit";
-import { monitoringConfigShape, type MonitoringConfig } from "./monitoring.config";
+import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit";
+import type { MonitoringConfig } from "./monitoring.config";
 import { SystemHealthChecker } from "./system-health.service";
 import { SystemMetricsSampler } from "./system-metrics.service";
 
@@ -13,27 +13,22 @@ export interface Monitoring {
   readonly metricsPushMs: number;
 }
 
-/**
- * Creates the monitoring services from the runtime. A configuration without the monitoring
- * variables (a test harness's base subgraph config) gets their defaults.
- */
-export function createMonitoring(runtime: SubgraphRuntime): Monitoring {
-  const defaults = parseConfig(monitoringConfigShape, {});
-  const config = runtime.config as SubgraphConfig;
-  const given = runtime.config as Partial<MonitoringConfig>;
-  const setting = <K extends keyof MonitoringConfig>(key: K): MonitoringConfig[K] =>
-    given[key] ?? defaults[key];
+/** Creates the monitoring services from the runtime and its monitoring settings. */
+export function createMonitoring(
+  runtime: SubgraphRuntime<SubgraphConfig & MonitoringConfig>,
+): Monitoring {
+  const { config } = runtime;
   return {
     health: new SystemHealthChecker({
       subgraphUrls: {
-        security: setting("SECURITY_SUBGRAPH_URL"),
-        commerce: setting("COMMERCE_SUBGRAPH_URL"),
-        notifications: setting("NOTIFICATIONS_SUBGRAPH_URL"),
-        fulfillment: setting("FULFILLMENT_SUBGRAPH_URL"),
+        security: config.SECURITY_SUBGRAPH_URL,
+        commerce: config.COMMERCE_SUBGRAPH_URL,
+        notifications: config.NOTIFICATIONS_SUBGRAPH_URL,
+        fulfillment: config.FULFILLMENT_SUBGRAPH_URL,
       },
       stores: runtime.stores,
     }),
     system: new SystemMetricsSampler({ diskPath: config.RAMPART_DATA_DIR }),
-    metricsPushMs: setting("SECURITY_METRICS_PUSH_SECONDS") * 1000,
+    metricsPushMs: config.SECURITY_METRICS_PUSH_SECONDS * 1000,
   };
 }

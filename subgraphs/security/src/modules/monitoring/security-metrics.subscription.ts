@@ -1,4 +1,4 @@
-import { RampartError, type SubgraphContext } from "@rampart/kit";
+import { RampartError } from "@rampart/kit";
 import {
   Arg,
   Ctx,
@@ -8,7 +8,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { securityServices } from "../../services";
+import type { SecurityContext } from "../../services";
 import { periodic, ProductionFailure } from "./periodic";
 import { readSecurityMetricsFor } from "./security-metrics.service";
 import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
@@ -19,11 +19,11 @@ import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
  * fork of the subscription's entity manager.
  */
 async function pushSecurityMetrics(
-  data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
+  data: SubscribeResolverData<unknown, Record<string, unknown>, SecurityContext>,
 ): Promise<AsyncIterable<SecurityMetrics | ProductionFailure>> {
   const { context } = data;
   const window = data.args.window as MetricsWindow;
-  return periodic(securityServices(context).monitoring.metricsPushMs, () =>
+  return periodic(context.services.monitoring.metricsPushMs, () =>
     readSecurityMetricsFor({ ...context, em: context.em.fork() }, window),
   );
 }
@@ -41,7 +41,7 @@ export class SecurityMetricsSubscriptionResolver {
   securityMetricsPushed(
     @Root() pushed: SecurityMetrics | ProductionFailure,
     @Arg("window", () => MetricsWindow) _window: MetricsWindow,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): SecurityMetrics {
     if (pushed instanceof ProductionFailure) {
       // This push fails; the subscription stays open and the next one tries again.

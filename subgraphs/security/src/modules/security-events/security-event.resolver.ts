@@ -1,4 +1,3 @@
-import type { SubgraphContext } from "@rampart/kit";
 import {
   Arg,
   Ctx,
@@ -12,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { securityServices } from "../../services";
+import type { SecurityContext } from "../../services";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
 import { StoredSecurityEvent } from "./security-event.entity";
@@ -31,10 +30,10 @@ interface SecurityEventStreamArgs {
 
 /** Opens the live feed (validating the filter and `after`); kit checks the rule first. */
 async function subscribeToSecurityEvents(
-  data: SubscribeResolverData<unknown, Record<string, unknown>, SubgraphContext>,
+  data: SubscribeResolverData<unknown, Record<string, unknown>, SecurityContext>,
 ): Promise<AsyncIterable<StoredSecurityEvent>> {
   const { filter, after } = data.args as SecurityEventStreamArgs;
-  return securityServices(data.context).securityEventFeed.subscribe(data.context.em, filter, after);
+  return data.context.services.securityEventFeed.subscribe(data.context.em, filter, after);
 }
 
 /** Reading stored security events: superadmins (see permissions.ts). */
@@ -51,7 +50,7 @@ export class SecurityEventResolver {
     @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1 to 100." })
     first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() { em }: SubgraphContext,
+    @Ctx() { em }: SecurityContext,
   ): Promise<SecurityEventConnection> {
     return new SecurityEventService(em).list(filter, first, after);
   }
@@ -78,7 +77,7 @@ export class SecurityEventResolver {
 
   /** The user who acted; null when unknown or never seen by the platform. */
   @FieldResolver(() => User, { nullable: true, description: "The user who acted, when known." })
-  actor(@Root() event: StoredSecurityEvent, @Ctx() { em }: SubgraphContext): Promise<User | null> {
+  actor(@Root() event: StoredSecurityEvent, @Ctx() { em }: SecurityContext): Promise<User | null> {
     return event.actorId === null ? Promise.resolve(null) : new UserService(em).find(event.actorId);
   }
 

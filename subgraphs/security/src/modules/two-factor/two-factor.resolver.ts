@@ -1,7 +1,7 @@
-import { RampartError, type SecurityEventInput, type SubgraphContext } from "@rampart/kit";
+import { RampartError, type SecurityEventInput } from "@rampart/kit";
 import { TwoFactorErrors } from "./two-factor.errors";
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from "type-graphql";
-import { securityServices } from "../../services";
+import type { SecurityContext } from "../../services";
 import { viewOf } from "../sessions/session.resolver";
 import { SessionView } from "../sessions/session.type";
 
@@ -28,7 +28,7 @@ class BackupCodes {
 
 /** Records a 2FA event about the caller. */
 function record(
-  context: SubgraphContext,
+  context: SecurityContext,
   type: string,
   reason: string,
   severity: SecurityEventInput["severity"] = "info",
@@ -46,7 +46,7 @@ function record(
 }
 
 /** The binding (IP, version) the gateway admitted this request's session with. */
-function admittedBinding(context: SubgraphContext) {
+function admittedBinding(context: SecurityContext) {
   const { sessionId, ip, sessionVersion } = context.identity;
   if (!sessionId || ip === null || sessionVersion === undefined)
     throw RampartError.unauthenticated("Your session has ended. Sign in again.");
@@ -57,7 +57,7 @@ function admittedBinding(context: SubgraphContext) {
  * Refuses, before a code is looked at (and spent), a request whose session moved since the
  * gateway admitted it: the stamp could not land, so the code must not be used up for nothing.
  */
-async function requireUnmovedSession(context: SubgraphContext): Promise<void> {
+async function requireUnmovedSession(context: SecurityContext): Promise<void> {
   const { sessionId, seen } = admittedBinding(context);
   const session = await context.runtime.sessions.get(sessionId);
   if (
@@ -81,7 +81,7 @@ async function requireUnmovedSession(context: SubgraphContext): Promise<void> {
  * the gateway admitted this request (same IP, same version), by compare-and-set. A request from
  * another IP that moved the session in between gets nothing, and the attempt is recorded.
  */
-async function stepUp(context: SubgraphContext): Promise<SessionView> {
+async function stepUp(context: SecurityContext): Promise<SessionView> {
   const { runtime } = context;
   const { sessionId, seen } = admittedBinding(context);
   const session = await runtime.sessions.markSecondFactor(sessionId, seen);
@@ -98,8 +98,8 @@ async function stepUp(context: SubgraphContext): Promise<SessionView> {
 }
 
 /** Starting or replacing an enrollment needs a recent first-factor sign-in (Clerk's `fva`). */
-function requireRecentSignIn(context: SubgraphContext): void {
-  const minutes = securityServices(context).recentSignInMinutes;
+function requireRecentSignIn(context: SecurityContext): void {
+  const minutes = context.services.recentSignInMinutes;
   const { firstFactorAt } = context.identity;
   // Fails closed: an unknown sign-in time or an unusable window refuses.
   if (
@@ -123,11 +123,11 @@ export class TwoFactorResolver {
       description: "Void a pending enrollment (whose QR code was lost) and start a new one.",
     })
     replacePending: boolean,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<TwoFactorEnrollment> {
     requireRecentSignIn(context);
     const userId = context.identity.userId as string;
-    const { replaced, ...enrollment } = await securityServices(context)
+    const { replaced, ...enrollment } = await context.services
       .twoFactor(context.em)
       .beginEnrollment(userId, userId, { replacePending });
     await (replaced
@@ -141,10 +141,10 @@ export class TwoFactorResolver {
   })
   async confirmTwoFactorEnrollment(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<BackupCodes> {
     const { identity } = context;
-    const codes = await securityServices(context)
+    const codes = await context.services
       .twoFactor(context.em)
       .confirmEnrollment(identity.userId as string, code, identity.ip);
     await record(context, "two_factor.enabled", "two-factor authentication turned on", "low");
@@ -158,11 +158,11 @@ export class TwoFactorResolver {
   })
   async verifyTwoFactor(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<SessionView> {
     const { identity } = context;
     await requireUnmovedSession(context);
-    await securityServices(context)
+    await context.services
       .twoFactor(context.em)
       .verifyTotp(identity.userId as string, code, identity.ip);
     await record(context, "two_factor.verified", "second factor verified (TOTP)");
@@ -175,11 +175,11 @@ export class TwoFactorResolver {
   })
   async verifyBackupCode(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<SessionView> {
     const { identity } = context;
     await requireUnmovedSession(context);
-    await securityServices(context)
+    await context.services
       .twoFactor(context.em)
       .verifyBackupCode(identity.userId as string, code, identity.ip);
     await record(
@@ -197,10 +197,10 @@ export class TwoFactorResolver {
   })
   async regenerateBackupCodes(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<BackupCodes> {
     const { identity } = context;
-    const codes = await securityServices(context)
+    const codes = await context.services
       .twoFactor(context.em)
       .regenerateBackupCodes(identity.userId as string, code, identity.ip);
     await record(context, "two_factor.backup_codes_regenerated", "backup codes regenerated", "low");
@@ -210,10 +210,10 @@ export class TwoFactorResolver {
   @Mutation(() => Boolean, { description: "Turns 2FA off. Needs level 3 and a current TOTP code." })
   async disableTwoFactor(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SubgraphContext,
+    @Ctx() context: SecurityContext,
   ): Promise<boolean> {
     const { identity } = context;
-    await securityServices(context)
+    await context.services
       .twoFactor(context.em)
       .disableTwoFactor(identity.userId as string, code, identity.ip);
     await record(context, "two_factor.disabled", "two-factor authentication turned off", "high");

@@ -26,6 +26,7 @@ import {
   type GraphQLResult,
 } from "@rampart/kit/testing";
 import { parseSecurityConfig, type SecurityConfig } from "../../../src/config";
+import type { SecurityServices } from "../../../src/services";
 import { securitySubgraph } from "../../../src/subgraph";
 
 /** Where the monitoring suites run: real PostgreSQL and Redis when present, and always embedded. */
@@ -102,7 +103,7 @@ export async function fakeSubgraph(
 
 /** The real security subgraph on a free port, with the other subgraphs faked around it. */
 export interface MonitoredSubgraph {
-  readonly running: RunningSubgraph;
+  readonly running: RunningSubgraph<SecurityConfig, SecurityServices>;
   readonly config: SecurityConfig;
   readonly stores: Stores;
   /** Its RAMPART_DATA_DIR (a fresh temporary folder). */
