@@ -11,6 +11,10 @@ import { z } from "zod";
 import { alertsConfigShape } from "./modules/alerts/alert.config";
 import { monitoringConfigShape } from "./modules/monitoring/monitoring.config";
 import { securityEventsConfigShape } from "./modules/security-events/security-event.config";
+import {
+  TWO_FACTOR_DEV_SECRET,
+  twoFactorConfigShape,
+} from "./modules/two-factor/two-factor.config";
 
 const securityShape = {
   ...monitoringConfigShape,
@@ -20,33 +24,11 @@ const securityShape = {
     "127.0.0.1/32,::1/128",
     "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs always allowed (default loopback)",
   ),
-  TWO_FACTOR_ENCRYPTION_KEY: z
-    .string()
-    .transform((value) => Buffer.from(value, "base64"))
-    .refine((key) => key.length === 32, "must be 32 bytes, base64-encoded")
-    .optional()
-    .describe(
-      "Set TWO_FACTOR_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)",
-    ),
-  TWO_FACTOR_RECENT_SIGN_IN_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(24 * 60)
-    .default(10)
-    .describe(
-      "Set TWO_FACTOR_RECENT_SIGN_IN_MINUTES to how old (1 to 1440 minutes) a sign-in may be to start or replace a 2FA enrollment",
-    ),
-  TWO_FACTOR_ISSUER: z
-    .string()
-    .min(1)
-    .max(64)
-    .default("Rampart")
-    .describe("Set TWO_FACTOR_ISSUER to the name shown in authenticator apps"),
+  ...twoFactorConfigShape,
 };
 
-/** Name of the TOTP encryption key generated under `<RAMPART_DATA_DIR>/keys` in development. */
-export const TWO_FACTOR_DEV_SECRET = "two-factor-encryption";
+/** The development TOTP key's name, which production refuses below (the two-factor module's). */
+export { TWO_FACTOR_DEV_SECRET };
 
 /** The security subgraph's configuration. */
 export type SecurityConfig = SubgraphConfig & Readonly<z.infer<z.ZodObject<typeof securityShape>>>;

@@ -46,3 +46,9 @@ export {
   TcpStateCount,
   UptimeMetrics,
 } from "./system-metrics.types";
+export {
+  createMonitoringServices,
+  type MonitoringContext,
+  type MonitoringModuleConfig,
+  type MonitoringServices,
+} from "./monitoring.module";

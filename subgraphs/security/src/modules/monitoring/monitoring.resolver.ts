@@ -1,5 +1,5 @@
 import { Arg, Ctx, Directive, Query, Resolver } from "type-graphql";
-import type { SecurityContext } from "../../services";
+import type { MonitoringContext } from "./monitoring.module";
 import { readSecurityMetricsFor } from "./security-metrics.service";
 import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
 import { SystemHealth } from "./system-health.types";
@@ -15,7 +15,7 @@ export class MonitoringResolver {
   })
   securityMetrics(
     @Arg("window", () => MetricsWindow) window: MetricsWindow,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: MonitoringContext,
   ): Promise<SecurityMetrics> {
     return readSecurityMetricsFor(context, window);
   }
@@ -25,7 +25,7 @@ export class MonitoringResolver {
     description:
       "Each subgraph's /health, Redis and PostgreSQL, checked in parallel with a timeout. Superadmin.",
   })
-  systemHealth(@Ctx() context: SecurityContext): Promise<SystemHealth> {
+  systemHealth(@Ctx() context: MonitoringContext): Promise<SystemHealth> {
     return context.services.monitoring.health.check(context.em);
   }
 
@@ -34,7 +34,7 @@ export class MonitoringResolver {
     description:
       "CPU, memory, disk, network and connections of the security subgraph's host, read from the operating system. Superadmin.",
   })
-  systemMetrics(@Ctx() context: SecurityContext): Promise<SystemMetrics> {
+  systemMetrics(@Ctx() context: MonitoringContext): Promise<SystemMetrics> {
     return context.services.monitoring.system.sample();
   }
 }

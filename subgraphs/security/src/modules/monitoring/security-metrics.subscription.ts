@@ -8,7 +8,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import type { SecurityContext } from "../../services";
+import type { MonitoringContext } from "./monitoring.module";
 import { periodic, ProductionFailure } from "./periodic";
 import { readSecurityMetricsFor } from "./security-metrics.service";
 import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
@@ -19,7 +19,7 @@ import { MetricsWindow, SecurityMetrics } from "./security-metrics.types";
  * fork of the subscription's entity manager.
  */
 async function pushSecurityMetrics(
-  data: SubscribeResolverData<unknown, Record<string, unknown>, SecurityContext>,
+  data: SubscribeResolverData<unknown, Record<string, unknown>, MonitoringContext>,
 ): Promise<AsyncIterable<SecurityMetrics | ProductionFailure>> {
   const { context } = data;
   const window = data.args.window as MetricsWindow;
@@ -41,7 +41,7 @@ export class SecurityMetricsSubscriptionResolver {
   securityMetricsPushed(
     @Root() pushed: SecurityMetrics | ProductionFailure,
     @Arg("window", () => MetricsWindow) _window: MetricsWindow,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: MonitoringContext,
   ): SecurityMetrics {
     if (pushed instanceof ProductionFailure) {
       // This push fails; the subscription stays open and the next one tries again.

@@ -43,3 +43,9 @@ export {
   SecurityEventFilter,
   SecurityEventPageInfo,
 } from "./security-event.types";
+export {
+  createSecurityEventServices,
+  type SecurityEventContext,
+  type SecurityEventModuleConfig,
+  type SecurityEventServices,
+} from "./security-event.module";

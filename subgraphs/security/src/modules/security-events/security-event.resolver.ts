@@ -11,7 +11,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import type { SecurityContext } from "../../services";
+import type { SecurityEventContext } from "./security-event.module";
 import { User } from "../users/user.entity";
 import { UserService } from "../users/user.service";
 import { StoredSecurityEvent } from "./security-event.entity";
@@ -30,7 +30,7 @@ interface SecurityEventStreamArgs {
 
 /** Opens the live feed (validating the filter and `after`); kit checks the rule first. */
 async function subscribeToSecurityEvents(
-  data: SubscribeResolverData<unknown, Record<string, unknown>, SecurityContext>,
+  data: SubscribeResolverData<unknown, Record<string, unknown>, SecurityEventContext>,
 ): Promise<AsyncIterable<StoredSecurityEvent>> {
   const { filter, after } = data.args as SecurityEventStreamArgs;
   return data.context.services.securityEventFeed.subscribe(data.context.em, filter, after);
@@ -50,7 +50,7 @@ export class SecurityEventResolver {
     @Arg("first", () => Int, { defaultValue: 50, description: "Page size, 1 to 100." })
     first: number,
     @Arg("after", () => String, { nullable: true }) after: string | null | undefined,
-    @Ctx() { em }: SecurityContext,
+    @Ctx() { em }: SecurityEventContext,
   ): Promise<SecurityEventConnection> {
     return new SecurityEventService(em).list(filter, first, after);
   }
@@ -77,7 +77,10 @@ export class SecurityEventResolver {
 
   /** The user who acted; null when unknown or never seen by the platform. */
   @FieldResolver(() => User, { nullable: true, description: "The user who acted, when known." })
-  actor(@Root() event: StoredSecurityEvent, @Ctx() { em }: SecurityContext): Promise<User | null> {
+  actor(
+    @Root() event: StoredSecurityEvent,
+    @Ctx() { em }: SecurityEventContext,
+  ): Promise<User | null> {
     return event.actorId === null ? Promise.resolve(null) : new UserService(em).find(event.actorId);
   }
 

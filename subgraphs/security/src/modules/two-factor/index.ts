@@ -27,3 +27,14 @@ export {
   type TwoFactorServiceOptions,
   type TwoFactorStatus,
 } from "./two-factor.service";
+export {
+  TWO_FACTOR_DEV_SECRET,
+  twoFactorConfigShape,
+  type TwoFactorConfig,
+} from "./two-factor.config";
+export {
+  createTwoFactorServices,
+  type TwoFactorContext,
+  type TwoFactorModuleConfig,
+  type TwoFactorServices,
+} from "./two-factor.module";

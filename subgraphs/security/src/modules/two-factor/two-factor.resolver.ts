@@ -1,7 +1,7 @@
 import { RampartError, type SecurityEventInput } from "@rampart/kit";
 import { TwoFactorErrors } from "./two-factor.errors";
 import { Arg, Ctx, Field, Mutation, ObjectType, Resolver } from "type-graphql";
-import type { SecurityContext } from "../../services";
+import type { TwoFactorContext } from "./two-factor.module";
 import { viewOf } from "../sessions/session.resolver";
 import { SessionView } from "../sessions/session.type";
 
@@ -28,7 +28,7 @@ class BackupCodes {
 
 /** Records a 2FA event about the caller. */
 function record(
-  context: SecurityContext,
+  context: TwoFactorContext,
   type: string,
   reason: string,
   severity: SecurityEventInput["severity"] = "info",
@@ -46,7 +46,7 @@ function record(
 }
 
 /** The binding (IP, version) the gateway admitted this request's session with. */
-function admittedBinding(context: SecurityContext) {
+function admittedBinding(context: TwoFactorContext) {
   const { sessionId, ip, sessionVersion } = context.identity;
   if (!sessionId || ip === null || sessionVersion === undefined)
     throw RampartError.unauthenticated("Your session has ended. Sign in again.");
@@ -57,7 +57,7 @@ function admittedBinding(context: SecurityContext) {
  * Refuses, before a code is looked at (and spent), a request whose session moved since the
  * gateway admitted it: the stamp could not land, so the code must not be used up for nothing.
  */
-async function requireUnmovedSession(context: SecurityContext): Promise<void> {
+async function requireUnmovedSession(context: TwoFactorContext): Promise<void> {
   const { sessionId, seen } = admittedBinding(context);
   const session = await context.runtime.sessions.get(sessionId);
   if (
@@ -81,7 +81,7 @@ async function requireUnmovedSession(context: SecurityContext): Promise<void> {
  * the gateway admitted this request (same IP, same version), by compare-and-set. A request from
  * another IP that moved the session in between gets nothing, and the attempt is recorded.
  */
-async function stepUp(context: SecurityContext): Promise<SessionView> {
+async function stepUp(context: TwoFactorContext): Promise<SessionView> {
   const { runtime } = context;
   const { sessionId, seen } = admittedBinding(context);
   const session = await runtime.sessions.markSecondFactor(sessionId, seen);
@@ -98,7 +98,7 @@ async function stepUp(context: SecurityContext): Promise<SessionView> {
 }
 
 /** Starting or replacing an enrollment needs a recent first-factor sign-in (Clerk's `fva`). */
-function requireRecentSignIn(context: SecurityContext): void {
+function requireRecentSignIn(context: TwoFactorContext): void {
   const minutes = context.services.recentSignInMinutes;
   const { firstFactorAt } = context.identity;
   // Fails closed: an unknown sign-in time or an unusable window refuses.
@@ -123,7 +123,7 @@ export class TwoFactorResolver {
       description: "Void a pending enrollment (whose QR code was lost) and start a new one.",
     })
     replacePending: boolean,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<TwoFactorEnrollment> {
     requireRecentSignIn(context);
     const userId = context.identity.userId as string;
@@ -141,7 +141,7 @@ export class TwoFactorResolver {
   })
   async confirmTwoFactorEnrollment(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<BackupCodes> {
     const { identity } = context;
     const codes = await context.services
@@ -158,7 +158,7 @@ export class TwoFactorResolver {
   })
   async verifyTwoFactor(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<SessionView> {
     const { identity } = context;
     await requireUnmovedSession(context);
@@ -175,7 +175,7 @@ export class TwoFactorResolver {
   })
   async verifyBackupCode(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<SessionView> {
     const { identity } = context;
     await requireUnmovedSession(context);
@@ -197,7 +197,7 @@ export class TwoFactorResolver {
   })
   async regenerateBackupCodes(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<BackupCodes> {
     const { identity } = context;
     const codes = await context.services
@@ -210,7 +210,7 @@ export class TwoFactorResolver {
   @Mutation(() => Boolean, { description: "Turns 2FA off. Needs level 3 and a current TOTP code." })
   async disableTwoFactor(
     @Arg("code", () => String) code: string,
-    @Ctx() context: SecurityContext,
+    @Ctx() context: TwoFactorContext,
   ): Promise<boolean> {
     const { identity } = context;
     await context.services

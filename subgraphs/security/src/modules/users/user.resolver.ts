@@ -1,5 +1,5 @@
 import { Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
-import type { SecurityContext } from "../../services";
+import type { TwoFactorContext } from "../two-factor/two-factor.module";
 import { User } from "./user.entity";
 import { UserService } from "./user.service";
 
@@ -8,7 +8,7 @@ import { UserService } from "./user.service";
 export class UserResolver {
   /** The signed-in caller; null when anonymous. */
   @Query(() => User, { nullable: true, description: "The signed-in caller; null when anonymous." })
-  async me(@Ctx() { identity, em }: SecurityContext): Promise<User | null> {
+  async me(@Ctx() { identity, em }: TwoFactorContext): Promise<User | null> {
     if (!identity.userId) return null;
     return new UserService(em).findOrProvision(identity.userId);
   }
@@ -18,7 +18,7 @@ export class UserResolver {
     nullable: true,
     description: "Whether two-factor authentication is on (you, or a superadmin asking).",
   })
-  async twoFactorEnabled(@Root() user: User, @Ctx() context: SecurityContext): Promise<boolean> {
+  async twoFactorEnabled(@Root() user: User, @Ctx() context: TwoFactorContext): Promise<boolean> {
     return (await context.services.twoFactor(context.em).status(user.id)).enabled;
   }
 
@@ -27,13 +27,13 @@ export class UserResolver {
     nullable: true,
     description: "Your session's security level (0-3); null for other users.",
   })
-  securityLevel(@Root() user: User, @Ctx() { identity }: SecurityContext): number | null {
+  securityLevel(@Root() user: User, @Ctx() { identity }: TwoFactorContext): number | null {
     return user.id === identity.userId ? identity.securityLevel : null;
   }
 }
 
 /** Resolves `User` entity references from other subgraphs. */
 export const userReference = {
-  __resolveReference: (reference: { id: string }, { em }: SecurityContext): Promise<User | null> =>
+  __resolveReference: (reference: { id: string }, { em }: TwoFactorContext): Promise<User | null> =>
     new UserService(em).find(reference.id),
 };

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+/** Name of the TOTP encryption key generated under `<RAMPART_DATA_DIR>/keys` in development. */
+export const TWO_FACTOR_DEV_SECRET = "two-factor-encryption";
+
+/** Two-factor settings; spread into the security subgraph's configuration shape. */
+export const twoFactorConfigShape = {
+  /** Key that encrypts TOTP secrets at rest. Default a generated development key. */
+  TWO_FACTOR_ENCRYPTION_KEY: z
+    .string()
+    .transform((value) => Buffer.from(value, "base64"))
+    .refine((key) => key.length === 32, "must be 32 bytes, base64-encoded")
+    .optional()
+    .describe(
+      "Set TWO_FACTOR_ENCRYPTION_KEY to 32 random bytes in base64 (openssl rand -base64 32)",
+    ),
+  /** How old a sign-in may be to start or replace a 2FA enrollment, in minutes. Default 10. */
+  TWO_FACTOR_RECENT_SIGN_IN_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(10)
+    .describe(
+      "Set TWO_FACTOR_RECENT_SIGN_IN_MINUTES to how old (1 to 1440 minutes) a sign-in may be to start or replace a 2FA enrollment",
+    ),
+  /** The name shown in authenticator apps. Default Rampart. */
+  TWO_FACTOR_ISSUER: z
+    .string()
+    .min(1)
+    .max(64)
+    .default("Rampart")
+    .describe("Set TWO_FACTOR_ISSUER to the name shown in authenticator apps"),
+};
+
+/** The parsed {@link twoFactorConfigShape}. */
+export type TwoFactorConfig = Readonly<z.infer<z.ZodObject<typeof twoFactorConfigShape>>>;

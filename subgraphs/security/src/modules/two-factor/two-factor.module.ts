@@ -1,0 +1,42 @@
+import type { EntityManager } from "@mikro-orm/core";
+import {
+  loadOrCreateDevSecret,
+  type SubgraphConfig,
+  type SubgraphContext,
+  type SubgraphRuntime,
+} from "@rampart/kit";
+import { StoreAttemptGuard } from "../brute-force/attempt-guard";
+import { SecretBox } from "./secret-box";
+import { TWO_FACTOR_DEV_SECRET, type TwoFactorConfig } from "./two-factor.config";
+import { TwoFactorService } from "./two-factor.service";
+
+/** What the two-factor resolvers use besides the shared runtime. */
+export interface TwoFactorServices {
+  /** A two-factor service working in the request's entity manager. */
+  twoFactor(em: EntityManager): TwoFactorService;
+  /** How old a first-factor sign-in may be to start a 2FA enrollment, in minutes. */
+  readonly recentSignInMinutes: number;
+}
+
+/** The configuration the two-factor module reads. */
+export type TwoFactorModuleConfig = SubgraphConfig & TwoFactorConfig;
+
+/** What two-factor resolvers (and those asking for a user's 2FA status) receive. */
+export type TwoFactorContext = SubgraphContext<TwoFactorModuleConfig, TwoFactorServices>;
+
+/** Creates the two-factor services: one secret box and one attempt guard for the process. */
+export function createTwoFactorServices(
+  runtime: SubgraphRuntime<TwoFactorModuleConfig>,
+): TwoFactorServices {
+  const { config } = runtime;
+  const secretBox = new SecretBox(
+    config.TWO_FACTOR_ENCRYPTION_KEY ??
+      loadOrCreateDevSecret(config.RAMPART_DATA_DIR, TWO_FACTOR_DEV_SECRET),
+  );
+  const guard = new StoreAttemptGuard(runtime.stores, runtime.securityEvents);
+  return {
+    twoFactor: (em) =>
+      new TwoFactorService({ em, secretBox, guard, issuer: config.TWO_FACTOR_ISSUER }),
+    recentSignInMinutes: config.TWO_FACTOR_RECENT_SIGN_IN_MINUTES,
+  };
+}
