@@ -453,6 +453,8 @@ const protocolViolations: ReadonlySet<number> = new Set([
 
 /** Message types only a server sends; graphql-ws would close 4500 (its internal error) on them. */
 const serverMessageTypes: ReadonlySet<unknown> = new Set(["connection_ack", "next", "error"]);
+/** A cheap pre-check: the text names one of {@link serverMessageTypes} (JSON may escape it). */
+const mayBeServerMessage = /connection_ack|next|error|\\u/;
 
 /**
  * A client that sends a server's message (`next`, `connection_ack`, `error`) broke the
@@ -467,11 +469,15 @@ function refuseServerMessages(socket: WebSocket): void {
   (socket as { on: unknown }).on = (event: string, listener: (...args: unknown[]) => void) => {
     if (event !== "message") return on(event, listener);
     return on("message", (data: unknown, ...rest: unknown[]) => {
+      const text = String(data);
       let type: unknown;
-      try {
-        type = (JSON.parse(String(data)) as { type?: unknown } | null)?.type;
-      } catch {
-        // Not JSON: graphql-ws answers it with 4400 itself.
+      // Parsed twice only when it may be one: every other message goes straight through.
+      if (mayBeServerMessage.test(text)) {
+        try {
+          type = (JSON.parse(text) as { type?: unknown } | null)?.type;
+        } catch {
+          // Not JSON: graphql-ws answers it with 4400 itself.
+        }
       }
       if (serverMessageTypes.has(type)) {
         socket.close(CloseCode.BadRequest, "Bad Request");

@@ -142,7 +142,7 @@ export class SessionStore {
         userRevokedBeforeKey(claims.userId),
         allRevokedBeforeKey,
       ]);
-      const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+      const revokedBefore = latestOf(userRevokedBefore, allRevokedBefore);
       if (stored === null) {
         // The stores' clock, which bulk revocations use too: a replica's skew cannot carry a
         // session started before `revokeAll` past it.
@@ -261,7 +261,7 @@ export class SessionStore {
     ]);
     if (stored === null) return false;
     const session = parseSession(stored);
-    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+    const revokedBefore = latestOf(userRevokedBefore, allRevokedBefore);
     return session.userId === userId && this.isLive(session, revokedBefore, now);
   }
 
@@ -279,7 +279,7 @@ export class SessionStore {
       userRevokedBeforeKey(userId),
       allRevokedBeforeKey,
     ]);
-    const revokedBefore = Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
+    const revokedBefore = latestOf(userRevokedBefore, allRevokedBefore);
     const sessions = stored.flatMap((value) => (value === null ? [] : [parseSession(value)]));
     const gone = ids.filter((_, index) => stored[index] === null);
     if (gone.length > 0) await this.stores.sets.remove(userIndexKey(userId), gone);
@@ -306,7 +306,7 @@ export class SessionStore {
     const revokedBeforeOf = new Map(
       userIds.map((userId, index) => [
         userId,
-        Math.max(Number(userRevokedBefore[index] ?? 0), Number(allRevokedBefore ?? 0)),
+        latestOf(userRevokedBefore[index], allRevokedBefore),
       ]),
     );
     const ended = ids.filter((_, index) => {
@@ -432,6 +432,10 @@ export class SessionStore {
 function endedRecord(session: PlatformSession, reason: string, now: number): PlatformSession {
   return { ...session, revokedAt: now, endReason: reason, version: session.version + 1 };
 }
+
+/** The latest of a user's and the global bulk revocation (stored epoch ms; absent: never). */
+const latestOf = (userRevokedBefore: string | null, allRevokedBefore: string | null): number =>
+  Math.max(Number(userRevokedBefore ?? 0), Number(allRevokedBefore ?? 0));
 
 /** A stored session record; records from before versioning are version 0. */
 function parseSession(stored: string): PlatformSession {

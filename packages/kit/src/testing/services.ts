@@ -1,5 +1,8 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Client } from "pg";
+import { createMemoryStores } from "../stores/memory";
+import { createRedisStores } from "../stores/redis";
+import type { Stores } from "../stores/types";
 
 /** The real services the test run found (set by the Jest global setup); unset means embedded. */
 export interface TestServices {
@@ -15,6 +18,25 @@ export function testServices(): TestServices {
     databaseUrl: process.env.RAMPART_TEST_DATABASE_URL || undefined,
     redisUrl: process.env.RAMPART_TEST_REDIS_URL || undefined,
   };
+}
+
+/**
+ * The stores a suite runs against: in-memory always, Redis too when the run has it (each
+ * `create` in a key namespace of its own), for `describe.each`.
+ */
+export function storeImplementations(): { name: string; create(): Stores }[] {
+  const { redisUrl } = testServices();
+  return [
+    { name: "memory", create: () => createMemoryStores() },
+    ...(redisUrl
+      ? [
+          {
+            name: "redis",
+            create: () => createRedisStores({ url: redisUrl, keyPrefix: `test:${randomUUID()}:` }),
+          },
+        ]
+      : []),
+  ];
 }
 
 /** A lowercase identifier unique to this call, usable as a schema, database or key prefix. */

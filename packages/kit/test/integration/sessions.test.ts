@@ -1,27 +1,7 @@
-import { randomUUID } from "node:crypto";
-import {
-  createMemoryStores,
-  createRedisStores,
-  SecurityLevel,
-  SessionStore,
-  SESSION_REVOKED_CHANNEL,
-  type Stores,
-} from "../../src";
-import { testServices } from "../../src/testing";
+import { SecurityLevel, SessionStore, SESSION_REVOKED_CHANNEL, type Stores } from "../../src";
+import { storeImplementations } from "../../src/testing";
 
-const { redisUrl } = testServices();
-const implementations = [
-  { name: "memory", create: (): Stores => createMemoryStores() },
-  ...(redisUrl
-    ? [
-        {
-          name: "redis",
-          create: (): Stores =>
-            createRedisStores({ url: redisUrl, keyPrefix: `test:${randomUUID()}:` }),
-        },
-      ]
-    : []),
-];
+const implementations = storeImplementations();
 
 const policy = {
   idleTimeoutMs: 30 * 60_000,

@@ -1,28 +1,13 @@
-import { randomUUID } from "node:crypto";
 import {
-  createMemoryStores,
-  createRedisStores,
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   type Stores,
 } from "@rampart/kit";
-import { testServices } from "@rampart/kit/testing";
+import { storeImplementations } from "@rampart/kit/testing";
 import { StoreAttemptGuard } from "../../src/modules/brute-force/attempt-guard";
 
-const { redisUrl } = testServices();
-const implementations = [
-  { name: "memory", create: (): Stores => createMemoryStores() },
-  ...(redisUrl
-    ? [
-        {
-          name: "redis",
-          create: (): Stores =>
-            createRedisStores({ url: redisUrl, keyPrefix: `test:${randomUUID()}:` }),
-        },
-      ]
-    : []),
-];
+const implementations = storeImplementations();
 
 /** One attempt as the two-factor service makes it: guard, then a wrong code judged. */
 async function wrongAttempt(guard: StoreAttemptGuard, userId: string, ip: string) {
