@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphDefinition } from "@rampart/kit/subgraph";
 import { parseSecurityConfig, type SecurityConfig } from "./config";
 import { migrations } from "./migrations";
 import { SecurityAlert, startSecurityEventProcessing } from "./modules/alerts";

@@ -5,10 +5,9 @@ import {
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   parseSecurityEvent,
-  type Database,
   type SecurityEvent,
-  type Stores,
 } from "@rampart/kit";
+import type { Database, Stores } from "@rampart/kit/stores";
 import { parseSecurityConfig } from "../../src/config";
 import { Migration20261128120000Alerts } from "../../src/migrations/Migration20261128120000Alerts";
 import {

@@ -5,9 +5,8 @@ import {
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
-  type Database,
-  type Stores,
 } from "@rampart/kit";
+import type { Database, Stores } from "@rampart/kit/stores";
 import {
   AuditChainMonitor,
   SecurityEventArchive,

@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { createLogger, type Database, type SecurityEvent, type Stores } from "@rampart/kit";
+import { createLogger, type SecurityEvent } from "@rampart/kit";
+import type { Database, Stores } from "@rampart/kit/stores";
 import {
   announceStoredSecurityEvents,
   MAX_ANNOUNCED_ROWS,

@@ -4,19 +4,21 @@ import path from "node:path";
 import {
   chainHash,
   createLogger,
-  createMemoryStores,
-  createRedisStores,
   GENESIS_HASH,
-  openDatabase,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   verifyAuditChain,
   verifyStoredAuditChain,
-  type Database,
   type SecurityEvent,
   type SecurityEventInput,
-  type Stores,
 } from "@rampart/kit";
+import {
+  createMemoryStores,
+  createRedisStores,
+  openDatabase,
+  type Database,
+  type Stores,
+} from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../src/migrations";
 import {

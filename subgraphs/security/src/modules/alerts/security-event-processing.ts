@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit/subgraph";
 import {
   announceStoredSecurityEvents,
   AuditChainMonitor,

@@ -1,13 +1,8 @@
 import os from "node:os";
 import type { EntityManager } from "@mikro-orm/core";
-import {
-  SECURITY_EVENT_STREAM,
-  type EventStream,
-  type Logger,
-  type SecurityEvent,
-  type StreamEntry,
-  type SubgraphRuntime,
-} from "@rampart/kit";
+import { SECURITY_EVENT_STREAM, type Logger, type SecurityEvent } from "@rampart/kit";
+import type { SubgraphRuntime } from "@rampart/kit/subgraph";
+import type { EventStream, StreamEntry } from "@rampart/kit/stores";
 import {
   SecurityEventArchive,
   type IncomingSecurityEvent,

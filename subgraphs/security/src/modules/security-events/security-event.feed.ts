@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { ErrorCode, RampartError, type Logger, type PubSub, type Unsubscribe } from "@rampart/kit";
+import { ErrorCode, RampartError, type Logger } from "@rampart/kit";
+import type { PubSub, Unsubscribe } from "@rampart/kit/stores";
 import type { StoredSecurityEventsListener } from "./security-event.archive";
 import { StoredSecurityEvent } from "./security-event.entity";
 import {
