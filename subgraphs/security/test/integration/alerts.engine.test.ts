@@ -23,7 +23,8 @@ import {
   subscribeToAlerts,
   type AlertPolicySettings,
 } from "../../src/modules/alerts";
-import { SecurityEventArchive, SecurityEventCheckpoint } from "../../src/modules/security-events";
+import { SecurityEventCheckpoint } from "../../src/modules/security-events";
+import { SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

@@ -7,12 +7,8 @@ import {
   SecurityEventRecorder,
 } from "@rampart/kit";
 import type { Database, Stores } from "@rampart/kit/stores";
-import {
-  AuditChainMonitor,
-  SecurityEventArchive,
-  SecurityEventCheckpoint,
-  StoredSecurityEvent,
-} from "../../src/modules/security-events";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "../../src/modules/security-events";
+import { AuditChainMonitor, SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

@@ -4,10 +4,10 @@ import type { Database, Stores } from "@rampart/kit/stores";
 import {
   announceStoredSecurityEvents,
   MAX_ANNOUNCED_ROWS,
-  SecurityEventArchive,
   SecurityEventFeed,
   StoredSecurityEvent,
 } from "../../src/modules/security-events";
+import { SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

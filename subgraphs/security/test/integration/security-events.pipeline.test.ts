@@ -21,16 +21,16 @@ import {
 } from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../src/migrations";
+import { StoredSecurityEvent } from "../../src/modules/security-events";
 import {
   readSecurityEvent,
   SecurityEventArchive,
   SecurityEventConsumer,
   startSecurityEventConsumer,
-  StoredSecurityEvent,
   type IncomingSecurityEvent,
   type SecurityEventConsumerOptions,
   type SecurityEventSink,
-} from "../../src/modules/security-events";
+} from "../../src/modules/event-pipeline";
 
 const { databaseUrl, redisUrl } = testServices();
 const logger = createLogger({ service: "security-events-test", level: "silent" });

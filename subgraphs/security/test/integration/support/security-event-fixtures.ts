@@ -13,11 +13,8 @@ import {
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../../src/migrations";
 import { SecurityAlert } from "../../../src/modules/alerts";
-import {
-  SecurityEventArchive,
-  SecurityEventCheckpoint,
-  StoredSecurityEvent,
-} from "../../../src/modules/security-events";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "../../../src/modules/security-events";
+import { SecurityEventArchive } from "../../../src/modules/event-pipeline";
 
 const { databaseUrl, redisUrl } = testServices();
 
