@@ -11,7 +11,6 @@ import {
   createMetrics,
   createMetricsEndpoint,
   createRequestMetrics,
-  createStores,
   errorHandler,
   Lifecycle,
   loadOrCreateDevKeyPair,
@@ -20,8 +19,8 @@ import {
   privateKeyFromPem,
   startProcessRecorder,
   type Logger,
-  type Stores,
 } from "@rampart/kit";
+import { createStores, type Stores } from "@rampart/kit/stores";
 import express from "express";
 import type { GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";

@@ -311,3 +311,24 @@ export async function verifyIdentity(
   await call.replayGuard.consume(verified);
   return verified.identity;
 }
+
+/** Clerk names roles and permissions with an `org:` prefix; accept them with or without. */
+export const withOrgPrefix = (name: string): string =>
+  name.startsWith("org:") ? name : `org:${name}`;
+
+/**
+ * Whether a caller is a platform superadmin: an admin of the superadmin organization
+ * (`CLERK_SUPERADMIN_ORG_ID`). The one definition, used by the rule and by the gateway.
+ */
+export function isSuperAdminIdentity(
+  identity: Identity,
+  superAdminOrganizationId: string | null,
+): boolean {
+  return (
+    superAdminOrganizationId !== null &&
+    identity.userId !== null &&
+    identity.organizationId === superAdminOrganizationId &&
+    identity.role !== null &&
+    withOrgPrefix(identity.role) === "org:admin"
+  );
+}

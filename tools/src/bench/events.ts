@@ -3,22 +3,24 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  connectSharedMemoryStores,
-  createRedisStores,
   IDENTITY_HEADER,
   loadOrCreateDevKeyPair,
-  openDatabase,
   privateKeyFromPem,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   SecurityLevel,
   signIdentity,
   verifyAuditChain,
-  type Database,
   type SecurityEvent,
   type SecurityEventInput,
-  type Stores,
 } from "@rampart/kit";
+import {
+  connectSharedMemoryStores,
+  createRedisStores,
+  openDatabase,
+  type Database,
+  type Stores,
+} from "@rampart/kit/stores";
 import {
   createTestDatabase,
   freePort,

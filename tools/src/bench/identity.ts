@@ -5,16 +5,14 @@ import { generateSync } from "otplib";
 import {
   AssertionReplayGuard,
   checkOperationBinding,
-  createMemoryStores,
-  createRedisStores,
   operationDigest,
   SecurityLevel,
   signIdentity,
   verifyAssertion,
   type Identity,
-  type Stores,
   type SubgraphOperation,
 } from "@rampart/kit";
+import { createMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import { benchMachine, writeBenchResults } from "@rampart/kit/tools";
 import { Bench } from "tinybench";
 import { generateTotpSecret, verifyTotp } from "@rampart/security";

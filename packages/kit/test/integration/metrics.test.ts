@@ -6,17 +6,19 @@ import { parse } from "graphql";
 import {
   anonymousIdentity,
   createLogger,
-  createMemoryStores,
   createMetrics,
   IDENTITY_HEADER,
   RampartError,
   signIdentity,
-  startSubgraphServer,
   type Metrics,
+} from "../../src";
+import {
+  startSubgraphServer,
   type SubgraphContext,
   type SubgraphRuntime,
   type SubgraphServer,
-} from "../../src";
+} from "../../src/subgraph";
+import { createMemoryStores } from "../../src/stores";
 import { metricValue, postGraphQL, scrapeMetrics } from "../../src/testing";
 
 /**

@@ -3,7 +3,6 @@ import { SignJWT } from "jose";
 import {
   anonymousIdentity,
   AssertionReplayGuard,
-  createMemoryStores,
   operationDigest,
   SecurityLevel,
   signIdentity,
@@ -12,6 +11,7 @@ import {
   type Identity,
   type SubgraphOperation,
 } from "../../src";
+import { createMemoryStores } from "../../src/stores";
 
 const gatewayKeys = generateKeyPairSync("ed25519");
 const otherKeys = generateKeyPairSync("ed25519");
