@@ -29,6 +29,7 @@ import { IdentityDataSource } from "./identity-data-source";
 import { createPerimeter } from "./perimeter";
 import { createHttpPerimeter } from "./perimeter/http";
 import { createSocketPerimeter } from "./perimeter/socket";
+import { createSubgraphClient } from "./subgraph-client";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
@@ -112,6 +113,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
     );
     const supergraphSdl = fs.readFileSync(config.supergraphPath, "utf8");
+    const subgraphClient = createSubgraphClient();
+    lifecycle.onShutdown("subgraph-client", () => subgraphClient.close());
     const dataSources = new Map<string, IdentityDataSource>();
     const gateway = new ApolloGateway({
       supergraphSdl,
@@ -120,6 +123,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           name,
           url: config.subgraphUrls[name as keyof GatewayConfig["subgraphUrls"]] ?? url ?? "",
           privateKey: identityKey,
+          fetcher: subgraphClient.fetcher,
         });
         dataSources.set(name, dataSource);
         return dataSource;

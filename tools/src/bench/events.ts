@@ -403,7 +403,7 @@ async function runFanoutPhase(platform: Platform, variant: FanoutVariant, phaseI
     // Its assertion is bound to the one subscribe payload the socket sends.
     const probePayload = { query: subscriptionOf(PLAIN), variables: {} };
     const probeSocket = openBenchSocket(platform.securityUrl, {
-      [IDENTITY_HEADER]: await signIdentity(
+      [IDENTITY_HEADER]: signIdentity(
         { ...platform.identity, requestId: randomUUID() },
         "security",
         privateKeyFromPem(

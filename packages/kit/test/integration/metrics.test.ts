@@ -86,7 +86,7 @@ describe("a subgraph's metrics and logs", () => {
   const as = async (requestId: string, query: string, headers: Record<string, string> = {}) =>
     postGraphQL(url, query, {
       headers: {
-        [IDENTITY_HEADER]: await signIdentity(
+        [IDENTITY_HEADER]: signIdentity(
           anonymousIdentity(requestId),
           "test",
           keys.privateKey,
@@ -157,7 +157,7 @@ describe("a subgraph's metrics and logs", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        [IDENTITY_HEADER]: await signIdentity(
+        [IDENTITY_HEADER]: signIdentity(
           anonymousIdentity("req-invalid"),
           "test",
           keys.privateKey,
@@ -182,7 +182,7 @@ describe("a subgraph's metrics and logs", () => {
 
   it("logs each request with its request id, and never the token or the assertion", async () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA";
-    const assertion = await signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey, {
+    const assertion = signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey, {
       query: "query Hello { hello }",
     });
     await postGraphQL(url, "query Hello { hello }", {

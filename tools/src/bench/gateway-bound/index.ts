@@ -5,14 +5,13 @@ import path from "node:path";
 import { composeServices } from "@apollo/composition";
 import autocannon from "autocannon";
 import { parse } from "graphql";
+import { loadOrCreateDevKeyPair, SessionStore } from "@rampart/kit";
 import {
   createMemoryStores,
   createStores,
-  loadOrCreateDevKeyPair,
   serveSharedMemoryStores,
-  SessionStore,
   type Stores,
-} from "@rampart/kit";
+} from "@rampart/kit/stores";
 import { freePort } from "@rampart/kit/testing";
 import { benchMachine, runTool, writeBenchResults } from "@rampart/kit/tools";
 import { DEV_ISSUER, issueDevToken, repositoryRoot } from "@rampart/gateway";
@@ -33,6 +32,8 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const memoryRequests = Number(process.env.BENCH_MEMORY_REQUESTS ?? 200_000);
 const only = process.env.BENCH_TARGETS?.split(",");
+/** When set, each gateway under test writes a V8 CPU profile there when it stops. */
+const cpuProfileDir = process.env.BENCH_CPU_PROFILE_DIR;
 
 const queries = {
   nested: `query TopProducts { topProducts(first: 6) { upc name price reviews { id body author { id name username } } } }`,
@@ -63,19 +64,19 @@ interface Started {
   stop(): Promise<void>;
 }
 
-/** Starts `node script args` on `core` (when the machine has two), output to `log`. */
+/** Starts `node [nodeArgs] script args` on `core` (when the machine has two), output to `log`. */
 function startPinned(
   core: number,
   script: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   log: string,
+  nodeArgs: string[] = [],
 ): Started {
   const out = fs.openSync(log, "a");
+  const node = [...nodeArgs, script, ...args];
   const command = pinned ? "taskset" : process.execPath;
-  const commandArgs = pinned
-    ? ["-c", String(core), process.execPath, script, ...args]
-    : [script, ...args];
+  const commandArgs = pinned ? ["-c", String(core), process.execPath, ...node] : node;
   const child = spawn(command, commandArgs, {
     env: { ...process.env, ...env },
     stdio: ["ignore", out, out],
@@ -95,7 +96,7 @@ function startPinned(
 }
 
 async function waitFor(url: string, started: Started, body: string, headers = {}): Promise<void> {
-  for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
     if (started.child.exitCode !== null)
       throw new Error(`${url} exited:\n${fs.readFileSync(started.log, "utf8").slice(-4000)}`);
     const answered = await fetch(url, {
@@ -145,16 +146,10 @@ runTool(async () => {
   try {
     // Subgraphs on the load generator's core.
     const subgraphLog = path.join(dir, "subgraphs.log");
-    const subgraphs = startPinned(
-      1,
-      path.join(__dirname, "subgraphs.js"),
-      [],
-      {},
-      subgraphLog,
-    );
+    const subgraphs = startPinned(1, path.join(__dirname, "subgraphs.js"), [], {}, subgraphLog);
     started.push(subgraphs);
     let subgraphUrls: Record<string, string> | undefined;
-    for (const deadline = Date.now() + 30_000; !subgraphUrls && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 30_000; !subgraphUrls && Date.now() < deadline;) {
       const line = fs.readFileSync(subgraphLog, "utf8").split("\n")[0];
       if (line.startsWith("{")) subgraphUrls = JSON.parse(line) as Record<string, string>;
       else await new Promise((resolve) => setTimeout(resolve, 100));
@@ -228,7 +223,14 @@ runTool(async () => {
       [0, 1, 2, 3, 4].map(() => freePort()),
     );
     const startTarget = (name: string, script: string, args: string[], env = {}) => {
-      const target = startPinned(0, script, args, env, path.join(dir, `${name}.log`));
+      const profile = cpuProfileDir
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${path.resolve(cpuProfileDir)}`,
+            `--cpu-prof-name=${name}.cpuprofile`,
+          ]
+        : [];
+      const target = startPinned(0, script, args, env, path.join(dir, `${name}.log`), profile);
       started.push(target);
       return target;
     };
@@ -272,17 +274,55 @@ runTool(async () => {
 
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     const all: Target[] = [
-      { name: "bare", label: "bare @apollo/gateway", url: `http://127.0.0.1:${barePort}/`, process: bare, headers: {} },
-      { name: "hive", label: "Hive Gateway, defaults", url: `http://127.0.0.1:${hivePort}/graphql`, process: hive, headers: {} },
-      { name: "hiveNoDedupe", label: "Hive Gateway, de-duplication off", url: `http://127.0.0.1:${hiveNoDedupePort}/graphql`, process: hiveNoDedupe, headers: {} },
-      { name: "mainSignedIn", label: "Rampart main, signed in", url: `http://127.0.0.1:${mainPort}/graphql`, process: main, headers: bearer(memberToken) },
-      { name: "mainAnonymous", label: "Rampart main, anonymous", url: `http://127.0.0.1:${mainPort}/graphql`, process: main, headers: {} },
-      { name: "adminStepUp", label: "Rampart admin, level 3", url: `http://127.0.0.1:${adminPort}/graphql`, process: admin, headers: bearer(adminToken), prepare: stepUpAdmin },
+      {
+        name: "bare",
+        label: "bare @apollo/gateway",
+        url: `http://127.0.0.1:${barePort}/`,
+        process: bare,
+        headers: {},
+      },
+      {
+        name: "hive",
+        label: "Hive Gateway, defaults",
+        url: `http://127.0.0.1:${hivePort}/graphql`,
+        process: hive,
+        headers: {},
+      },
+      {
+        name: "hiveNoDedupe",
+        label: "Hive Gateway, de-duplication off",
+        url: `http://127.0.0.1:${hiveNoDedupePort}/graphql`,
+        process: hiveNoDedupe,
+        headers: {},
+      },
+      {
+        name: "mainSignedIn",
+        label: "Rampart main, signed in",
+        url: `http://127.0.0.1:${mainPort}/graphql`,
+        process: main,
+        headers: bearer(memberToken),
+      },
+      {
+        name: "mainAnonymous",
+        label: "Rampart main, anonymous",
+        url: `http://127.0.0.1:${mainPort}/graphql`,
+        process: main,
+        headers: {},
+      },
+      {
+        name: "adminStepUp",
+        label: "Rampart admin, level 3",
+        url: `http://127.0.0.1:${adminPort}/graphql`,
+        process: admin,
+        headers: bearer(adminToken),
+        prepare: stepUpAdmin,
+      },
     ];
     const targets = all.filter((t) => t.name === "bare" || !only || only.includes(t.name));
 
     const typenameBody = JSON.stringify({ query: queries.typename });
-    for (const target of targets) await waitFor(target.url, target.process, typenameBody, target.headers);
+    for (const target of targets)
+      await waitFor(target.url, target.process, typenameBody, target.headers);
 
     // Every target answers the same data, so the comparison is of equal work.
     const answerOf = async (target: Target, query: QueryName) => {
@@ -420,7 +460,9 @@ runTool(async () => {
         durationSeconds,
         connections,
         rounds,
-        pinned: pinned ? "gateway alone on core 0; subgraphs and load generator on core 1" : "unpinned (one core)",
+        pinned: pinned
+          ? "gateway alone on core 0; subgraphs and load generator on core 1"
+          : "unpinned (one core)",
         stores: redisUrl ? "redis" : "shared memory",
         queries,
       },
@@ -440,7 +482,6 @@ runTool(async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
 
 function renderTable(report: {
   results: Record<string, { label: string; nested: Summary; typename: Summary }>;

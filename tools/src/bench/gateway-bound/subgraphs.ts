@@ -78,8 +78,7 @@ export const benchSubgraphs: Record<string, { sdl: string; resolvers: Resolvers 
     resolvers: {
       Query: { topProducts: (_root, args) => products.slice(0, (args as { first: number }).first) },
       Product: {
-        __resolveReference: (ref) =>
-          products.find((p) => p.upc === (ref as { upc: string }).upc),
+        __resolveReference: (ref) => products.find((p) => p.upc === (ref as { upc: string }).upc),
       },
     },
   },
@@ -103,7 +102,10 @@ export const benchSubgraphs: Record<string, { sdl: string; resolvers: Resolvers 
   },
 };
 
-function serve(schema: GraphQLSchema, port: number): Promise<{ url: string; served: () => number }> {
+function serve(
+  schema: GraphQLSchema,
+  port: number,
+): Promise<{ url: string; served: () => number }> {
   const documents = new Map<string, DocumentNode>();
   let served = 0;
   const documentOf = (query: string): DocumentNode => {

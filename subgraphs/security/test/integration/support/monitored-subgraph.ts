@@ -161,7 +161,7 @@ export async function startMonitoredSubgraph(setup: MonitoringSetup): Promise<Mo
     healthyUrl: healthy.url,
     closedPort,
     async query(document, identity = superAdmin(), variables) {
-      const assertion = await signIdentity(identity, "security", keys.privateKey, {
+      const assertion = signIdentity(identity, "security", keys.privateKey, {
         query: document,
         variables,
       });
