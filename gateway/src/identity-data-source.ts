@@ -1,8 +1,8 @@
 import type { KeyObject } from "node:crypto";
-import type { Fetcher } from "@apollo/utils.fetcher";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { IDENTITY_HEADER, signIdentity } from "@rampart/kit";
 import type { GatewayContext } from "./context";
+import type { Fetcher } from "./subgraph-client";
 
 /** Options for {@link IdentityDataSource}. */
 export interface IdentityDataSourceOptions {

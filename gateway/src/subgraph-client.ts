@@ -1,5 +1,12 @@
-import type { Fetcher, FetcherHeaders, FetcherResponse } from "@apollo/utils.fetcher";
+import type { RemoteGraphQLDataSource } from "@apollo/gateway";
 import { Agent, request } from "undici";
+
+/** The HTTP client type `RemoteGraphQLDataSource` takes (`@apollo/utils.fetcher`'s, types only). */
+export type Fetcher = NonNullable<
+  NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>["fetcher"]
+>;
+type FetcherResponse = Awaited<ReturnType<Fetcher>>;
+type FetcherHeaders = FetcherResponse["headers"];
 
 /** Options for {@link createSubgraphClient}. */
 export interface SubgraphClientOptions {

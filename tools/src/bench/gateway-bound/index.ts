@@ -40,6 +40,9 @@ const queries = {
   typename: `{ __typename }`,
 } as const;
 type QueryName = keyof typeof queries;
+const measuredQueries = (Object.keys(queries) as QueryName[]).filter(
+  (q) => !process.env.BENCH_QUERIES || process.env.BENCH_QUERIES.split(",").includes(q),
+);
 
 const clockTicksPerSecond = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const cores = os.cpus().length;
@@ -372,14 +375,14 @@ runTool(async () => {
     };
 
     for (const target of targets)
-      for (const query of Object.keys(queries) as QueryName[]) await measure(target, query, 2); // warm-up
+      for (const query of measuredQueries) await measure(target, query, 2); // warm-up
 
     const runs: Record<string, Record<QueryName, Measurement[]>> = Object.fromEntries(
       targets.map((t) => [t.name, { nested: [], typename: [] }]),
     );
     // Rounds interleave the targets, so drift on this machine hits each alike.
     for (let round = 0; round < rounds; round++) {
-      for (const query of Object.keys(queries) as QueryName[]) {
+      for (const query of measuredQueries) {
         for (const target of targets) {
           const measured = await measure(target, query, durationSeconds);
           runs[target.name][query].push(measured);
@@ -494,10 +497,12 @@ function renderTable(report: {
     "| gateway | 3-fetch req/s | × bare | × Hive | p50 / p99 ms | CPU µs/req | fetches/req | `{ __typename }` req/s | × bare | p50 / p99 ms | CPU µs/req |",
     "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  const fixed = (n: number, digits = 2) => n.toFixed(digits);
+  // A query left out by BENCH_QUERIES has no figures.
+  const fixed = (n: number | undefined, digits = 2) =>
+    n === undefined || Number.isNaN(n) ? "–" : n.toFixed(digits);
   for (const r of Object.values(results)) {
     lines.push(
-      `| ${r.label} | ${Math.round(r.nested.requestsPerSecond)} | ${fixed(r.nested.requestsPerSecond / bare.nested.requestsPerSecond)} | ${hive ? fixed(r.nested.requestsPerSecond / hive.nested.requestsPerSecond) : "–"} | ${r.nested.p50Ms} / ${r.nested.p99Ms} | ${Math.round(r.nested.cpuMicrosPerRequest)} | ${fixed(r.nested.fetchesPerRequest)} | ${Math.round(r.typename.requestsPerSecond)} | ${fixed(r.typename.requestsPerSecond / bare.typename.requestsPerSecond)} | ${r.typename.p50Ms} / ${r.typename.p99Ms} | ${Math.round(r.typename.cpuMicrosPerRequest)} |`,
+      `| ${r.label} | ${fixed(r.nested.requestsPerSecond, 0)} | ${fixed(r.nested.requestsPerSecond / bare.nested.requestsPerSecond)} | ${hive ? fixed(r.nested.requestsPerSecond / hive.nested.requestsPerSecond) : "–"} | ${r.nested.p50Ms} / ${r.nested.p99Ms} | ${fixed(r.nested.cpuMicrosPerRequest, 0)} | ${fixed(r.nested.fetchesPerRequest)} | ${fixed(r.typename.requestsPerSecond, 0)} | ${fixed(r.typename.requestsPerSecond / bare.typename.requestsPerSecond)} | ${r.typename.p50Ms} / ${r.typename.p99Ms} | ${fixed(r.typename.cpuMicrosPerRequest, 0)} |`,
     );
   }
   if (report.memory) {
