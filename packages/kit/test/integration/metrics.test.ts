@@ -86,14 +86,9 @@ describe("a subgraph's metrics and logs", () => {
   const as = async (requestId: string, query: string, headers: Record<string, string> = {}) =>
     postGraphQL(url, query, {
       headers: {
-        [IDENTITY_HEADER]: signIdentity(
-          anonymousIdentity(requestId),
-          "test",
-          keys.privateKey,
-          {
-            query,
-          },
-        ),
+        [IDENTITY_HEADER]: signIdentity(anonymousIdentity(requestId), "test", keys.privateKey, {
+          query,
+        }),
         ...headers,
       },
     });
@@ -157,12 +152,10 @@ describe("a subgraph's metrics and logs", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        [IDENTITY_HEADER]: signIdentity(
-          anonymousIdentity("req-invalid"),
-          "test",
-          keys.privateKey,
-          { query: "query Nope { nope }", operationName: "Nope" },
-        ),
+        [IDENTITY_HEADER]: signIdentity(anonymousIdentity("req-invalid"), "test", keys.privateKey, {
+          query: "query Nope { nope }",
+          operationName: "Nope",
+        }),
       },
       body: JSON.stringify({ query: "query Nope { nope }", operationName: "Nope" }),
     });

@@ -80,8 +80,11 @@ describe("identity assertions", () => {
   });
 
   it("refuses a tampered payload", async () => {
-    const [header, , signature] = (
-      signIdentity(alice, "commerce", gatewayKeys.privateKey, operation)
+    const [header, , signature] = signIdentity(
+      alice,
+      "commerce",
+      gatewayKeys.privateKey,
+      operation,
     ).split(".");
     const payload = Buffer.from(
       JSON.stringify({ sub: "user_mallory", lvl: 3, rid: "x", aud: "commerce" }),
