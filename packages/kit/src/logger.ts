@@ -54,8 +54,9 @@ export interface LoggerOptions {
   /** pino level. Default `info`. */
   level?: string;
   /**
-   * Where lines go. Default standard output, written asynchronously (lines written while a
-   * write is in flight go out together; pino flushes what is left when the process exits).
+   * Where lines go. Default standard output, written asynchronously in batches: once 4 KiB
+   * have gathered, and at least every 250 ms (one system call for many lines under load; pino
+   * flushes what is left when the process exits).
    * Tests pass a stream to read them.
    */
   destination?: DestinationStream;
@@ -70,7 +71,7 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
       redact: { paths: redactedPaths, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }),
   );
 }
 
