@@ -3,11 +3,13 @@ import path from "node:path";
 import { runTool } from "@rampart/kit/tools";
 
 // Summarises a V8 CPU profile (`node --cpu-prof`): the busy time (idle excluded), and the
-// top entries by self time, grouped by package (or by our own file) and by function.
+// top entries by self time, grouped by package (or by our own file) and by function; start-up
+// (module loading) is left out.
 // Usage: node tools/dist/bench/profile-summary.js <file.cpuprofile> [top=10]
 
 interface ProfileNode {
   id: number;
+  children?: number[];
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 interface CpuProfile {
@@ -32,14 +34,31 @@ export function areaOf(url: string, functionName: string): string {
   return workspace ? `${workspace[1]}/${workspace[3]}` : path.basename(file);
 }
 
-/** Self time in ms per key, busiest first, and the busy total. */
+/**
+ * Self time in ms per key, busiest first, and the busy total. Idle samples are left out, and so
+ * is start-up: samples with a module being loaded (`Module._load`) on their stack.
+ */
 export function summarize(profile: CpuProfile, keyOf: (node: ProfileNode) => string) {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const loading = new Map<number, boolean>();
+  const isLoading = (id: number): boolean => {
+    const known = loading.get(id);
+    if (known !== undefined) return known;
+    const parent = parentOf.get(id);
+    const result =
+      byId.get(id)?.callFrame.functionName === "Module._load" ||
+      (parent !== undefined && isLoading(parent));
+    loading.set(id, result);
+    return result;
+  };
   const self = new Map<string, number>();
   let busy = 0;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
-    if (!node || node.callFrame.functionName === "(idle)") return;
+    if (!node || node.callFrame.functionName === "(idle)" || isLoading(id)) return;
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
     busy += ms;
     const key = keyOf(node);
@@ -49,6 +68,11 @@ export function summarize(profile: CpuProfile, keyOf: (node: ProfileNode) => str
 }
 
 if (require.main === module) {
+  // Piped into `head`: stop quietly once the reader has gone.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
   runTool(async () => {
     const [file, topArgument] = process.argv.slice(2);
     if (!file) throw new Error("usage: profile-summary <file.cpuprofile> [top]");
