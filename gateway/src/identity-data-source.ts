@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { IDENTITY_HEADER, signIdentity } from "@rampart/kit";
+import { ErrorCode, IDENTITY_HEADER, RampartError, signIdentity } from "@rampart/kit";
+import type { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import type { Fetcher } from "./subgraph-client";
 
@@ -29,6 +30,27 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super({ url: options.url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
     this.audience = options.name;
     this.privateKey = options.privateKey;
+  }
+
+  /**
+   * A subgraph that refuses a call before running it (its identity check: 401, or 503 while
+   * its stores are down) answers with one typed error. Apollo keeps only 401 and 403 as codes;
+   * this keeps the subgraph's own code and message, so the client gets SERVICE_UNAVAILABLE
+   * (503) rather than a masked internal error with status 200.
+   */
+  override async errorFromResponse(
+    response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0],
+  ): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const { body } = (error.extensions.response ?? {}) as { body?: unknown };
+    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] })
+      ?.errors?.[0];
+    const code = first?.extensions?.code;
+    return typeof code === "string" &&
+      (Object.values(ErrorCode) as string[]).includes(code) &&
+      typeof first?.message === "string"
+      ? new RampartError(code as ErrorCode, first.message)
+      : error;
   }
 
   override async willSendRequest({

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 import type { RemoteGraphQLDataSource } from "@apollo/gateway";
 import { Agent, request } from "undici";
 
@@ -75,7 +76,7 @@ class SubgraphResponse implements FetcherResponse {
   }
 
   get statusText(): string {
-    return String(this.status);
+    return STATUS_CODES[this.status] ?? "";
   }
 
   async text(): Promise<string> {

@@ -1,5 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { generateKeyPairSync } from "node:crypto";
+import { IdentityDataSource } from "../../src/identity-data-source";
 import { createSubgraphClient, type SubgraphClient } from "../../src/subgraph-client";
 
 // The gateway's HTTP client to its subgraphs, against a real HTTP server: what Apollo's data
@@ -15,6 +17,20 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
+      if (req.url === "/refused") {
+        res.writeHead(503, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                message: "The gateway identity replay check is unavailable.",
+                extensions: { code: "SERVICE_UNAVAILABLE" },
+              },
+            ],
+          }),
+        );
+        return;
+      }
       if (req.url === "/down") {
         res.writeHead(503, { "content-type": "text/plain", "retry-after": "5" });
         res.end("unavailable");
@@ -85,4 +101,30 @@ test("an unreachable subgraph rejects", async () => {
   await expect(
     client.fetcher(`http://127.0.0.1:${port}/graphql`, { method: "POST", body: "{}" }),
   ).rejects.toMatchObject({ code: "ECONNREFUSED" });
+});
+
+describe("a subgraph's refusal through the data source", () => {
+  const dataSource = () =>
+    new IdentityDataSource({
+      name: "security",
+      url: `${url}/graphql`,
+      privateKey: generateKeyPairSync("ed25519").privateKey,
+      fetcher: client.fetcher,
+    });
+
+  test("keeps the subgraph's typed code and message", async () => {
+    const error = await dataSource().errorFromResponse(
+      await client.fetcher(`${url}/refused`, { method: "POST", body: "{}" }),
+    );
+    expect(error.message).toBe("The gateway identity replay check is unavailable.");
+    expect(error.extensions.code).toBe("SERVICE_UNAVAILABLE");
+  });
+
+  test("leaves an untyped failure to Apollo (masked by the gateway)", async () => {
+    const error = await dataSource().errorFromResponse(
+      await client.fetcher(`${url}/down`, { method: "POST", body: "{}" }),
+    );
+    expect(error.message).toBe("503: Service Unavailable");
+    expect(error.extensions.code).toBeUndefined();
+  });
 });
