@@ -33,6 +33,7 @@ import { createSocketPerimeter } from "./perimeter/socket";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
+import { createWebFaces } from "./web";
 
 /** A running gateway. */
 export interface Gateway {
@@ -186,6 +187,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       httpPerimeter.bodyParser,
       expressMiddleware(apollo, { context: httpPerimeter.context }),
     );
+    // GraphiQL, and on admin the dashboard and its development sign-in: behind the guard.
+    app.use(createWebFaces(config));
     app.use(notFoundHandler);
     app.use(errorHandler(logger));
 
