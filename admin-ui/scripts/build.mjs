@@ -32,7 +32,9 @@ const built = fs.existsSync(stamp) ? fs.statSync(stamp).mtimeMs : 0;
 if (!force && built > Math.max(...inputs.map(newest))) process.exit(0);
 
 const vite = path.join(workspace, "node_modules", ".bin", "vite");
-const viteBin = fs.existsSync(vite) ? vite : path.join(workspace, "..", "node_modules", ".bin", "vite");
+const viteBin = fs.existsSync(vite)
+  ? vite
+  : path.join(workspace, "..", "node_modules", ".bin", "vite");
 for (const config of ["vite.config.mts", "vite.playground.config.mts"]) {
   execFileSync(viteBin, ["build", "--config", config, "--logLevel", "warn"], {
     cwd: workspace,

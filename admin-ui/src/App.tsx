@@ -35,10 +35,24 @@ function LiveIndicator(): ReactNode {
     return () => clearInterval(timer);
   }, []);
   if ((me?.securityLevel ?? 0) < 2) {
-    return <span className="live off" role="status">Live: verify your second factor</span>;
+    return (
+      <span className="live off" role="status">
+        Live: verify your second factor
+      </span>
+    );
   }
-  if (liveStatus.state === "online") return <span className="live on" role="status" data-live="online">● Live</span>;
-  if (liveStatus.state === "connecting") return <span className="live connecting" role="status" data-live="connecting">Connecting…</span>;
+  if (liveStatus.state === "online")
+    return (
+      <span className="live on" role="status" data-live="online">
+        ● Live
+      </span>
+    );
+  if (liveStatus.state === "connecting")
+    return (
+      <span className="live connecting" role="status" data-live="connecting">
+        Connecting…
+      </span>
+    );
   const seconds = Math.max(0, Math.ceil((liveStatus.retryAt - Date.now()) / 1000));
   return (
     <span className="live off" role="status" data-live="offline">
@@ -70,9 +84,16 @@ function Dashboard(): ReactNode {
         <div className="who">
           <span data-user={signedIn.claims.sub}>
             {me?.email ?? signedIn.claims.sub}
-            {signedIn.claims.o && <> · {signedIn.claims.o.id} ({signedIn.claims.o.rol})</>}
+            {signedIn.claims.o && (
+              <>
+                {" "}
+                · {signedIn.claims.o.id} ({signedIn.claims.o.rol})
+              </>
+            )}
           </span>
-          <span className="badge" data-level={me?.securityLevel ?? 0}>level {me?.securityLevel ?? "…"}</span>
+          <span className="badge" data-level={me?.securityLevel ?? 0}>
+            level {me?.securityLevel ?? "…"}
+          </span>
           <LiveIndicator />
           <button type="button" className="secondary" onClick={signOut}>
             Sign out
@@ -83,7 +104,11 @@ function Dashboard(): ReactNode {
         <ul className="tabs">
           {tabs.map((t) => (
             <li key={t.id}>
-              <a href={`#${t.id}`} aria-current={t.id === tab ? "page" : undefined} onClick={() => setTab(t.id)}>
+              <a
+                href={`#${t.id}`}
+                aria-current={t.id === tab ? "page" : undefined}
+                onClick={() => setTab(t.id)}
+              >
                 {t.label}
               </a>
             </li>
@@ -106,7 +131,13 @@ export function App(): ReactNode {
   );
   if (!signedIn) return <SignIn onSignedIn={signIn} />;
   return (
-    <SessionProvider key={signedIn.claims.sid} signedIn={signedIn} onToken={onToken} signOut={signOut} renderStepUp={(done) => <StepUpDialog done={done} />}>
+    <SessionProvider
+      key={signedIn.claims.sid}
+      signedIn={signedIn}
+      onToken={onToken}
+      signOut={signOut}
+      renderStepUp={(done) => <StepUpDialog done={done} />}
+    >
       <Dashboard />
     </SessionProvider>
   );

@@ -2,7 +2,9 @@
 export function isCidr(value: string): boolean {
   const [address, prefix, ...rest] = value.trim().split("/");
   if (rest.length || !address) return false;
-  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(address);
+  const v4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/.test(
+    address,
+  );
   const v6 = !v4 && isIpv6(address);
   if (!v4 && !v6) return false;
   if (prefix === undefined) return true;

@@ -1,5 +1,21 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { ApiError, claimsOf, devSignIn, request, type Document, type TokenClaims } from "./api/client";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+  type ReactNode,
+} from "react";
+import {
+  ApiError,
+  claimsOf,
+  devSignIn,
+  request,
+  type Document,
+  type TokenClaims,
+} from "./api/client";
 import { LiveConnection, type LiveStatus } from "./api/live";
 import { MeQuery } from "./api/operations";
 import type { MeQuery as MeResult } from "./gql/graphql";
@@ -30,7 +46,12 @@ export interface AdminSession {
   me: MeResult["me"] | null;
   refreshMe: () => Promise<void>;
   /** Sends an operation with the current token. */
-  call: <TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables) => Promise<TResult>;
+  call: <TResult, TVariables>(
+    document: Document<TResult, TVariables>,
+    variables: TVariables,
+  ) => Promise<TResult>;
+  /** Asks for a second-factor code; true once the session is verified (level 3). */
+  stepUp: () => Promise<boolean>;
   /** Runs `action`; on STEP_UP_REQUIRED asks for a code, then runs it once more. */
   withStepUp: <T>(action: () => Promise<T>) => Promise<T>;
   live: LiveConnection | null;
@@ -85,7 +106,7 @@ export function SessionProvider({
   const [me, setMe] = useState<MeResult["me"] | null>(null);
   const [liveStatus, setLiveStatus] = useState<LiveStatus>({ state: "connecting" });
   const [live, setLive] = useState<LiveConnection | null>(null);
-  const [stepUp, setStepUp] = useState<((verified: boolean) => void) | null>(null);
+  const [pendingStepUp, setStepUp] = useState<((verified: boolean) => void) | null>(null);
 
   const call = useCallback(
     <TResult, TVariables>(document: Document<TResult, TVariables>, variables: TVariables) =>
@@ -139,27 +160,33 @@ export function SessionProvider({
     return () => clearTimeout(timer);
   }, [signedIn, onToken, live]);
 
-  const withStepUp = useCallback(async <T,>(action: () => Promise<T>): Promise<T> => {
-    try {
-      return await action();
-    } catch (error) {
-      if (!(error instanceof ApiError) || error.code !== "STEP_UP_REQUIRED") throw error;
-      const verified = await new Promise<boolean>((resolve) => setStepUp(() => resolve));
-      setStepUp(null);
-      if (!verified) throw error;
-      await refreshMe();
-      return action();
-    }
+  const stepUp = useCallback(async (): Promise<boolean> => {
+    const verified = await new Promise<boolean>((resolve) => setStepUp(() => resolve));
+    setStepUp(null);
+    if (verified) await refreshMe();
+    return verified;
   }, [refreshMe]);
+  const withStepUp = useCallback(
+    async <T,>(action: () => Promise<T>): Promise<T> => {
+      try {
+        return await action();
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.code !== "STEP_UP_REQUIRED") throw error;
+        if (!(await stepUp())) throw error;
+        return action();
+      }
+    },
+    [stepUp],
+  );
 
   const value = useMemo<AdminSession>(
-    () => ({ signedIn, me, refreshMe, call, withStepUp, live, liveStatus, signOut }),
-    [signedIn, me, refreshMe, call, withStepUp, live, liveStatus, signOut],
+    () => ({ signedIn, me, refreshMe, call, stepUp, withStepUp, live, liveStatus, signOut }),
+    [signedIn, me, refreshMe, call, stepUp, withStepUp, live, liveStatus, signOut],
   );
   return (
     <SessionContext.Provider value={value}>
       {children}
-      {stepUp && renderStepUp(stepUp)}
+      {pendingStepUp && renderStepUp(pendingStepUp)}
     </SessionContext.Provider>
   );
 }

@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "./api/client";
+import { useSession } from "./session";
 
 /** A load's state: every panel shows loading, error and empty states from it. */
 export type Loaded<T> =
-  | { state: "loading" }
-  | { state: "error"; error: ApiError }
-  | { state: "ready"; data: T };
+  { state: "loading" } | { state: "error"; error: ApiError } | { state: "ready"; data: T };
 
 const asApiError = (error: unknown): ApiError =>
-  error instanceof ApiError ? error : new ApiError(String((error as Error)?.message ?? error), "INTERNAL", 0);
+  error instanceof ApiError
+    ? error
+    : new ApiError(String((error as Error)?.message ?? error), "INTERNAL", 0);
 
 /** Runs `load` now and whenever `reload()` is called or `deps` change. */
 export function useLoad<T>(
@@ -25,7 +26,9 @@ export function useLoad<T>(
     latest
       .current()
       .then((data) => current && setLoaded({ state: "ready", data }))
-      .catch((error: unknown) => current && setLoaded({ state: "error", error: asApiError(error) }));
+      .catch(
+        (error: unknown) => current && setLoaded({ state: "error", error: asApiError(error) }),
+      );
     return () => {
       current = false;
     };
@@ -64,7 +67,7 @@ export function useAction(): {
 export function explain(error: ApiError): string {
   switch (error.code) {
     case "STEP_UP_REQUIRED":
-      return "This needs a recent second-factor check (security level 3). Verify a code and try again.";
+      return `${error.message} This needs a (recent) second-factor check: verify a code and try again.`;
     case "FORBIDDEN":
       return error.reason
         ? `Refused (${error.reason}): ${error.message}`
@@ -90,6 +93,16 @@ export function ErrorNote({ error }: { error: ApiError | null }): ReactNode {
     <p className="error" role="alert" data-code={error.code}>
       {explain(error)} <span className="code">{error.code}</span>
     </p>
+  );
+}
+
+/** A load refused for want of a recent second factor: verify, then load again. */
+function StepUpRetry({ onRetry }: { onRetry?: () => void }): ReactNode {
+  const { stepUp } = useSession();
+  return (
+    <button type="button" onClick={() => void stepUp().then((verified) => verified && onRetry?.())}>
+      Verify your second factor and retry
+    </button>
   );
 }
 
@@ -123,10 +136,14 @@ export function Section<T>({
     body = (
       <div>
         <ErrorNote error={loaded.error} />
-        {onRetry && (
-          <button type="button" onClick={onRetry}>
-            Retry
-          </button>
+        {loaded.error.code === "STEP_UP_REQUIRED" ? (
+          <StepUpRetry onRetry={onRetry} />
+        ) : (
+          onRetry && (
+            <button type="button" onClick={onRetry}>
+              Retry
+            </button>
+          )
         )}
       </div>
     );

@@ -59,7 +59,11 @@ export async function request<TResult, TVariables>(
   try {
     body = (await response.json()) as typeof body;
   } catch {
-    throw new ApiError(`The gateway answered ${response.status} without JSON.`, "INTERNAL", response.status);
+    throw new ApiError(
+      `The gateway answered ${response.status} without JSON.`,
+      "INTERNAL",
+      response.status,
+    );
   }
   const first = body.errors?.[0];
   if (first) {
@@ -70,7 +74,8 @@ export async function request<TResult, TVariables>(
       first.extensions?.reason,
     );
   }
-  if (!body.data) throw new ApiError("The gateway answered without data.", "INTERNAL", response.status);
+  if (!body.data)
+    throw new ApiError("The gateway answered without data.", "INTERNAL", response.status);
   return body.data;
 }
 
@@ -124,13 +129,17 @@ export async function devSignIn(input: {
     throw ApiError.network(error);
   }
   const body = (await response.json().catch(() => ({}))) as SignedToken & {
-    errors?: (GraphQLErrorShape & { extensions?: { fields?: { field: string; message: string }[] } })[];
+    errors?: (GraphQLErrorShape & {
+      extensions?: { fields?: { field: string; message: string }[] };
+    })[];
   };
   const first = body.errors?.[0];
   if (!response.ok || first) {
     const field = first?.extensions?.fields?.[0];
     throw new ApiError(
-      field ? `${field.field} ${field.message}` : (first?.message ?? `Sign-in failed (${response.status}).`),
+      field
+        ? `${field.field} ${field.message}`
+        : (first?.message ?? `Sign-in failed (${response.status}).`),
       first?.extensions?.code ?? "INTERNAL",
       response.status,
       first?.extensions?.reason ?? field?.field,

@@ -38,8 +38,21 @@ export const SecurityEventsQuery = graphql(`
     securityEvents(filter: $filter, first: $first, after: $after) {
       edges {
         cursor
+        # Inline, not the fragment: the gateway counts a spread as a level (depth limit 6).
         node {
-          ...SecurityEventFields
+          id
+          type
+          severity
+          reason
+          ip
+          occurredAt
+          actorId
+          organizationId
+          requestId
+          organization {
+            id
+            name
+          }
         }
       }
       pageInfo {

@@ -16,7 +16,13 @@ const views: Record<string, AlertStatus[] | null> = {
 };
 
 /** One alert with its acknowledge and resolve actions, each with an optional note. */
-function AlertItem({ alert, onChanged }: { alert: SecurityAlertFieldsFragment; onChanged: (alert: SecurityAlertFieldsFragment) => void }): ReactNode {
+function AlertItem({
+  alert,
+  onChanged,
+}: {
+  alert: SecurityAlertFieldsFragment;
+  onChanged: (alert: SecurityAlertFieldsFragment) => void;
+}): ReactNode {
   const { call, withStepUp } = useSession();
   const [note, setNote] = useState("");
   const action = useAction();
@@ -32,15 +38,22 @@ function AlertItem({ alert, onChanged }: { alert: SecurityAlertFieldsFragment; o
       onChanged(changed);
     });
   return (
-    <li className={`alert severity-${alert.severity}`} data-alert-id={alert.id} data-status={alert.status}>
+    <li
+      className={`alert severity-${alert.severity}`}
+      data-alert-id={alert.id}
+      data-status={alert.status}
+    >
       <div className="event-head">
         <span className={`badge severity-${alert.severity}`}>{alert.severity}</span>
         <strong>{alert.title}</strong>
-        <span className={`badge status-${alert.status.toLowerCase()}`}>{alert.status.toLowerCase()}</span>
+        <span className={`badge status-${alert.status.toLowerCase()}`}>
+          {alert.status.toLowerCase()}
+        </span>
       </div>
       <p>{alert.summary}</p>
       <p className="muted small">
-        {alert.occurrences} occurrence(s) · first {when(alert.firstSeenAt)} · last {when(alert.lastSeenAt)} · rule {alert.rule}
+        {alert.occurrences} occurrence(s) · first {when(alert.firstSeenAt)} · last{" "}
+        {when(alert.lastSeenAt)} · rule {alert.rule}
       </p>
       {alert.acknowledgedAt && (
         <p className="small">
@@ -58,7 +71,13 @@ function AlertItem({ alert, onChanged }: { alert: SecurityAlertFieldsFragment; o
         <div className="row">
           <label className="grow">
             Note
-            <input name="note" value={note} maxLength={500} onChange={(e) => setNote(e.target.value)} placeholder="What you found or did" />
+            <input
+              name="note"
+              value={note}
+              maxLength={500}
+              onChange={(e) => setNote(e.target.value)}
+              placeholder="What you found or did"
+            />
           </label>
           {alert.status === "OPEN" && (
             <button type="button" onClick={() => act("acknowledge")} disabled={action.pending}>
@@ -91,7 +110,12 @@ export function Alerts(): ReactNode {
   };
   useEffect(() => {
     if (!live) return;
-    return live.subscribe(SecurityAlertsSubscription, () => ({}), () => reload(), () => undefined);
+    return live.subscribe(
+      SecurityAlertsSubscription,
+      () => ({}),
+      () => reload(),
+      () => undefined,
+    );
   }, [live, reload]);
   return (
     <Section
@@ -101,14 +125,23 @@ export function Alerts(): ReactNode {
       isEmpty={(data) => data.length === 0}
       empty={view === "open" ? "No open alerts." : "No alerts here."}
       actions={
-        <label>
-          Show
-          <select name="alertView" value={view} onChange={(e) => setView(e.target.value as keyof typeof views)}>
-            <option value="open">open and acknowledged</option>
-            <option value="resolved">resolved</option>
-            <option value="all">all</option>
-          </select>
-        </label>
+        <>
+          <button type="button" className="secondary" onClick={reload}>
+            Refresh
+          </button>
+          <label>
+            Show
+            <select
+              name="alertView"
+              value={view}
+              onChange={(e) => setView(e.target.value as keyof typeof views)}
+            >
+              <option value="open">open and acknowledged</option>
+              <option value="resolved">resolved</option>
+              <option value="all">all</option>
+            </select>
+          </label>
+        </>
       }
     >
       {(data) => (

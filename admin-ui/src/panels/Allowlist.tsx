@@ -1,5 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from "react";
-import { AddIpAllowlistEntryMutation, IpAllowlistQuery, RemoveIpAllowlistEntryMutation } from "../api/operations";
+import {
+  AddIpAllowlistEntryMutation,
+  IpAllowlistQuery,
+  RemoveIpAllowlistEntryMutation,
+} from "../api/operations";
 import { allowsEverywhere, isCidr } from "../cidr";
 import { useSession } from "../session";
 import { ErrorNote, Section, useAction, useLoad, when } from "../ui";
@@ -7,7 +11,10 @@ import { ErrorNote, Section, useAction, useLoad, when } from "../ui";
 /** The admin IP allowlist: list, add (CIDR checked here and by the server), remove with confirmation. */
 export function Allowlist(): ReactNode {
   const { call, withStepUp } = useSession();
-  const [loaded, reload] = useLoad(async () => (await call(IpAllowlistQuery, {})).ipAllowlistEntries, [call]);
+  const [loaded, reload] = useLoad(
+    async () => (await call(IpAllowlistQuery, {})).ipAllowlistEntries,
+    [call],
+  );
   const [ipRange, setIpRange] = useState("");
   const [description, setDescription] = useState("");
   const [expiresAt, setExpiresAt] = useState("");
@@ -49,7 +56,7 @@ export function Allowlist(): ReactNode {
 
   return (
     <>
-    <Section
+      <Section
         title="IP allowlist"
         loaded={loaded}
         onRetry={reload}
@@ -88,15 +95,28 @@ export function Allowlist(): ReactNode {
                       <td>
                         {confirmRemove === entry.id ? (
                           <span className="row">
-                            <button type="button" className="danger" onClick={() => removeEntry(entry.id)} disabled={remove.pending}>
+                            <button
+                              type="button"
+                              className="danger"
+                              onClick={() => removeEntry(entry.id)}
+                              disabled={remove.pending}
+                            >
                               Confirm removal of {entry.ipRange}
                             </button>
-                            <button type="button" className="secondary" onClick={() => setConfirmRemove(null)}>
+                            <button
+                              type="button"
+                              className="secondary"
+                              onClick={() => setConfirmRemove(null)}
+                            >
                               Keep
                             </button>
                           </span>
                         ) : (
-                          <button type="button" onClick={() => setConfirmRemove(entry.id)} aria-label={`Remove ${entry.ipRange}`}>
+                          <button
+                            type="button"
+                            onClick={() => setConfirmRemove(entry.id)}
+                            aria-label={`Remove ${entry.ipRange}`}
+                          >
                             Remove
                           </button>
                         )}
@@ -127,11 +147,22 @@ export function Allowlist(): ReactNode {
           </label>
           <label className="grow">
             Description
-            <input name="description" value={description} onChange={(e) => setDescription(e.target.value)} required maxLength={200} />
+            <input
+              name="description"
+              value={description}
+              onChange={(e) => setDescription(e.target.value)}
+              required
+              maxLength={200}
+            />
           </label>
           <label>
             Expires (optional)
-            <input name="expiresAt" type="datetime-local" value={expiresAt} onChange={(e) => setExpiresAt(e.target.value)} />
+            <input
+              name="expiresAt"
+              type="datetime-local"
+              value={expiresAt}
+              onChange={(e) => setExpiresAt(e.target.value)}
+            />
           </label>
           <button type="submit" disabled={add.pending || Boolean(formProblem)}>
             {add.pending ? "Adding…" : "Add range"}

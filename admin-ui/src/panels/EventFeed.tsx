@@ -46,7 +46,10 @@ export function EventFeed(): ReactNode {
   useEffect(() => {
     setEvents(null);
     void history.run(async () => {
-      const { securityEvents } = await call(SecurityEventsQuery, { filter: toFilter(filters), first: PAGE });
+      const { securityEvents } = await call(SecurityEventsQuery, {
+        filter: toFilter(filters),
+        first: PAGE,
+      });
       const nodes = securityEvents.edges.map((edge) => edge.node);
       newestId.current = nodes[0]?.id ?? null;
       setEvents(nodes);
@@ -80,7 +83,10 @@ export function EventFeed(): ReactNode {
         first: PAGE,
         after: page.endCursor,
       });
-      setEvents((current) => [...(current ?? []), ...securityEvents.edges.map((edge) => edge.node)]);
+      setEvents((current) => [
+        ...(current ?? []),
+        ...securityEvents.edges.map((edge) => edge.node),
+      ]);
       setPage(securityEvents.pageInfo);
     });
 
@@ -92,18 +98,31 @@ export function EventFeed(): ReactNode {
   return (
     <Section
       title="Security events"
-      loaded={events ? { state: "ready", data: events } : history.error ? { state: "error", error: history.error } : undefined}
-      isEmpty={(data) => data.length === 0}
-      empty="No security events match yet. Refused requests appear here as they happen."
+      loaded={
+        events
+          ? { state: "ready", data: events }
+          : history.error
+            ? { state: "error", error: history.error }
+            : undefined
+      }
       actions={
         <form className="filters" onSubmit={apply} aria-label="Event filters">
           <label>
             Types
-            <input name="types" placeholder="authorization.denied, …" value={draft.types} onChange={(e) => setDraft({ ...draft, types: e.target.value })} />
+            <input
+              name="types"
+              placeholder="authorization.denied, …"
+              value={draft.types}
+              onChange={(e) => setDraft({ ...draft, types: e.target.value })}
+            />
           </label>
           <label>
             Severity
-            <select name="severity" value={draft.severity} onChange={(e) => setDraft({ ...draft, severity: e.target.value })}>
+            <select
+              name="severity"
+              value={draft.severity}
+              onChange={(e) => setDraft({ ...draft, severity: e.target.value })}
+            >
               {severities.map((severity) => (
                 <option key={severity} value={severity}>
                   {severity || "any"}
@@ -113,7 +132,12 @@ export function EventFeed(): ReactNode {
           </label>
           <label>
             Organization
-            <input name="organizationId" placeholder="org_…" value={draft.organizationId} onChange={(e) => setDraft({ ...draft, organizationId: e.target.value })} />
+            <input
+              name="organizationId"
+              placeholder="org_…"
+              value={draft.organizationId}
+              onChange={(e) => setDraft({ ...draft, organizationId: e.target.value })}
+            />
           </label>
           <button type="submit">Apply</button>
         </form>
@@ -122,10 +146,24 @@ export function EventFeed(): ReactNode {
     >
       {(data) => (
         <>
-          {liveError && <p className="error" role="alert">Live feed: {liveError}</p>}
+          {liveError && (
+            <p className="error" role="alert">
+              Live feed: {liveError}
+            </p>
+          )}
+          {data.length === 0 && (
+            <p className="muted empty">
+              No security events match yet. Refused requests appear here as they happen.
+            </p>
+          )}
           <ol className="events" aria-live="polite" aria-label="Security events, newest first">
             {data.map((event) => (
-              <li key={event.id} className={`event severity-${event.severity}${fresh.has(event.id) ? " fresh" : ""}`} data-event-id={event.id} data-event-type={event.type}>
+              <li
+                key={event.id}
+                className={`event severity-${event.severity}${fresh.has(event.id) ? " fresh" : ""}`}
+                data-event-id={event.id}
+                data-event-type={event.type}
+              >
                 <div className="event-head">
                   <span className={`badge severity-${event.severity}`}>{event.severity}</span>
                   <strong className="event-type">{event.type}</strong>
@@ -134,7 +172,13 @@ export function EventFeed(): ReactNode {
                 <p className="event-reason">{event.reason}</p>
                 <p className="muted small">
                   {event.ip && <>IP {event.ip} · </>}
-                  {event.organization ? <>{event.organization.name} ({event.organization.id}) · </> : event.organizationId ? <>{event.organizationId} · </> : null}
+                  {event.organization ? (
+                    <>
+                      {event.organization.name} ({event.organization.id}) ·{" "}
+                    </>
+                  ) : event.organizationId ? (
+                    <>{event.organizationId} · </>
+                  ) : null}
                   {event.actorId && <>actor {event.actorId} · </>}
                   {event.requestId && <>request {event.requestId}</>}
                 </p>

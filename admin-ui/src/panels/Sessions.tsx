@@ -1,5 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from "react";
-import { MySessionsQuery, RevokeSessionMutation, RevokeUserSessionsMutation } from "../api/operations";
+import {
+  MySessionsQuery,
+  RevokeSessionMutation,
+  RevokeUserSessionsMutation,
+} from "../api/operations";
 import { useSession } from "../session";
 import { ErrorNote, Section, useAction, useLoad, when } from "../ui";
 
@@ -8,7 +12,10 @@ const levels = ["anonymous", "signed in", "second factor", "recent step-up"];
 /** My sessions (revoke one); superadmins may also revoke every session of a user. */
 export function Sessions(): ReactNode {
   const { call, withStepUp, signOut } = useSession();
-  const [loaded, reload] = useLoad(async () => (await call(MySessionsQuery, {})).mySessions, [call]);
+  const [loaded, reload] = useLoad(
+    async () => (await call(MySessionsQuery, {})).mySessions,
+    [call],
+  );
   const [userId, setUserId] = useState("");
   const revoke = useAction();
   const revokeUser = useAction();
@@ -61,7 +68,8 @@ export function Sessions(): ReactNode {
                 {sessions.map((session) => (
                   <tr key={session.id} data-session-id={session.id} data-current={session.current}>
                     <td>
-                      <code>{session.id}</code> {session.current && <span className="badge">this one</span>}
+                      <code>{session.id}</code>{" "}
+                      {session.current && <span className="badge">this one</span>}
                       <div className="muted small">{session.userAgent ?? ""}</div>
                     </td>
                     <td>{session.ip}</td>
@@ -93,7 +101,14 @@ export function Sessions(): ReactNode {
         <div className="row">
           <label className="grow">
             User id
-            <input name="revokeUserId" value={userId} onChange={(e) => setUserId(e.target.value)} placeholder="user_…" required pattern="user_[A-Za-z0-9_]+" />
+            <input
+              name="revokeUserId"
+              value={userId}
+              onChange={(e) => setUserId(e.target.value)}
+              placeholder="user_…"
+              required
+              pattern="user_[A-Za-z0-9_]+"
+            />
           </label>
           <button type="submit" className="danger" disabled={revokeUser.pending}>
             Revoke their sessions

@@ -6,7 +6,10 @@ import { ErrorNote, useAction } from "../ui";
 export function SignIn({
   onSignedIn,
 }: {
-  onSignedIn: (token: string, from: { userId: string; organizationId?: string; role?: string } | null) => void;
+  onSignedIn: (
+    token: string,
+    from: { userId: string; organizationId?: string; role?: string } | null,
+  ) => void;
 }): ReactNode {
   const [offered, setOffered] = useState<boolean | null>(null);
   const [userId, setUserId] = useState("user_demo_alice");
@@ -20,7 +23,11 @@ export function SignIn({
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const from = { userId: userId.trim(), organizationId: organizationId.trim() || undefined, role: role.trim() || undefined };
+    const from = {
+      userId: userId.trim(),
+      organizationId: organizationId.trim() || undefined,
+      role: role.trim() || undefined,
+    };
     void action.run(async () => {
       const { token } = await devSignIn(from);
       onSignedIn(token, from);
@@ -40,16 +47,26 @@ export function SignIn({
         <form onSubmit={submit} aria-labelledby="dev-sign-in-title" className="card">
           <h2 id="dev-sign-in-title">Development sign-in</h2>
           <p className="muted">
-            A token from the local development issuer (as <code>npm run dev-token</code> prints). Platform
-            superadmins are admins of <code>org_rampart_admin</code>.
+            A token from the local development issuer (as <code>npm run dev-token</code> prints).
+            Platform superadmins are admins of <code>org_rampart_admin</code>.
           </p>
           <label>
             User id
-            <input name="userId" value={userId} onChange={(e) => setUserId(e.target.value)} required autoComplete="username" />
+            <input
+              name="userId"
+              value={userId}
+              onChange={(e) => setUserId(e.target.value)}
+              required
+              autoComplete="username"
+            />
           </label>
           <label>
             Organization id
-            <input name="organizationId" value={organizationId} onChange={(e) => setOrganizationId(e.target.value)} />
+            <input
+              name="organizationId"
+              value={organizationId}
+              onChange={(e) => setOrganizationId(e.target.value)}
+            />
           </label>
           <label>
             Role
@@ -63,14 +80,22 @@ export function SignIn({
       )}
       {offered === false && (
         <p className="card" role="note">
-          Development sign-in is off here (production, or Clerk is configured). Paste a session token below.
+          Development sign-in is off here (production, or Clerk is configured). Paste a session
+          token below.
         </p>
       )}
       <form onSubmit={usePasted} className="card" aria-labelledby="token-title">
         <h2 id="token-title">Use a session token</h2>
         <label>
           Token
-          <textarea name="token" rows={3} value={pasted} onChange={(e) => setPasted(e.target.value)} autoComplete="off" spellCheck={false} />
+          <textarea
+            name="token"
+            rows={3}
+            value={pasted}
+            onChange={(e) => setPasted(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+          />
         </label>
         <button type="submit">Use this token</button>
       </form>

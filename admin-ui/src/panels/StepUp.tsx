@@ -29,9 +29,20 @@ export function StepUpDialog({ done }: { done: (verified: boolean) => void }): R
   };
   return (
     <div className="backdrop">
-      <form role="dialog" aria-modal="true" aria-labelledby="step-up-title" className="dialog card" onSubmit={submit}>
+      <form
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="step-up-title"
+        className="dialog card"
+        onSubmit={submit}
+      >
         <h2 id="step-up-title">Verify your second factor</h2>
-        <p>This action needs a recent second-factor check. {backup ? "Enter one of your backup codes." : "Enter the current code from your authenticator app."}</p>
+        <p>
+          This action needs a recent second-factor check.{" "}
+          {backup
+            ? "Enter one of your backup codes."
+            : "Enter the current code from your authenticator app."}
+        </p>
         <label>
           {backup ? "Backup code" : "Authenticator code"}
           <input

@@ -19,7 +19,14 @@ function Bar({ label, value, max }: { label: string; value: number; max: number 
   return (
     <div className="bar-row">
       <span className="bar-label">{label}</span>
-      <span className="bar" role="meter" aria-valuenow={value} aria-valuemin={0} aria-valuemax={max} aria-label={label}>
+      <span
+        className="bar"
+        role="meter"
+        aria-valuenow={value}
+        aria-valuemin={0}
+        aria-valuemax={max}
+        aria-label={label}
+      >
         <span className="bar-fill" style={{ width: `${percent}%` }} />
       </span>
       <span className="bar-value">{value}</span>
@@ -31,7 +38,10 @@ function Bar({ label, value, max }: { label: string; value: number; max: number 
 export function System(): ReactNode {
   const { call } = useSession();
   const [window, setWindow] = useState<MetricsWindow>("LAST_HOUR");
-  const [metrics, reloadMetrics] = useLoad(async () => (await call(SecurityMetricsQuery, { window })).securityMetrics, [window, call]);
+  const [metrics, reloadMetrics] = useLoad(
+    async () => (await call(SecurityMetricsQuery, { window })).securityMetrics,
+    [window, call],
+  );
   const [system, reloadSystem] = useLoad(() => call(SystemQuery, {}), [call]);
   return (
     <>
@@ -43,7 +53,11 @@ export function System(): ReactNode {
           <>
             <label>
               Window
-              <select name="metricsWindow" value={window} onChange={(e) => setWindow(e.target.value as MetricsWindow)}>
+              <select
+                name="metricsWindow"
+                value={window}
+                onChange={(e) => setWindow(e.target.value as MetricsWindow)}
+              >
                 {windows.map((w) => (
                   <option key={w.value} value={w.value}>
                     {w.label}
@@ -58,20 +72,45 @@ export function System(): ReactNode {
         }
       >
         {(m) => {
-          const max = Math.max(1, m.failedLogins, m.ipViolations, m.rateLimitHits, ...m.eventCounts.map((c) => c.count));
+          const max = Math.max(
+            1,
+            m.failedLogins,
+            m.ipViolations,
+            m.rateLimitHits,
+            ...m.eventCounts.map((c) => c.count),
+          );
           return (
             <>
               <dl className="stats">
-                <div><dt>Events</dt><dd>{m.totalEvents}</dd></div>
-                <div><dt>Failed sign-ins</dt><dd>{m.failedLogins}</dd></div>
-                <div><dt>IP violations</dt><dd>{m.ipViolations}</dd></div>
-                <div><dt>Rate-limit hits</dt><dd>{m.rateLimitHits}</dd></div>
-                <div><dt>Active sessions</dt><dd>{m.activeSessions}</dd></div>
+                <div>
+                  <dt>Events</dt>
+                  <dd>{m.totalEvents}</dd>
+                </div>
+                <div>
+                  <dt>Failed sign-ins</dt>
+                  <dd>{m.failedLogins}</dd>
+                </div>
+                <div>
+                  <dt>IP violations</dt>
+                  <dd>{m.ipViolations}</dd>
+                </div>
+                <div>
+                  <dt>Rate-limit hits</dt>
+                  <dd>{m.rateLimitHits}</dd>
+                </div>
+                <div>
+                  <dt>Active sessions</dt>
+                  <dd>{m.activeSessions}</dd>
+                </div>
                 <div>
                   <dt>2FA adoption</dt>
                   <dd>
-                    {m.twoFactorAdoption.rate === null || m.twoFactorAdoption.rate === undefined ? "—" : `${Math.round(m.twoFactorAdoption.rate * 100)}%`}{" "}
-                    <span className="muted small">({m.twoFactorAdoption.enrolled}/{m.twoFactorAdoption.admins} admins)</span>
+                    {m.twoFactorAdoption.rate === null || m.twoFactorAdoption.rate === undefined
+                      ? "—"
+                      : `${Math.round(m.twoFactorAdoption.rate * 100)}%`}{" "}
+                    <span className="muted small">
+                      ({m.twoFactorAdoption.enrolled}/{m.twoFactorAdoption.admins} admins)
+                    </span>
                   </dd>
                 </div>
               </dl>
@@ -79,9 +118,13 @@ export function System(): ReactNode {
               {m.eventCounts.length === 0 ? (
                 <p className="muted empty">No events in this window.</p>
               ) : (
-                m.eventCounts.map((c) => <Bar key={c.type} label={c.type} value={c.count} max={max} />)
+                m.eventCounts.map((c) => (
+                  <Bar key={c.type} label={c.type} value={c.count} max={max} />
+                ))
               )}
-              <p className="muted small">Since {when(m.since)} · sampled {when(m.sampledAt)}</p>
+              <p className="muted small">
+                Since {when(m.since)} · sampled {when(m.sampledAt)}
+              </p>
             </>
           );
         }}
@@ -117,7 +160,11 @@ export function System(): ReactNode {
                     <tr key={c.name}>
                       <td>{c.name}</td>
                       <td className={`health ${c.status.toLowerCase()}`}>{c.status}</td>
-                      <td>{c.latencyMs === null || c.latencyMs === undefined ? "—" : `${c.latencyMs.toFixed(1)} ms`}</td>
+                      <td>
+                        {c.latencyMs === null || c.latencyMs === undefined
+                          ? "—"
+                          : `${c.latencyMs.toFixed(1)} ms`}
+                      </td>
                       <td>{c.error ?? ""}</td>
                     </tr>
                   ))}
@@ -125,12 +172,36 @@ export function System(): ReactNode {
               </table>
             </div>
             <dl className="stats">
-              <div><dt>Host</dt><dd>{systemMetrics.hostname}</dd></div>
-              <div><dt>CPU</dt><dd>{systemMetrics.cpu.utilizationPercent?.toFixed(0) ?? "—"}% of {systemMetrics.cpu.cores} cores</dd></div>
-              <div><dt>Memory</dt><dd>{systemMetrics.memory.usedPercent.toFixed(0)}% of {bytes(systemMetrics.memory.totalBytes)}</dd></div>
-              <div><dt>Disk {systemMetrics.disk.path}</dt><dd>{systemMetrics.disk.usedPercent.toFixed(0)}% used</dd></div>
-              <div><dt>TCP connections</dt><dd>{systemMetrics.connections.tcpTotal}</dd></div>
-              <div><dt>Process uptime</dt><dd>{Math.round(systemMetrics.uptime.processSeconds)} s</dd></div>
+              <div>
+                <dt>Host</dt>
+                <dd>{systemMetrics.hostname}</dd>
+              </div>
+              <div>
+                <dt>CPU</dt>
+                <dd>
+                  {systemMetrics.cpu.utilizationPercent?.toFixed(0) ?? "—"}% of{" "}
+                  {systemMetrics.cpu.cores} cores
+                </dd>
+              </div>
+              <div>
+                <dt>Memory</dt>
+                <dd>
+                  {systemMetrics.memory.usedPercent.toFixed(0)}% of{" "}
+                  {bytes(systemMetrics.memory.totalBytes)}
+                </dd>
+              </div>
+              <div>
+                <dt>Disk {systemMetrics.disk.path}</dt>
+                <dd>{systemMetrics.disk.usedPercent.toFixed(0)}% used</dd>
+              </div>
+              <div>
+                <dt>TCP connections</dt>
+                <dd>{systemMetrics.connections.tcpTotal}</dd>
+              </div>
+              <div>
+                <dt>Process uptime</dt>
+                <dd>{Math.round(systemMetrics.uptime.processSeconds)} s</dd>
+              </div>
             </dl>
           </>
         )}

@@ -1,6 +1,11 @@
 import QRCode from "qrcode";
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
-import { BeginEnrollmentMutation, ConfirmEnrollmentMutation, VerifyBackupCodeMutation, VerifyTwoFactorMutation } from "../api/operations";
+import {
+  BeginEnrollmentMutation,
+  ConfirmEnrollmentMutation,
+  VerifyBackupCodeMutation,
+  VerifyTwoFactorMutation,
+} from "../api/operations";
 import { useSession } from "../session";
 import { ErrorNote, useAction } from "../ui";
 
@@ -10,7 +15,15 @@ function QrCode({ uri }: { uri: string }): ReactNode {
   useEffect(() => {
     if (canvas.current) void QRCode.toCanvas(canvas.current, uri, { width: 200, margin: 2 });
   }, [uri]);
-  return <canvas ref={canvas} role="img" aria-label="QR code of the authenticator enrollment" width={200} height={200} />;
+  return (
+    <canvas
+      ref={canvas}
+      role="img"
+      aria-label="QR code of the authenticator enrollment"
+      width={200}
+      height={200}
+    />
+  );
 }
 
 /** Backup codes, shown once, with copy and download. */
@@ -36,7 +49,10 @@ function BackupCodes({ codes }: { codes: readonly string[] }): ReactNode {
   return (
     <div className="card backup-codes">
       <h3>Backup codes</h3>
-      <p>Each works once, in place of an authenticator code. They are shown only now: keep them somewhere safe.</p>
+      <p>
+        Each works once, in place of an authenticator code. They are shown only now: keep them
+        somewhere safe.
+      </p>
       <ul className="codes" aria-label="Backup codes">
         {codes.map((code) => (
           <li key={code}>
@@ -70,12 +86,16 @@ export function TwoFactor(): ReactNode {
 
   const begin = (replacePending: boolean) =>
     void action.run(async () => {
-      setEnrollment((await call(BeginEnrollmentMutation, { replacePending })).beginTwoFactorEnrollment);
+      setEnrollment(
+        (await call(BeginEnrollmentMutation, { replacePending })).beginTwoFactorEnrollment,
+      );
     });
   const confirm = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const { confirmTwoFactorEnrollment } = await call(ConfirmEnrollmentMutation, { code: code.trim() });
+      const { confirmTwoFactorEnrollment } = await call(ConfirmEnrollmentMutation, {
+        code: code.trim(),
+      });
       setCodes(confirmTwoFactorEnrollment.backupCodes);
       setEnrollment(null);
       setCode("");
@@ -103,8 +123,11 @@ export function TwoFactor(): ReactNode {
       {!me && <p role="status">Loading…</p>}
       {me && (
         <p data-two-factor={enrolled ? "enabled" : "disabled"}>
-          {enrolled ? "Two-factor authentication is on." : "Two-factor authentication is off: the admin API needs it."} This session is at
-          level <strong data-security-level={me.securityLevel ?? 0}>{me.securityLevel ?? 0}</strong>.
+          {enrolled
+            ? "Two-factor authentication is on."
+            : "Two-factor authentication is off: the admin API needs it."}{" "}
+          This session is at level{" "}
+          <strong data-security-level={me.securityLevel ?? 0}>{me.securityLevel ?? 0}</strong>.
         </p>
       )}
       {codes && <BackupCodes codes={codes} />}
@@ -125,11 +148,20 @@ export function TwoFactor(): ReactNode {
           <h3 id="enroll-title">Scan with your authenticator app</h3>
           <QrCode uri={enrollment.otpauthUri} />
           <p className="small">
-            Or enter this secret: <code data-totp-secret={enrollment.secret}>{enrollment.secret}</code>
+            Or enter this secret:{" "}
+            <code data-totp-secret={enrollment.secret}>{enrollment.secret}</code>
           </p>
           <label>
             Code from the app
-            <input name="confirmCode" value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" pattern="[0-9]{6}" autoComplete="one-time-code" required />
+            <input
+              name="confirmCode"
+              value={code}
+              onChange={(e) => setCode(e.target.value)}
+              inputMode="numeric"
+              pattern="[0-9]{6}"
+              autoComplete="one-time-code"
+              required
+            />
           </label>
           <button type="submit" disabled={action.pending}>
             Confirm enrollment
@@ -142,11 +174,23 @@ export function TwoFactor(): ReactNode {
           <div className="row">
             <label className="grow">
               Authenticator code
-              <input name="verifyCode" value={code} onChange={(e) => setCode(e.target.value)} inputMode="numeric" pattern="[0-9]{6}" autoComplete="one-time-code" />
+              <input
+                name="verifyCode"
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+                inputMode="numeric"
+                pattern="[0-9]{6}"
+                autoComplete="one-time-code"
+              />
             </label>
             <label className="grow">
               or a backup code
-              <input name="backupCode" value={backupCode} onChange={(e) => setBackupCode(e.target.value)} autoComplete="off" />
+              <input
+                name="backupCode"
+                value={backupCode}
+                onChange={(e) => setBackupCode(e.target.value)}
+                autoComplete="off"
+              />
             </label>
             <button type="submit" disabled={action.pending || (!code.trim() && !backupCode.trim())}>
               Verify
