@@ -21,6 +21,11 @@ function authorizationOf(headers: Record<string, unknown> | undefined): string |
   return undefined;
 }
 
+function definesOperation(query: string, name: string): boolean {
+  const escaped = name.replace(/[^A-Za-z0-9_]/g, "");
+  return new RegExp(`\\b(query|mutation|subscription)\\s+${escaped}\\b`).test(query);
+}
+
 function isSubscription(params: FetcherParams): boolean {
   const query = params.query.replace(/#[^\n]*/g, "");
   const named = params.operationName
@@ -49,7 +54,13 @@ export function createPlaygroundFetcher(options: PlaygroundFetcherOptions): Fetc
     return client;
   };
 
-  return (params: FetcherParams, fetcherOptions?: FetcherOptions) => {
+  return (given: FetcherParams, fetcherOptions?: FetcherOptions) => {
+    // GraphiQL may send the operation name of the text before the last keystroke: drop a name
+    // the document does not define rather than have the gateway refuse the request.
+    const params =
+      given.operationName && !definesOperation(given.query, given.operationName)
+        ? { ...given, operationName: null }
+        : given;
     const headers = (fetcherOptions?.headers ?? {}) as Record<string, string>;
     if (options.subscriptionsUrl && isSubscription(params)) {
       const client = socketFor(authorizationOf(headers));

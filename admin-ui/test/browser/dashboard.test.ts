@@ -361,6 +361,8 @@ describe("the admin dashboard in Chromium", () => {
       await on.keyboard.press("Control+A");
       await on.keyboard.press("Delete");
       await on.keyboard.insertText(text);
+      // GraphiQL reads the editors after a short debounce.
+      await on.waitForTimeout(500);
     };
 
     it.each(["main", "admin"] as const)(
@@ -398,5 +400,49 @@ describe("the admin dashboard in Chromium", () => {
         await graphiql.close();
       },
     );
+
+    it("runs a subscription over graphql-ws on the admin profile", async () => {
+      // The dashboard's own superadmin token (second factor verified), from its tab's storage.
+      const token = await page.evaluate(
+        () =>
+          (JSON.parse(sessionStorage.getItem("rampart.admin.session") ?? "{}") as { token: string })
+            .token,
+      );
+      const graphiql = await context.newPage();
+      const graphiqlProblems = watchProblems(graphiql);
+      await graphiql.goto(`${admin}/graphiql/`);
+      await graphiql.locator(".graphiql-query-editor .monaco-editor").waitFor();
+      await setEditor(
+        graphiql,
+        '.monaco-editor[data-uri$="headers.json"]',
+        JSON.stringify({ authorization: `Bearer ${token}` }),
+      );
+      await setEditor(
+        graphiql,
+        ".graphiql-query-editor .monaco-editor",
+        'subscription Watch { securityEvents(filter: { types: ["authorization.denied"] }) { id type reason } }',
+      );
+      await graphiql.locator(".graphiql-execute-button").click();
+      const shopper = platform.devToken(
+        "--user",
+        "user_demo_bob",
+        "--org",
+        "org_demo_acme",
+        "--role",
+        "member",
+      );
+      const arrived = graphiql.locator(".result-window").getByText("isSuperAdmin").first();
+      // Nothing says when the subscription is live upstream: refuse again until an event shows.
+      for (let attempt = 0; !(await arrived.isVisible()); attempt++) {
+        expect(attempt).toBeLessThan(40);
+        await postGraphQL(platform.adminUrl, "{ ipAllowlistEntries { id } }", {
+          headers: { authorization: `Bearer ${shopper}` },
+        });
+        await graphiql.waitForTimeout(500);
+      }
+      await shoot("13-graphiql-admin-subscription", graphiql);
+      expect(graphiqlProblems.cspViolations).toEqual([]);
+      await graphiql.close();
+    });
   });
 });
