@@ -14,6 +14,8 @@ export function isCidr(value: string): boolean {
 
 function isIpv6(address: string): boolean {
   if (!/^[0-9a-fA-F:.]+$/.test(address) || address.split("::").length > 2) return false;
+  // ":::", or a single colon at either end, is no IPv6 address.
+  if (address.includes(":::") || /^:[^:]|[^:]:$/.test(address)) return false;
   const groups = address.split(":");
   const compressed = address.includes("::");
   const last = groups[groups.length - 1];

@@ -1,31 +1,12 @@
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { SecurityEventsQuery, SecurityEventsSubscription } from "../api/operations";
-import type { SecurityEventFieldsFragment, SecurityEventFilter } from "../gql/graphql";
+import { toFilter, type Filters } from "../filters";
+import type { SecurityEventFieldsFragment } from "../gql/graphql";
 import { useSession } from "../session";
 import { ErrorNote, Section, useAction, when } from "../ui";
 
 const PAGE = 25;
 const severities = ["", "low", "medium", "high", "critical"] as const;
-
-interface Filters {
-  types: string;
-  severity: string;
-  organizationId: string;
-}
-
-/** The filter as the API takes it; empty fields are left out. */
-export function toFilter(filters: Filters): SecurityEventFilter | null {
-  const types = filters.types
-    .split(",")
-    .map((type) => type.trim())
-    .filter(Boolean);
-  const filter: SecurityEventFilter = {
-    ...(types.length ? { types } : {}),
-    ...(filters.severity ? { severities: [filters.severity] } : {}),
-    ...(filters.organizationId.trim() ? { organizationId: filters.organizationId.trim() } : {}),
-  };
-  return Object.keys(filter).length ? filter : null;
-}
 
 /** Live security events, newest first, with filters and paging back through history. */
 export function EventFeed(): ReactNode {
