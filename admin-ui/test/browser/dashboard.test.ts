@@ -207,11 +207,13 @@ describe("the admin dashboard in Chromium", () => {
     // Filters: by type and severity, answered from history.
     await page.getByLabel("Types").fill("authorization.denied");
     await page.getByRole("button", { name: "Apply" }).click();
-    await page.waitForFunction(() =>
-      Array.from(document.querySelectorAll("li[data-event-type]")).every(
-        (item) => item.getAttribute("data-event-type") === "authorization.denied",
-      ),
-    );
+    await page.waitForFunction(() => {
+      const items = Array.from(document.querySelectorAll("li[data-event-type]"));
+      return (
+        items.length > 0 &&
+        items.every((item) => item.getAttribute("data-event-type") === "authorization.denied")
+      );
+    });
     await shoot("05-events");
     await page.getByLabel("Types").fill("");
     await page.getByRole("button", { name: "Apply" }).click();
@@ -345,6 +347,14 @@ describe("the admin dashboard in Chromium", () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await shoot("11-events-390x844");
+    // History pages back 25 events at a time.
+    const shown = await page.locator("li[data-event-type]").count();
+    expect(shown).toBeGreaterThanOrEqual(25);
+    await page.getByRole("button", { name: "Older events" }).click();
+    await page.waitForFunction(
+      (before) => document.querySelectorAll("li[data-event-type]").length > before,
+      shown,
+    );
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
