@@ -195,6 +195,13 @@ export function System(): ReactNode {
                 <dd>{systemMetrics.disk.usedPercent.toFixed(0)}% used</dd>
               </div>
               <div>
+                <dt>Network (all interfaces)</dt>
+                <dd>
+                  {bytes(systemMetrics.network.reduce((sum, n) => sum + n.receivedBytes, 0))} in ·{" "}
+                  {bytes(systemMetrics.network.reduce((sum, n) => sum + n.sentBytes, 0))} out
+                </dd>
+              </div>
+              <div>
                 <dt>TCP connections</dt>
                 <dd>{systemMetrics.connections.tcpTotal}</dd>
               </div>
