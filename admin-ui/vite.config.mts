@@ -20,10 +20,29 @@ export default defineConfig({
     host: "127.0.0.1",
     port: 5173,
     strictPort: true,
-    // Same-origin in development too: the gateway allows http://localhost:5173 as an origin.
-    proxy: {
-      "/graphql": { target: adminGateway, ws: true, changeOrigin: false },
-      "/auth": { target: adminGateway },
-    },
+    // Same-origin for the page: Vite forwards the API, its WebSocket and the development sign-in to
+    // the running admin gateway, as the gateway's own origin (one of its allowed origins).
+    proxy: Object.fromEntries(
+      ["/graphql", "/auth"].map((prefix) => [
+        prefix,
+        {
+          target: adminGateway,
+          ws: prefix === "/graphql",
+          configure: (proxy: {
+            on(
+              event: string,
+              listener: (request: { setHeader(n: string, v: string): void }) => void,
+            ): void;
+          }) => {
+            const asGatewayOrigin = (request: { setHeader(n: string, v: string): void }) =>
+              request.setHeader("origin", adminGateway);
+            proxy.on("proxyReq", asGatewayOrigin);
+            proxy.on("proxyReqWs", asGatewayOrigin);
+          },
+        },
+      ]),
+    ),
   },
+  // The playground (playground/index.html) is a separate build: leave it out of the dev scan.
+  optimizeDeps: { entries: ["index.html"] },
 });
