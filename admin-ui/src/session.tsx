@@ -13,6 +13,7 @@ import {
   claimsOf,
   devSignIn,
   request,
+  type DevSignInRequest,
   type Document,
   type TokenClaims,
 } from "./api/client";
@@ -25,7 +26,7 @@ export interface SignedIn {
   token: string;
   claims: TokenClaims;
   /** How the token was obtained, so it can be refreshed for the same session. */
-  devSignIn: { userId: string; organizationId?: string; role?: string } | null;
+  devSignIn: Omit<DevSignInRequest, "sessionId"> | null;
 }
 
 const storageKey = "rampart.admin.session";

@@ -111,13 +111,19 @@ export async function devSignInOffered(): Promise<boolean> {
   }
 }
 
-/** Signs in with the local development issuer (`POST /auth/dev-token`). */
-export async function devSignIn(input: {
+/** Who to sign in as with the development issuer. */
+export interface DevSignInRequest {
   userId: string;
   organizationId?: string;
   role?: string;
+  /** Refresh: a token for this existing session. */
   sessionId?: string;
-}): Promise<SignedToken> {
+  /** Token lifetime, 60 to 3600 s (default 3600); refreshed 2 minutes before it ends. */
+  ttlSeconds?: number;
+}
+
+/** Signs in with the local development issuer (`POST /auth/dev-token`). */
+export async function devSignIn(input: DevSignInRequest): Promise<SignedToken> {
   let response: Response;
   try {
     response = await fetch("/auth/dev-token", {

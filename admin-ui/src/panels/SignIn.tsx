@@ -1,20 +1,18 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { devSignIn, devSignInOffered } from "../api/client";
+import { devSignIn, devSignInOffered, type DevSignInRequest } from "../api/client";
 import { ErrorNote, useAction } from "../ui";
 
 /** Development sign-in: a token from the local development issuer (off in production). */
 export function SignIn({
   onSignedIn,
 }: {
-  onSignedIn: (
-    token: string,
-    from: { userId: string; organizationId?: string; role?: string } | null,
-  ) => void;
+  onSignedIn: (token: string, from: Omit<DevSignInRequest, "sessionId"> | null) => void;
 }): ReactNode {
   const [offered, setOffered] = useState<boolean | null>(null);
   const [userId, setUserId] = useState("user_demo_alice");
   const [organizationId, setOrganizationId] = useState("org_rampart_admin");
   const [role, setRole] = useState("admin");
+  const [ttl, setTtl] = useState("3600");
   const [pasted, setPasted] = useState("");
   const action = useAction();
   useEffect(() => {
@@ -27,6 +25,7 @@ export function SignIn({
       userId: userId.trim(),
       organizationId: organizationId.trim() || undefined,
       role: role.trim() || undefined,
+      ttlSeconds: Number(ttl) || undefined,
     };
     void action.run(async () => {
       const { token } = await devSignIn(from);
@@ -71,6 +70,17 @@ export function SignIn({
           <label>
             Role
             <input name="role" value={role} onChange={(e) => setRole(e.target.value)} />
+          </label>
+          <label>
+            Token lifetime (seconds; refreshed for the same session before it ends)
+            <input
+              name="ttlSeconds"
+              type="number"
+              min={60}
+              max={3600}
+              value={ttl}
+              onChange={(e) => setTtl(e.target.value)}
+            />
           </label>
           <button type="submit" disabled={action.pending}>
             {action.pending ? "Signing in…" : "Sign in with a development token"}

@@ -365,6 +365,47 @@ describe("the admin dashboard in Chromium", () => {
     expect(problems.pageErrors).toEqual([]);
   });
 
+  it("refreshes a short-lived token for the same session; the live socket re-authenticates with it", async () => {
+    const second = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const tab = await second.newPage();
+    tab.setDefaultTimeout(20_000);
+    const tabProblems = watchProblems(tab);
+    await tab.goto(`${admin}/`);
+    await tab.getByLabel("User id").fill("user_demo_alice");
+    await tab.getByLabel("Organization id").fill("org_rampart_admin");
+    await tab.getByLabel("Role").fill("admin");
+    // Refreshed 2 minutes before it ends: every 5 s (the floor) for a 125 s token.
+    await tab.getByLabel(/Token lifetime/).fill("125");
+    await tab.getByRole("button", { name: "Sign in with a development token" }).click();
+    await tab.getByRole("heading", { name: "Two-factor authentication" }).waitFor();
+    await tab.getByLabel("or a backup code").fill(backupCodes.shift() as string);
+    await tab.getByRole("button", { name: "Verify", exact: true }).click();
+    await tab.locator('[data-live="online"]').waitFor();
+    const stored = () =>
+      tab.evaluate(
+        () =>
+          JSON.parse(sessionStorage.getItem("rampart.admin.session") ?? "{}") as {
+            token: string;
+            claims: { sid: string };
+          },
+      );
+    const before = await stored();
+    await tab.waitForFunction(
+      (token) =>
+        (JSON.parse(sessionStorage.getItem("rampart.admin.session") ?? "{}") as { token: string })
+          .token !== token,
+      before.token,
+      { timeout: 30_000 },
+    );
+    const after = await stored();
+    expect(after.claims.sid).toBe(before.claims.sid);
+    // The open socket took the new token by ping; a refused one would have closed it (4401).
+    await tab.waitForTimeout(2_000);
+    await expect(tab.locator('[data-live="online"]').isVisible()).resolves.toBe(true);
+    expect(tabProblems).toEqual({ cspViolations: [], pageErrors: [] });
+    await second.close();
+  });
+
   describe("GraphiQL", () => {
     /** Replaces an editor's text: select all, then insert (no auto-closed brackets). */
     const setEditor = async (on: Page, editor: string, text: string) => {
