@@ -221,6 +221,12 @@ export const RevokeUserSessionsMutation = graphql(`
   }
 `);
 
+export const RevokeAllSessionsMutation = graphql(`
+  mutation RevokeAllSessions {
+    revokeAllSessions
+  }
+`);
+
 export const BeginEnrollmentMutation = graphql(`
   mutation BeginTwoFactorEnrollment($replacePending: Boolean!) {
     beginTwoFactorEnrollment(replacePending: $replacePending) {

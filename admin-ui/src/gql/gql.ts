@@ -31,6 +31,7 @@ type Documents = {
   "\n  query MySessions {\n    mySessions {\n      id\n      current\n      ip\n      securityLevel\n      userAgent\n      createdAt\n      lastSeenAt\n    }\n  }\n": typeof types.MySessionsDocument;
   "\n  mutation RevokeSession($id: ID!) {\n    revokeSession(id: $id)\n  }\n": typeof types.RevokeSessionDocument;
   "\n  mutation RevokeUserSessions($userId: ID!) {\n    revokeUserSessions(userId: $userId)\n  }\n": typeof types.RevokeUserSessionsDocument;
+  "\n  mutation RevokeAllSessions {\n    revokeAllSessions\n  }\n": typeof types.RevokeAllSessionsDocument;
   "\n  mutation BeginTwoFactorEnrollment($replacePending: Boolean!) {\n    beginTwoFactorEnrollment(replacePending: $replacePending) {\n      otpauthUri\n      secret\n    }\n  }\n": typeof types.BeginTwoFactorEnrollmentDocument;
   "\n  mutation ConfirmTwoFactorEnrollment($code: String!) {\n    confirmTwoFactorEnrollment(code: $code) {\n      backupCodes\n    }\n  }\n": typeof types.ConfirmTwoFactorEnrollmentDocument;
   "\n  mutation VerifyTwoFactor($code: String!) {\n    verifyTwoFactor(code: $code) {\n      id\n      securityLevel\n    }\n  }\n": typeof types.VerifyTwoFactorDocument;
@@ -75,6 +76,7 @@ const documents: Documents = {
     types.RevokeSessionDocument,
   "\n  mutation RevokeUserSessions($userId: ID!) {\n    revokeUserSessions(userId: $userId)\n  }\n":
     types.RevokeUserSessionsDocument,
+  "\n  mutation RevokeAllSessions {\n    revokeAllSessions\n  }\n": types.RevokeAllSessionsDocument,
   "\n  mutation BeginTwoFactorEnrollment($replacePending: Boolean!) {\n    beginTwoFactorEnrollment(replacePending: $replacePending) {\n      otpauthUri\n      secret\n    }\n  }\n":
     types.BeginTwoFactorEnrollmentDocument,
   "\n  mutation ConfirmTwoFactorEnrollment($code: String!) {\n    confirmTwoFactorEnrollment(code: $code) {\n      backupCodes\n    }\n  }\n":
@@ -197,6 +199,12 @@ export function graphql(
 export function graphql(
   source: "\n  mutation RevokeUserSessions($userId: ID!) {\n    revokeUserSessions(userId: $userId)\n  }\n",
 ): typeof import("./graphql").RevokeUserSessionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(
+  source: "\n  mutation RevokeAllSessions {\n    revokeAllSessions\n  }\n",
+): typeof import("./graphql").RevokeAllSessionsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -314,6 +314,10 @@ export type RevokeUserSessionsMutationVariables = Exact<{
 
 export type RevokeUserSessionsMutation = { revokeUserSessions: boolean };
 
+export type RevokeAllSessionsMutationVariables = Exact<{ [key: string]: never }>;
+
+export type RevokeAllSessionsMutation = { revokeAllSessions: boolean };
+
 export type BeginTwoFactorEnrollmentMutationVariables = Exact<{
   replacePending: boolean;
 }>;
@@ -699,6 +703,14 @@ export const RevokeUserSessionsDocument = new TypedDocumentString(`
     `) as unknown as TypedDocumentString<
   RevokeUserSessionsMutation,
   RevokeUserSessionsMutationVariables
+>;
+export const RevokeAllSessionsDocument = new TypedDocumentString(`
+    mutation RevokeAllSessions {
+  revokeAllSessions
+}
+    `) as unknown as TypedDocumentString<
+  RevokeAllSessionsMutation,
+  RevokeAllSessionsMutationVariables
 >;
 export const BeginTwoFactorEnrollmentDocument = new TypedDocumentString(`
     mutation BeginTwoFactorEnrollment($replacePending: Boolean!) {

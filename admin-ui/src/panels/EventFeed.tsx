@@ -6,7 +6,7 @@ import { useSession } from "../session";
 import { ErrorNote, Section, useAction, when } from "../ui";
 
 const PAGE = 25;
-const severities = ["", "low", "medium", "high", "critical"] as const;
+const severities = ["", "info", "low", "medium", "high", "critical"] as const;
 
 /** Live security events, newest first, with filters and paging back through history. */
 export function EventFeed(): ReactNode {

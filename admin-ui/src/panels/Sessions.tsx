@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import {
   MySessionsQuery,
+  RevokeAllSessionsMutation,
   RevokeSessionMutation,
   RevokeUserSessionsMutation,
 } from "../api/operations";
@@ -19,6 +20,14 @@ export function Sessions(): ReactNode {
   const [userId, setUserId] = useState("");
   const revoke = useAction();
   const revokeUser = useAction();
+  const revokeAll = useAction();
+  const [confirmAll, setConfirmAll] = useState(false);
+  const revokeEveryone = () =>
+    void revokeAll.run(async () => {
+      await withStepUp(() => call(RevokeAllSessionsMutation, {}));
+      // This session is one of them.
+      signOut();
+    });
 
   const revokeOne = (id: string, current: boolean) =>
     void revoke.run(async () => {
@@ -116,6 +125,34 @@ export function Sessions(): ReactNode {
         </div>
         <ErrorNote error={revokeUser.error} />
       </form>
+      <div className="card">
+        <h3>Revoke every session of every user (superadmin)</h3>
+        <p className="muted small">
+          Everyone, you included, must sign in again: for a suspected token theft.
+        </p>
+        <div className="row">
+          {confirmAll ? (
+            <>
+              <button
+                type="button"
+                className="danger"
+                onClick={revokeEveryone}
+                disabled={revokeAll.pending}
+              >
+                Confirm: revoke every session
+              </button>
+              <button type="button" className="secondary" onClick={() => setConfirmAll(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" className="danger" onClick={() => setConfirmAll(true)}>
+              Revoke every session
+            </button>
+          )}
+        </div>
+        <ErrorNote error={revokeAll.error} />
+      </div>
     </>
   );
 }
