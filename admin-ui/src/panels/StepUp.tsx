@@ -1,4 +1,11 @@
-import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import {
+  useEffect,
+  useRef,
+  useState,
+  type FormEvent,
+  type KeyboardEvent,
+  type ReactNode,
+} from "react";
 import { VerifyBackupCodeMutation, VerifyTwoFactorMutation } from "../api/operations";
 import { useSession } from "../session";
 import { ErrorNote, useAction } from "../ui";
@@ -15,7 +22,7 @@ export function StepUpDialog({ done }: { done: (verified: boolean) => void }): R
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => {
     input.current?.focus();
-    const onKey = (event: KeyboardEvent) => event.key === "Escape" && done(false);
+    const onKey = (event: globalThis.KeyboardEvent) => event.key === "Escape" && done(false);
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
   }, [done]);
@@ -27,6 +34,22 @@ export function StepUpDialog({ done }: { done: (verified: boolean) => void }): R
       done(true);
     });
   };
+  // A modal dialog keeps the keyboard inside it: Tab from the last control returns to the first.
+  const keepFocusInside = (event: KeyboardEvent<HTMLFormElement>) => {
+    if (event.key !== "Tab") return;
+    const controls = [
+      ...event.currentTarget.querySelectorAll<HTMLElement>("input, button:not([disabled])"),
+    ];
+    const first = controls[0];
+    const last = controls[controls.length - 1];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last?.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first?.focus();
+    }
+  };
   return (
     <div className="backdrop">
       <form
@@ -35,6 +58,7 @@ export function StepUpDialog({ done }: { done: (verified: boolean) => void }): R
         aria-labelledby="step-up-title"
         className="dialog card"
         onSubmit={submit}
+        onKeyDown={keepFocusInside}
       >
         <h2 id="step-up-title">Verify your second factor</h2>
         <p>

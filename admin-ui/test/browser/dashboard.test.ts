@@ -314,8 +314,9 @@ describe("the admin dashboard in Chromium", () => {
     await dialog.waitFor();
     stepUpPrompts += 1;
     const offline = page.locator('[data-live="offline"]').waitFor({ timeout: 30_000 });
-    await dialog.getByLabel("Authenticator code").fill(await authenticator.nextCode());
-    await dialog.getByRole("button", { name: "Verify and continue" }).click();
+    // By keyboard: the prompt has the focus, Enter submits it.
+    await page.keyboard.type(await authenticator.nextCode());
+    await page.keyboard.press("Enter");
     await page.locator('[data-active="true"]').waitFor();
     await expect(page.locator(".panel").textContent()).resolves.toMatch(
       /Turned on by user_demo_alice at .*Browser test drill/,
