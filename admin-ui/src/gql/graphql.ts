@@ -2,29 +2,31 @@
 /** Internal type. DO NOT USE DIRECTLY. */
 type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
-export type Incremental<T> =
-  T | { [P in keyof T]?: P extends " $fragmentName" | "__typename" ? T[P] : never };
-import type { DocumentTypeDecoration } from "@graphql-typed-document-node/core";
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
 /** Open, then acknowledged (optional), then resolved. */
-export type AlertStatus = "ACKNOWLEDGED" | "OPEN" | "RESOLVED";
+export type AlertStatus =
+  | 'ACKNOWLEDGED'
+  | 'OPEN'
+  | 'RESOLVED';
 
 /** Whether a component answers. */
 export type HealthStatus =
   /** Failed, timed out, or (a subgraph) reported a dependency down. */
-  | "DOWN"
+  | 'DOWN'
   /** Answered within the timeout (a subgraph: its /health said 200). */
-  | "UP";
+  | 'UP';
 
 /** How far back security metrics count stored events, ending now. Seven days at most: older events stay in securityEvents. */
 export type MetricsWindow =
   /** The last 5 minutes. */
-  | "LAST_5_MINUTES"
+  | 'LAST_5_MINUTES'
   /** The last 7 days. */
-  | "LAST_7_DAYS"
+  | 'LAST_7_DAYS'
   /** The last 24 hours. */
-  | "LAST_24_HOURS"
+  | 'LAST_24_HOURS'
   /** The last 60 minutes. */
-  | "LAST_HOUR";
+  | 'LAST_HOUR';
 
 /** Which security events to return; every given criterion must hold. */
 export type SecurityEventFilter = {
@@ -44,30 +46,12 @@ export type SecurityEventFilter = {
   until?: string | null | undefined;
 };
 
-export type MeQueryVariables = Exact<{ [key: string]: never }>;
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
-export type MeQuery = {
-  me: {
-    id: string;
-    email: string | null;
-    displayName: string | null;
-    twoFactorEnabled: boolean | null;
-    securityLevel: number | null;
-  } | null;
-};
 
-export type SecurityEventFieldsFragment = {
-  id: string;
-  type: string;
-  severity: string;
-  reason: string;
-  ip: string | null;
-  occurredAt: string;
-  actorId: string | null;
-  organizationId: string | null;
-  requestId: string | null;
-  organization: { id: string; name: string } | null;
-};
+export type MeQuery = { me: { id: string, email: string | null, displayName: string | null, twoFactorEnabled: boolean | null, securityLevel: number | null } | null };
+
+export type SecurityEventFieldsFragment = { id: string, type: string, severity: string, reason: string, ip: string | null, occurredAt: string, actorId: string | null, organizationId: string | null, requestId: string | null, organization: { id: string, name: string } | null };
 
 export type SecurityEventsQueryVariables = Exact<{
   filter?: SecurityEventFilter | null | undefined;
@@ -75,202 +59,70 @@ export type SecurityEventsQueryVariables = Exact<{
   after?: string | null | undefined;
 }>;
 
-export type SecurityEventsQuery = {
-  securityEvents: {
-    edges: Array<{
-      cursor: string;
-      node: {
-        id: string;
-        type: string;
-        severity: string;
-        reason: string;
-        ip: string | null;
-        occurredAt: string;
-        actorId: string | null;
-        organizationId: string | null;
-        requestId: string | null;
-        organization: { id: string; name: string } | null;
-      };
-    }>;
-    pageInfo: { endCursor: string | null; hasNextPage: boolean };
-  };
-};
+
+export type SecurityEventsQuery = { securityEvents: { edges: Array<{ cursor: string, node: { id: string, type: string, severity: string, reason: string, ip: string | null, occurredAt: string, actorId: string | null, organizationId: string | null, requestId: string | null, organization: { id: string, name: string } | null } }>, pageInfo: { endCursor: string | null, hasNextPage: boolean } } };
 
 export type LiveSecurityEventsSubscriptionVariables = Exact<{
   filter?: SecurityEventFilter | null | undefined;
   after?: string | number | null | undefined;
 }>;
 
-export type LiveSecurityEventsSubscription = {
-  securityEvents: {
-    id: string;
-    type: string;
-    severity: string;
-    reason: string;
-    ip: string | null;
-    occurredAt: string;
-    actorId: string | null;
-    organizationId: string | null;
-    requestId: string | null;
-    organization: { id: string; name: string } | null;
-  };
-};
 
-export type SecurityAlertFieldsFragment = {
-  id: string;
-  title: string;
-  summary: string;
-  severity: string;
-  status: AlertStatus;
-  rule: string;
-  occurrences: number;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  acknowledgedAt: string | null;
-  acknowledgementNote: string | null;
-  resolvedAt: string | null;
-  resolutionNote: string | null;
-};
+export type LiveSecurityEventsSubscription = { securityEvents: { id: string, type: string, severity: string, reason: string, ip: string | null, occurredAt: string, actorId: string | null, organizationId: string | null, requestId: string | null, organization: { id: string, name: string } | null } };
+
+export type SecurityAlertFieldsFragment = { id: string, title: string, summary: string, severity: string, status: AlertStatus, rule: string, occurrences: number, firstSeenAt: string, lastSeenAt: string, acknowledgedAt: string | null, acknowledgementNote: string | null, resolvedAt: string | null, resolutionNote: string | null };
 
 export type SecurityAlertsQueryVariables = Exact<{
   status?: Array<AlertStatus> | AlertStatus | null | undefined;
 }>;
 
-export type SecurityAlertsQuery = {
-  securityAlerts: Array<{
-    id: string;
-    title: string;
-    summary: string;
-    severity: string;
-    status: AlertStatus;
-    rule: string;
-    occurrences: number;
-    firstSeenAt: string;
-    lastSeenAt: string;
-    acknowledgedAt: string | null;
-    acknowledgementNote: string | null;
-    resolvedAt: string | null;
-    resolutionNote: string | null;
-  }>;
-};
 
-export type LiveSecurityAlertsSubscriptionVariables = Exact<{ [key: string]: never }>;
+export type SecurityAlertsQuery = { securityAlerts: Array<{ id: string, title: string, summary: string, severity: string, status: AlertStatus, rule: string, occurrences: number, firstSeenAt: string, lastSeenAt: string, acknowledgedAt: string | null, acknowledgementNote: string | null, resolvedAt: string | null, resolutionNote: string | null }> };
 
-export type LiveSecurityAlertsSubscription = {
-  securityAlerts: {
-    id: string;
-    title: string;
-    summary: string;
-    severity: string;
-    status: AlertStatus;
-    rule: string;
-    occurrences: number;
-    firstSeenAt: string;
-    lastSeenAt: string;
-    acknowledgedAt: string | null;
-    acknowledgementNote: string | null;
-    resolvedAt: string | null;
-    resolutionNote: string | null;
-  };
-};
+export type LiveSecurityAlertsSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LiveSecurityAlertsSubscription = { securityAlerts: { id: string, title: string, summary: string, severity: string, status: AlertStatus, rule: string, occurrences: number, firstSeenAt: string, lastSeenAt: string, acknowledgedAt: string | null, acknowledgementNote: string | null, resolvedAt: string | null, resolutionNote: string | null } };
 
 export type AcknowledgeAlertMutationVariables = Exact<{
   id: string | number;
   note?: string | null | undefined;
 }>;
 
-export type AcknowledgeAlertMutation = {
-  acknowledgeAlert: {
-    id: string;
-    title: string;
-    summary: string;
-    severity: string;
-    status: AlertStatus;
-    rule: string;
-    occurrences: number;
-    firstSeenAt: string;
-    lastSeenAt: string;
-    acknowledgedAt: string | null;
-    acknowledgementNote: string | null;
-    resolvedAt: string | null;
-    resolutionNote: string | null;
-  };
-};
+
+export type AcknowledgeAlertMutation = { acknowledgeAlert: { id: string, title: string, summary: string, severity: string, status: AlertStatus, rule: string, occurrences: number, firstSeenAt: string, lastSeenAt: string, acknowledgedAt: string | null, acknowledgementNote: string | null, resolvedAt: string | null, resolutionNote: string | null } };
 
 export type ResolveAlertMutationVariables = Exact<{
   id: string | number;
   note?: string | null | undefined;
 }>;
 
-export type ResolveAlertMutation = {
-  resolveAlert: {
-    id: string;
-    title: string;
-    summary: string;
-    severity: string;
-    status: AlertStatus;
-    rule: string;
-    occurrences: number;
-    firstSeenAt: string;
-    lastSeenAt: string;
-    acknowledgedAt: string | null;
-    acknowledgementNote: string | null;
-    resolvedAt: string | null;
-    resolutionNote: string | null;
-  };
-};
 
-export type LockdownQueryVariables = Exact<{ [key: string]: never }>;
+export type ResolveAlertMutation = { resolveAlert: { id: string, title: string, summary: string, severity: string, status: AlertStatus, rule: string, occurrences: number, firstSeenAt: string, lastSeenAt: string, acknowledgedAt: string | null, acknowledgementNote: string | null, resolvedAt: string | null, resolutionNote: string | null } };
 
-export type LockdownQuery = {
-  emergencyLockdown: {
-    active: boolean;
-    reason: string;
-    actorId: string | null;
-    changedAt: string | null;
-  };
-};
+export type LockdownQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LockdownQuery = { emergencyLockdown: { active: boolean, reason: string, actorId: string | null, changedAt: string | null } };
 
 export type ActivateLockdownMutationVariables = Exact<{
   reason: string;
 }>;
 
-export type ActivateLockdownMutation = {
-  activateEmergencyLockdown: {
-    active: boolean;
-    reason: string;
-    actorId: string | null;
-    changedAt: string | null;
-  };
-};
+
+export type ActivateLockdownMutation = { activateEmergencyLockdown: { active: boolean, reason: string, actorId: string | null, changedAt: string | null } };
 
 export type DeactivateLockdownMutationVariables = Exact<{
   reason: string;
 }>;
 
-export type DeactivateLockdownMutation = {
-  deactivateEmergencyLockdown: {
-    active: boolean;
-    reason: string;
-    actorId: string | null;
-    changedAt: string | null;
-  };
-};
 
-export type IpAllowlistQueryVariables = Exact<{ [key: string]: never }>;
+export type DeactivateLockdownMutation = { deactivateEmergencyLockdown: { active: boolean, reason: string, actorId: string | null, changedAt: string | null } };
 
-export type IpAllowlistQuery = {
-  ipAllowlistEntries: Array<{
-    id: string;
-    ipRange: string;
-    description: string;
-    isGlobal: boolean;
-    organizationId: string | null;
-    createdBy: string;
-    createdAt: string;
-    expiresAt: string | null;
-  }>;
-};
+export type IpAllowlistQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type IpAllowlistQuery = { ipAllowlistEntries: Array<{ id: string, ipRange: string, description: string, isGlobal: boolean, organizationId: string | null, createdBy: string, createdAt: string, expiresAt: string | null }> };
 
 export type AddIpAllowlistEntryMutationVariables = Exact<{
   ipRange: string;
@@ -280,31 +132,25 @@ export type AddIpAllowlistEntryMutationVariables = Exact<{
   expiresAt?: string | null | undefined;
 }>;
 
+
 export type AddIpAllowlistEntryMutation = { addIpAllowlistEntry: { id: string } };
 
 export type RemoveIpAllowlistEntryMutationVariables = Exact<{
   id: string | number;
 }>;
 
+
 export type RemoveIpAllowlistEntryMutation = { removeIpAllowlistEntry: boolean };
 
-export type MySessionsQueryVariables = Exact<{ [key: string]: never }>;
+export type MySessionsQueryVariables = Exact<{ [key: string]: never; }>;
 
-export type MySessionsQuery = {
-  mySessions: Array<{
-    id: string;
-    current: boolean;
-    ip: string;
-    securityLevel: number;
-    userAgent: string | null;
-    createdAt: string;
-    lastSeenAt: string;
-  }>;
-};
+
+export type MySessionsQuery = { mySessions: Array<{ id: string, current: boolean, ip: string, securityLevel: number, userAgent: string | null, createdAt: string, lastSeenAt: string }> };
 
 export type RevokeSessionMutationVariables = Exact<{
   id: string | number;
 }>;
+
 
 export type RevokeSessionMutation = { revokeSession: boolean };
 
@@ -312,9 +158,11 @@ export type RevokeUserSessionsMutationVariables = Exact<{
   userId: string | number;
 }>;
 
+
 export type RevokeUserSessionsMutation = { revokeUserSessions: boolean };
 
-export type RevokeAllSessionsMutationVariables = Exact<{ [key: string]: never }>;
+export type RevokeAllSessionsMutationVariables = Exact<{ [key: string]: never; }>;
+
 
 export type RevokeAllSessionsMutation = { revokeAllSessions: boolean };
 
@@ -322,85 +170,47 @@ export type BeginTwoFactorEnrollmentMutationVariables = Exact<{
   replacePending: boolean;
 }>;
 
-export type BeginTwoFactorEnrollmentMutation = {
-  beginTwoFactorEnrollment: { otpauthUri: string; secret: string };
-};
+
+export type BeginTwoFactorEnrollmentMutation = { beginTwoFactorEnrollment: { otpauthUri: string, secret: string } };
 
 export type ConfirmTwoFactorEnrollmentMutationVariables = Exact<{
   code: string;
 }>;
 
-export type ConfirmTwoFactorEnrollmentMutation = {
-  confirmTwoFactorEnrollment: { backupCodes: Array<string> };
-};
+
+export type ConfirmTwoFactorEnrollmentMutation = { confirmTwoFactorEnrollment: { backupCodes: Array<string> } };
 
 export type VerifyTwoFactorMutationVariables = Exact<{
   code: string;
 }>;
 
-export type VerifyTwoFactorMutation = {
-  verifyTwoFactor: { id: string; securityLevel: number } | null;
-};
+
+export type VerifyTwoFactorMutation = { verifyTwoFactor: { id: string, securityLevel: number } | null };
 
 export type VerifyBackupCodeMutationVariables = Exact<{
   code: string;
 }>;
 
-export type VerifyBackupCodeMutation = {
-  verifyBackupCode: { id: string; securityLevel: number } | null;
-};
+
+export type VerifyBackupCodeMutation = { verifyBackupCode: { id: string, securityLevel: number } | null };
 
 export type SecurityMetricsQueryVariables = Exact<{
   window: MetricsWindow;
 }>;
 
-export type SecurityMetricsQuery = {
-  securityMetrics: {
-    window: MetricsWindow;
-    since: string;
-    sampledAt: string;
-    totalEvents: number;
-    failedLogins: number;
-    ipViolations: number;
-    rateLimitHits: number;
-    activeSessions: number;
-    sessionsStarted: number;
-    authenticationSuccessRate: number | null;
-    eventCounts: Array<{ type: string; count: number }>;
-    twoFactorAdoption: { admins: number; enrolled: number; rate: number | null };
-  };
-};
 
-export type SystemQueryVariables = Exact<{ [key: string]: never }>;
+export type SecurityMetricsQuery = { securityMetrics: { window: MetricsWindow, since: string, sampledAt: string, totalEvents: number, failedLogins: number, ipViolations: number, rateLimitHits: number, activeSessions: number, sessionsStarted: number, authenticationSuccessRate: number | null, eventCounts: Array<{ type: string, count: number }>, twoFactorAdoption: { admins: number, enrolled: number, rate: number | null } } };
 
-export type SystemQuery = {
-  systemHealth: {
-    status: HealthStatus;
-    checkedAt: string;
-    components: Array<{
-      name: string;
-      status: HealthStatus;
-      latencyMs: number | null;
-      error: string | null;
-    }>;
-  };
-  systemMetrics: {
-    hostname: string;
-    sampledAt: string;
-    cpu: { cores: number; utilizationPercent: number | null; loadAverage: Array<number> };
-    memory: { usedPercent: number; usedBytes: number; totalBytes: number };
-    disk: { path: string; usedPercent: number; availableBytes: number };
-    connections: { tcpTotal: number };
-    network: Array<{ name: string; receivedBytes: number; sentBytes: number }>;
-    uptime: { processSeconds: number };
-  };
-};
+export type SystemQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SystemQuery = { systemHealth: { status: HealthStatus, checkedAt: string, components: Array<{ name: string, status: HealthStatus, latencyMs: number | null, error: string | null }> }, systemMetrics: { hostname: string, sampledAt: string, cpu: { cores: number, utilizationPercent: number | null, loadAverage: Array<number> }, memory: { usedPercent: number, usedBytes: number, totalBytes: number }, disk: { path: string, usedPercent: number, availableBytes: number }, connections: { tcpTotal: number }, network: Array<{ name: string, receivedBytes: number, sentBytes: number }>, uptime: { processSeconds: number } } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
 {
-  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>["__apiType"]>;
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
   private value: string;
   public __meta__?: Record<string, any> | undefined;
 
@@ -414,8 +224,7 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
-export const SecurityEventFieldsFragmentDoc = new TypedDocumentString(
-  `
+export const SecurityEventFieldsFragmentDoc = new TypedDocumentString(`
     fragment SecurityEventFields on SecurityEvent {
   id
   type
@@ -431,11 +240,8 @@ export const SecurityEventFieldsFragmentDoc = new TypedDocumentString(
     name
   }
 }
-    `,
-  { fragmentName: "SecurityEventFields" },
-) as unknown as TypedDocumentString<SecurityEventFieldsFragment, unknown>;
-export const SecurityAlertFieldsFragmentDoc = new TypedDocumentString(
-  `
+    `, {"fragmentName":"SecurityEventFields"}) as unknown as TypedDocumentString<SecurityEventFieldsFragment, unknown>;
+export const SecurityAlertFieldsFragmentDoc = new TypedDocumentString(`
     fragment SecurityAlertFields on SecurityAlert {
   id
   title
@@ -451,9 +257,7 @@ export const SecurityAlertFieldsFragmentDoc = new TypedDocumentString(
   resolvedAt
   resolutionNote
 }
-    `,
-  { fragmentName: "SecurityAlertFields" },
-) as unknown as TypedDocumentString<SecurityAlertFieldsFragment, unknown>;
+    `, {"fragmentName":"SecurityAlertFields"}) as unknown as TypedDocumentString<SecurityAlertFieldsFragment, unknown>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {
@@ -513,10 +317,7 @@ export const LiveSecurityEventsDocument = new TypedDocumentString(`
     id
     name
   }
-}`) as unknown as TypedDocumentString<
-  LiveSecurityEventsSubscription,
-  LiveSecurityEventsSubscriptionVariables
->;
+}`) as unknown as TypedDocumentString<LiveSecurityEventsSubscription, LiveSecurityEventsSubscriptionVariables>;
 export const SecurityAlertsDocument = new TypedDocumentString(`
     query SecurityAlerts($status: [AlertStatus!]) {
   securityAlerts(status: $status) {
@@ -558,10 +359,7 @@ export const LiveSecurityAlertsDocument = new TypedDocumentString(`
   acknowledgementNote
   resolvedAt
   resolutionNote
-}`) as unknown as TypedDocumentString<
-  LiveSecurityAlertsSubscription,
-  LiveSecurityAlertsSubscriptionVariables
->;
+}`) as unknown as TypedDocumentString<LiveSecurityAlertsSubscription, LiveSecurityAlertsSubscriptionVariables>;
 export const AcknowledgeAlertDocument = new TypedDocumentString(`
     mutation AcknowledgeAlert($id: ID!, $note: String) {
   acknowledgeAlert(id: $id, note: $note) {
@@ -623,10 +421,7 @@ export const ActivateLockdownDocument = new TypedDocumentString(`
     changedAt
   }
 }
-    `) as unknown as TypedDocumentString<
-  ActivateLockdownMutation,
-  ActivateLockdownMutationVariables
->;
+    `) as unknown as TypedDocumentString<ActivateLockdownMutation, ActivateLockdownMutationVariables>;
 export const DeactivateLockdownDocument = new TypedDocumentString(`
     mutation DeactivateLockdown($reason: String!) {
   deactivateEmergencyLockdown(reason: $reason) {
@@ -636,10 +431,7 @@ export const DeactivateLockdownDocument = new TypedDocumentString(`
     changedAt
   }
 }
-    `) as unknown as TypedDocumentString<
-  DeactivateLockdownMutation,
-  DeactivateLockdownMutationVariables
->;
+    `) as unknown as TypedDocumentString<DeactivateLockdownMutation, DeactivateLockdownMutationVariables>;
 export const IpAllowlistDocument = new TypedDocumentString(`
     query IpAllowlist {
   ipAllowlistEntries {
@@ -666,18 +458,12 @@ export const AddIpAllowlistEntryDocument = new TypedDocumentString(`
     id
   }
 }
-    `) as unknown as TypedDocumentString<
-  AddIpAllowlistEntryMutation,
-  AddIpAllowlistEntryMutationVariables
->;
+    `) as unknown as TypedDocumentString<AddIpAllowlistEntryMutation, AddIpAllowlistEntryMutationVariables>;
 export const RemoveIpAllowlistEntryDocument = new TypedDocumentString(`
     mutation RemoveIpAllowlistEntry($id: ID!) {
   removeIpAllowlistEntry(id: $id)
 }
-    `) as unknown as TypedDocumentString<
-  RemoveIpAllowlistEntryMutation,
-  RemoveIpAllowlistEntryMutationVariables
->;
+    `) as unknown as TypedDocumentString<RemoveIpAllowlistEntryMutation, RemoveIpAllowlistEntryMutationVariables>;
 export const MySessionsDocument = new TypedDocumentString(`
     query MySessions {
   mySessions {
@@ -700,18 +486,12 @@ export const RevokeUserSessionsDocument = new TypedDocumentString(`
     mutation RevokeUserSessions($userId: ID!) {
   revokeUserSessions(userId: $userId)
 }
-    `) as unknown as TypedDocumentString<
-  RevokeUserSessionsMutation,
-  RevokeUserSessionsMutationVariables
->;
+    `) as unknown as TypedDocumentString<RevokeUserSessionsMutation, RevokeUserSessionsMutationVariables>;
 export const RevokeAllSessionsDocument = new TypedDocumentString(`
     mutation RevokeAllSessions {
   revokeAllSessions
 }
-    `) as unknown as TypedDocumentString<
-  RevokeAllSessionsMutation,
-  RevokeAllSessionsMutationVariables
->;
+    `) as unknown as TypedDocumentString<RevokeAllSessionsMutation, RevokeAllSessionsMutationVariables>;
 export const BeginTwoFactorEnrollmentDocument = new TypedDocumentString(`
     mutation BeginTwoFactorEnrollment($replacePending: Boolean!) {
   beginTwoFactorEnrollment(replacePending: $replacePending) {
@@ -719,20 +499,14 @@ export const BeginTwoFactorEnrollmentDocument = new TypedDocumentString(`
     secret
   }
 }
-    `) as unknown as TypedDocumentString<
-  BeginTwoFactorEnrollmentMutation,
-  BeginTwoFactorEnrollmentMutationVariables
->;
+    `) as unknown as TypedDocumentString<BeginTwoFactorEnrollmentMutation, BeginTwoFactorEnrollmentMutationVariables>;
 export const ConfirmTwoFactorEnrollmentDocument = new TypedDocumentString(`
     mutation ConfirmTwoFactorEnrollment($code: String!) {
   confirmTwoFactorEnrollment(code: $code) {
     backupCodes
   }
 }
-    `) as unknown as TypedDocumentString<
-  ConfirmTwoFactorEnrollmentMutation,
-  ConfirmTwoFactorEnrollmentMutationVariables
->;
+    `) as unknown as TypedDocumentString<ConfirmTwoFactorEnrollmentMutation, ConfirmTwoFactorEnrollmentMutationVariables>;
 export const VerifyTwoFactorDocument = new TypedDocumentString(`
     mutation VerifyTwoFactor($code: String!) {
   verifyTwoFactor(code: $code) {
@@ -748,10 +522,7 @@ export const VerifyBackupCodeDocument = new TypedDocumentString(`
     securityLevel
   }
 }
-    `) as unknown as TypedDocumentString<
-  VerifyBackupCodeMutation,
-  VerifyBackupCodeMutationVariables
->;
+    `) as unknown as TypedDocumentString<VerifyBackupCodeMutation, VerifyBackupCodeMutationVariables>;
 export const SecurityMetricsDocument = new TypedDocumentString(`
     query SecurityMetrics($window: MetricsWindow!) {
   securityMetrics(window: $window) {
