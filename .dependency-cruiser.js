@@ -3,9 +3,9 @@
  * docs/architecture.md ("Allowed imports") draws the same map:
  *
  *   tools/       → gateway, subgraphs (their entry point), kit (its entry points)
- *   gateway/     → kit (its entry points)
+ *   gateway/     → kit (its entry points but @rampart/kit/subgraph)
  *   subgraphs/X/ → kit (its entry points), never another subgraph
- *   packages/kit → npm packages only
+ *   packages/kit → npm packages only; inside it, the root and stores never the subgraph framework
  *
  * Paths are relative to where depcruise runs (the repository root; the rules' fixture test runs
  * it in a fixture folder). Workspace packages resolve to their sources through the `paths` of
@@ -16,7 +16,9 @@ const path = require("node:path");
 /** A workspace's own folder: packages/kit, subgraphs/<name>, gateway or tools. */
 const workspace = "(packages/[^/]+|subgraphs/[^/]+|gateway|tools)";
 /** The kit's public entry points (package.json `exports`). */
-const kitEntryPoints = "^packages/kit/src/(index|testing/index|tools/index)\\.ts$";
+const kitEntryPoints = "^packages/kit/src/(index|(subgraph|stores|testing|tools)/index)\\.ts$";
+/** The kit's layers above its root: the subgraph framework, test helpers and tool helpers. */
+const kitUpperLayers = "^packages/kit/src/(subgraph|testing|tools)/";
 
 module.exports = {
   forbidden: [
@@ -50,6 +52,14 @@ module.exports = {
       to: { path: "^(gateway|subgraphs|tools)/" },
     },
     {
+      name: "kit-root-and-stores-import-no-subgraph-framework",
+      comment:
+        "The kit's shared contracts (@rampart/kit) and stores (@rampart/kit/stores) never import its subgraph framework (@rampart/kit/subgraph), so the gateway gets none of it.",
+      severity: "error",
+      from: { path: "^packages/kit/src/", pathNot: kitUpperLayers },
+      to: { path: "^packages/kit/src/subgraph/" },
+    },
+    {
       name: "subgraph-imports-no-other-subgraph",
       comment: "A subgraph never imports another subgraph: they meet only through federation.",
       severity: "error",
@@ -70,6 +80,14 @@ module.exports = {
       severity: "error",
       from: { path: "^gateway/src/" },
       to: { path: "^subgraphs/" },
+    },
+    {
+      name: "gateway-imports-no-subgraph-framework",
+      comment:
+        "The gateway is no subgraph: it never imports @rampart/kit/subgraph. What both sides need belongs in @rampart/kit.",
+      severity: "error",
+      from: { path: "^gateway/src/" },
+      to: { path: "^packages/kit/src/subgraph/" },
     },
     {
       name: "gateway-imports-no-tools",
@@ -95,7 +113,7 @@ module.exports = {
     {
       name: "kit-through-its-entry-points",
       comment:
-        "Outside the kit, import @rampart/kit, @rampart/kit/testing or @rampart/kit/tools, never a kit file.",
+        "Outside the kit, import its entry points (@rampart/kit, @rampart/kit/subgraph, @rampart/kit/stores, @rampart/kit/testing, @rampart/kit/tools), never a kit file.",
       severity: "error",
       from: { path: "^(gateway|subgraphs|tools)/" },
       to: { path: "^packages/kit/", pathNot: kitEntryPoints },

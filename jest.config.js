@@ -28,6 +28,8 @@ const tier = (name) => ({
   setupFiles: ["reflect-metadata"],
   moduleNameMapper: {
     "^@rampart/kit$": "<rootDir>/packages/kit/src/index.ts",
+    "^@rampart/kit/subgraph$": "<rootDir>/packages/kit/src/subgraph/index.ts",
+    "^@rampart/kit/stores$": "<rootDir>/packages/kit/src/stores/index.ts",
     "^@rampart/kit/testing$": "<rootDir>/packages/kit/src/testing/index.ts",
     "^@rampart/kit/tools$": "<rootDir>/packages/kit/src/tools/index.ts",
   },

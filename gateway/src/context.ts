@@ -1,4 +1,5 @@
-import type { Identity, RateLimitDecision, RateLimitRule } from "@rampart/kit";
+import type { Identity } from "@rampart/kit";
+import type { RateLimitDecision, RateLimitRule } from "@rampart/kit/stores";
 
 /** What a caller's admission drew on its request budgets (a decision and the rule it was made under). */
 export interface RequestBudget {

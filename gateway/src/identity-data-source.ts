@@ -2,6 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
 import { IDENTITY_HEADER, signIdentity } from "@rampart/kit";
 import type { GatewayContext } from "./context";
+import type { Fetcher } from "./subgraph-client";
 
 /** Options for {@link IdentityDataSource}. */
 export interface IdentityDataSourceOptions {
@@ -11,6 +12,8 @@ export interface IdentityDataSourceOptions {
   url: string;
   /** The gateway's Ed25519 private key. */
   privateKey: KeyObject;
+  /** The HTTP client (see `createSubgraphClient`); Apollo's default when absent. */
+  fetcher?: Fetcher;
 }
 
 /**
@@ -23,7 +26,7 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly privateKey: KeyObject;
 
   constructor(options: IdentityDataSourceOptions) {
-    super({ url: options.url });
+    super({ url: options.url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
     this.audience = options.name;
     this.privateKey = options.privateKey;
   }
@@ -38,7 +41,7 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     // Bound to what `sendRequest` serializes next: query, variables, operationName, extensions.
     request.http?.headers.set(
       IDENTITY_HEADER,
-      await signIdentity(identity, this.audience, this.privateKey, request),
+      signIdentity(identity, this.audience, this.privateKey, request),
     );
   }
 }

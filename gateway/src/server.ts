@@ -11,7 +11,6 @@ import {
   createMetrics,
   createMetricsEndpoint,
   createRequestMetrics,
-  createStores,
   errorHandler,
   Lifecycle,
   loadOrCreateDevKeyPair,
@@ -20,8 +19,8 @@ import {
   privateKeyFromPem,
   startProcessRecorder,
   type Logger,
-  type Stores,
 } from "@rampart/kit";
+import { createStores, type Stores } from "@rampart/kit/stores";
 import express from "express";
 import type { GatewayConfig } from "./config";
 import type { GatewayContext } from "./context";
@@ -30,6 +29,7 @@ import { IdentityDataSource } from "./identity-data-source";
 import { createPerimeter } from "./perimeter";
 import { createHttpPerimeter } from "./perimeter/http";
 import { createSocketPerimeter } from "./perimeter/socket";
+import { createSubgraphClient } from "./subgraph-client";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
@@ -114,6 +114,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
     );
     const supergraphSdl = fs.readFileSync(config.supergraphPath, "utf8");
+    const subgraphClient = createSubgraphClient();
+    lifecycle.onShutdown("subgraph-client", () => subgraphClient.close());
     const dataSources = new Map<string, IdentityDataSource>();
     const gateway = new ApolloGateway({
       supergraphSdl,
@@ -122,6 +124,7 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
           name,
           url: config.subgraphUrls[name as keyof GatewayConfig["subgraphUrls"]] ?? url ?? "",
           privateKey: identityKey,
+          fetcher: subgraphClient.fetcher,
         });
         dataSources.set(name, dataSource);
         return dataSource;

@@ -2,14 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  connectSharedMemoryStores,
-  createRedisStores,
-  LockdownSwitch,
-  SecurityEventRecorder,
-  validLockdownReason,
-  type Stores,
-} from "@rampart/kit";
+import { LockdownSwitch, SecurityEventRecorder, validLockdownReason } from "@rampart/kit";
+import { connectSharedMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import { loadConfig, type GatewayConfig } from "@rampart/gateway";
 import { auditVerify } from "./audit";
 

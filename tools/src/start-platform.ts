@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { exitWithStartupError, loadOrCreateDevKeyPair } from "@rampart/kit";
 import {
   createMemoryStores,
-  exitWithStartupError,
-  loadOrCreateDevKeyPair,
   serveSharedMemoryStores,
   type SharedMemoryStoreServer,
-} from "@rampart/kit";
+} from "@rampart/kit/stores";
 import {
   loadConfig,
   subgraphNames,

@@ -126,6 +126,10 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
       ip,
       ...(verified.firstFactorAt === null ? {} : { firstFactorAt: verified.firstFactorAt }),
     };
+    // The session is read alongside the budget decision (one round trip to Redis with
+    // auto-pipelining), and only used, or written, once the budget admits the request.
+    const sessionRead = options.sessions.read(verified.sessionId, verified.userId);
+    sessionRead.catch(() => undefined); // a refused budget leaves the read unused
     const budget = await options.rateLimit.admit(claimed, ip);
     if (
       claimed.organizationId &&
@@ -152,6 +156,8 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
         firstFactorAt: verified.firstFactorAt,
       },
       { ip, userAgent: facts.userAgent ?? null },
+      undefined,
+      sessionRead,
     );
     if (!resumed.ok) {
       logger.warn(

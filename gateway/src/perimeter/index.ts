@@ -1,5 +1,4 @@
 import {
-  createMemoryStores,
   createRefusalSink,
   ErrorCode,
   isSuperAdminIdentity,
@@ -12,8 +11,8 @@ import {
   type Refusal,
   type SecurityEventInput,
   type SecurityEventRecorder,
-  type Stores,
 } from "@rampart/kit";
+import { createMemoryStores, type Stores } from "@rampart/kit/stores";
 import { createSessionTokenVerifier } from "../auth/session-token";
 import type { GatewayConfig } from "../config";
 import type { GatewayContext } from "../context";

@@ -7,10 +7,10 @@ import {
   SESSION_REVOKED_CHANNEL,
   type Identity,
   type Logger,
-  type PubSub,
   type Refusal,
   type SessionPolicy,
 } from "@rampart/kit";
+import type { PubSub } from "@rampart/kit/stores";
 import { GraphQLError } from "graphql";
 import { CloseCode, type Context } from "graphql-ws";
 import type WebSocket from "ws";

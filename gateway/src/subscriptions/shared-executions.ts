@@ -168,7 +168,7 @@ class SharedExecution {
       retryAttempts: 0,
       lazy: true,
       connectionParams: async () => ({
-        [IDENTITY_HEADER]: await signIdentity(
+        [IDENTITY_HEADER]: signIdentity(
           request.identity,
           primary.serviceName,
           options.privateKey,

@@ -1,12 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import {
-  createRedisStores,
-  SECURITY_EVENT_BUFFER,
-  SecurityEventRecorder,
-  type Stores,
-} from "@rampart/kit";
+import { SECURITY_EVENT_BUFFER, SecurityEventRecorder } from "@rampart/kit";
+import { createRedisStores, type Stores } from "@rampart/kit/stores";
 import {
   postGraphQL,
   startPrivatePostgres,

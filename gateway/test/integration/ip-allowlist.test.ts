@@ -1,16 +1,18 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  createMemoryStores,
-  createRedisStores,
   IP_ALLOWLIST_CHANNEL,
   IP_ALLOWLIST_SNAPSHOT_KEY,
-  openDatabase,
   serializeIpAllowlistSnapshot,
-  type Database,
   type Logger,
-  type Stores,
 } from "@rampart/kit";
+import {
+  createMemoryStores,
+  createRedisStores,
+  openDatabase,
+  type Database,
+  type Stores,
+} from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import express from "express";
 import { migrations } from "../../../subgraphs/security/src/migrations";

@@ -13,14 +13,16 @@ import { expressMiddleware } from "@as-integrations/express5";
 import {
   anonymousIdentity,
   createLogger,
-  createMemoryStores,
-  createRedisStores,
   maskUnexpected,
   SecurityLevel,
   type Identity,
+} from "@rampart/kit";
+import {
+  createMemoryStores,
+  createRedisStores,
   type RateLimiter,
   type Stores,
-} from "@rampart/kit";
+} from "@rampart/kit/stores";
 import { testServices } from "@rampart/kit/testing";
 import express from "express";
 import Redis from "ioredis";

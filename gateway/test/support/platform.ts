@@ -2,14 +2,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  connectSharedMemoryStores,
-  createRedisStores,
-  parseSecurityEvent,
-  SECURITY_EVENT_STREAM,
-  type SecurityEvent,
-  type Stores,
-} from "@rampart/kit";
+import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "@rampart/kit";
+import { connectSharedMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import {
   createTestDatabase,
   freePort,

@@ -1,10 +1,5 @@
-import {
-  createLogger,
-  createMemoryStores,
-  SessionStore,
-  type SecurityEventInput,
-  type Stores,
-} from "@rampart/kit";
+import { createLogger, SessionStore, type SecurityEventInput } from "@rampart/kit";
+import { createMemoryStores, type Stores } from "@rampart/kit/stores";
 import type { VerifiedSession } from "../../src/auth/session-token";
 import { TokenRejected } from "../../src/auth/session-token";
 import { createCallerAdmission } from "../../src/perimeter/admit-caller";

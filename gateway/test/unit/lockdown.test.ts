@@ -1,11 +1,5 @@
-import {
-  createLogger,
-  createMemoryStores,
-  LockdownSwitch,
-  SecurityLevel,
-  type Identity,
-  type Stores,
-} from "@rampart/kit";
+import { createLogger, LockdownSwitch, SecurityLevel, type Identity } from "@rampart/kit";
+import { createMemoryStores, type Stores } from "@rampart/kit/stores";
 import { createLockdown } from "../../src/perimeter/lockdown";
 
 const logger = createLogger({ service: "lockdown-test", level: "silent" });

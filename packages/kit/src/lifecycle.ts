@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { ConfigError } from "./errors";
 
 /** Releases one resource; called in reverse order of registration. */
 export type Closer = () => Promise<void> | void;
@@ -42,4 +43,12 @@ export class Lifecycle {
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
   }
+}
+
+/** Prints why start-up failed (a config error's hints, or the error) and exits 1. */
+export function exitWithStartupError(service: string, error: unknown): never {
+  const message =
+    error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
+  process.stderr.write(`${service}: cannot start.\n${message}\n`);
+  process.exit(1);
 }

@@ -100,6 +100,13 @@ const allRevokedBeforeKey = "sessions-revoked-before:all";
  */
 const liveSessionsKey = "live-sessions";
 
+/** A session's stored record, its user's and everyone's latest bulk revocation (raw values). */
+export type SessionRead = [
+  stored: string | null,
+  userRevokedBefore: string | null,
+  allRevokedBefore: string | null,
+];
+
 /**
  * Platform sessions in the shared stores (Redis in production): one read per request. Every
  * write is a compare-and-set on the exact record read, so no write is based on a stale read:
@@ -134,14 +141,15 @@ export class SessionStore {
     },
     request: { ip: string; userAgent: string | null },
     at?: number,
+    /** {@link read} of this session, started earlier (alongside the rate-limit decision). */
+    prefetched?: Promise<SessionRead>,
   ): Promise<SessionResumption> {
     const now = at ?? Date.now();
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
-        sessionKey(claims.sessionId),
-        userRevokedBeforeKey(claims.userId),
-        allRevokedBeforeKey,
-      ]);
+      const [stored, userRevokedBefore, allRevokedBefore] =
+        attempt === 0 && prefetched !== undefined
+          ? await prefetched
+          : await this.read(claims.sessionId, claims.userId);
       const revokedBefore = latestOf(userRevokedBefore, allRevokedBefore);
       if (stored === null) {
         // The stores' clock, which bulk revocations use too: a replica's skew cannot carry a
@@ -250,15 +258,24 @@ export class SessionStore {
   }
 
   /**
+   * The session's record and the bulk revocations that may cover it, in one round trip. A
+   * read writes nothing, so a caller may start it before its budget is decided (the two then
+   * share a round trip) and hand it to {@link resume}, which reads again to retry a write.
+   */
+  read(sessionId: string, userId: string): Promise<SessionRead> {
+    return this.stores.kv.getMany([
+      sessionKey(sessionId),
+      userRevokedBeforeKey(userId),
+      allRevokedBeforeKey,
+    ]) as Promise<SessionRead>;
+  }
+
+  /**
    * Whether a session is still usable, without touching it: not ended, not covered by a bulk
    * revocation, within its timeouts. One round trip.
    */
   async isUsable(sessionId: string, userId: string, now = Date.now()): Promise<boolean> {
-    const [stored, userRevokedBefore, allRevokedBefore] = await this.stores.kv.getMany([
-      sessionKey(sessionId),
-      userRevokedBeforeKey(userId),
-      allRevokedBeforeKey,
-    ]);
+    const [stored, userRevokedBefore, allRevokedBefore] = await this.read(sessionId, userId);
     if (stored === null) return false;
     const session = parseSession(stored);
     const revokedBefore = latestOf(userRevokedBefore, allRevokedBefore);

@@ -1,4 +1,5 @@
-import { parseSubgraphConfig, type Environment, type SubgraphConfig } from "@rampart/kit";
+import type { Environment } from "@rampart/kit";
+import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit/subgraph";
 
 /** Parses the commerce subgraph's environment (the shared subgraph settings, default port 4002). */
 export const parseCommerceConfig = (environment: Environment): SubgraphConfig =>

@@ -6,7 +6,7 @@ import {
   type RuleOptions,
   type RuleTree,
   type Rules,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 
 /**
  * Who may read what in commerce: members of an organization, and only their own tenant's

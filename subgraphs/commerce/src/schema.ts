@@ -3,7 +3,7 @@ import {
   ruleOptionsFrom,
   type FederatedSchema,
   type SubgraphConfig,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import { OrderResolver, orderReference } from "./modules/orders/order.resolver";
 import {
   OrganizationResolver,

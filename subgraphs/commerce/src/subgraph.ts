@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit/subgraph";
 import { parseCommerceConfig } from "./config";
 import { migrations } from "./migrations";
 import { Order } from "./modules/orders/order.entity";

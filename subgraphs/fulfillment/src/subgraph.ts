@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit/subgraph";
 import { parseFulfillmentConfig } from "./config";
 import { migrations } from "./migrations";
 import { Shipment } from "./modules/shipments/shipment.entity";

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import { main } from "@rampart/kit";
+import { main } from "@rampart/kit/subgraph";
 import { loadConfig } from "./config";
 import { notificationsSubgraph } from "./subgraph";
 

@@ -6,7 +6,7 @@ import {
   type RuleOptions,
   type RuleTree,
   type Rules,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 
 /**
  * Who may read what in notifications: a notification is its recipient's alone, within the

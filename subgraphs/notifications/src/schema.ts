@@ -3,7 +3,7 @@ import {
   ruleOptionsFrom,
   type FederatedSchema,
   type SubgraphConfig,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import {
   NotificationResolver,
   UserNotificationsResolver,

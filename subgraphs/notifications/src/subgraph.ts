@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit/subgraph";
 import { parseNotificationsConfig } from "./config";
 import { migrations } from "./migrations";
 import { Notification } from "./modules/notifications/notification.entity";

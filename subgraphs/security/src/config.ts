@@ -3,10 +3,9 @@ import {
   defaultDataDir,
   ipRangeListSetting,
   parseConfig,
-  parseSubgraphConfig,
   readDevSecret,
-  type SubgraphConfig,
 } from "@rampart/kit";
+import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit/subgraph";
 import { z } from "zod";
 import { alertsConfigShape } from "./modules/alerts/alert.config";
 import { monitoringConfigShape } from "./modules/monitoring/monitoring.config";

@@ -9,7 +9,7 @@ import {
   type RuleTree,
   type Rules,
   type ShieldRule,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 
 /** Rules that need the running subgraph (its stores), added to {@link securityRuleTree}. */
 export interface SecurityRuleExtras {

@@ -3,7 +3,7 @@ import {
   ruleOptionsFrom,
   type FederatedSchema,
   type SubgraphRuntime,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import type { SecurityConfig } from "./config";
 import { AlertResolver } from "./modules/alerts";
 import { createFieldRateLimit } from "./modules/brute-force/field-rate-limit";

@@ -1,4 +1,4 @@
-import type { SubgraphContext, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphContext, SubgraphRuntime } from "@rampart/kit/subgraph";
 import type { SecurityConfig } from "./config";
 import {
   createMonitoringServices,

@@ -1,7 +1,8 @@
-import type { SubgraphDefinition } from "@rampart/kit";
+import type { SubgraphDefinition } from "@rampart/kit/subgraph";
 import { parseSecurityConfig, type SecurityConfig } from "./config";
 import { migrations } from "./migrations";
-import { SecurityAlert, startSecurityEventProcessing } from "./modules/alerts";
+import { SecurityAlert } from "./modules/alerts";
+import { startSecurityEventPipeline } from "./modules/event-pipeline";
 import { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
 import { SecurityEventCheckpoint, StoredSecurityEvent } from "./modules/security-events";
 import { BackupCode, TwoFactorCredential } from "./modules/two-factor/two-factor.entity";
@@ -37,7 +38,7 @@ export const securitySubgraph: SubgraphDefinition<SecurityConfig, SecurityServic
         (error: unknown) =>
           runtime.logger.error({ err: error }, "could not bootstrap the IP allowlist"),
       );
-    return startSecurityEventProcessing(runtime, em);
+    return startSecurityEventPipeline(runtime, em);
   },
   seed: seedSecurity,
 };

@@ -1,14 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  createMemoryStores,
-  createRedisStores,
-  IpAllowlistIndex,
-  loadOrCreateDevKeyPair,
-  SessionStore,
-  type Stores,
-} from "@rampart/kit";
+import { IpAllowlistIndex, loadOrCreateDevKeyPair, SessionStore } from "@rampart/kit";
+import { createMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
 import type { Request, Response } from "express";
 import { Bench } from "tinybench";

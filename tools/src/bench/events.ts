@@ -3,22 +3,24 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  connectSharedMemoryStores,
-  createRedisStores,
   IDENTITY_HEADER,
   loadOrCreateDevKeyPair,
-  openDatabase,
   privateKeyFromPem,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   SecurityLevel,
   signIdentity,
   verifyAuditChain,
-  type Database,
   type SecurityEvent,
   type SecurityEventInput,
-  type Stores,
 } from "@rampart/kit";
+import {
+  connectSharedMemoryStores,
+  createRedisStores,
+  openDatabase,
+  type Database,
+  type Stores,
+} from "@rampart/kit/stores";
 import {
   createTestDatabase,
   freePort,
@@ -401,7 +403,7 @@ async function runFanoutPhase(platform: Platform, variant: FanoutVariant, phaseI
     // Its assertion is bound to the one subscribe payload the socket sends.
     const probePayload = { query: subscriptionOf(PLAIN), variables: {} };
     const probeSocket = openBenchSocket(platform.securityUrl, {
-      [IDENTITY_HEADER]: await signIdentity(
+      [IDENTITY_HEADER]: signIdentity(
         { ...platform.identity, requestId: randomUUID() },
         "security",
         privateKeyFromPem(

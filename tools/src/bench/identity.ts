@@ -5,16 +5,14 @@ import { generateSync } from "otplib";
 import {
   AssertionReplayGuard,
   checkOperationBinding,
-  createMemoryStores,
-  createRedisStores,
   operationDigest,
   SecurityLevel,
   signIdentity,
   verifyAssertion,
   type Identity,
-  type Stores,
   type SubgraphOperation,
 } from "@rampart/kit";
+import { createMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import { benchMachine, writeBenchResults } from "@rampart/kit/tools";
 import { Bench } from "tinybench";
 import { generateTotpSecret, verifyTotp } from "@rampart/security";
@@ -101,16 +99,16 @@ function addAssertionTasks(bench: Bench, stores: Record<string, Stores>): void {
     const received = parsedCopy(operation);
     // Before: signature and claims only (the operation left empty: its digest covers 4 nulls).
     bench.add(`assertion, ${shape}: sign + verify (baseline)`, async () => {
-      const assertion = await signIdentity(caller, "commerce", privateKey, {});
+      const assertion = signIdentity(caller, "commerce", privateKey, {});
       await verifyAssertion(assertion, "commerce", publicKey);
     });
     bench.add(`assertion, ${shape}: sign + verify + binding`, async () => {
-      const assertion = await signIdentity(caller, "commerce", privateKey, operation);
+      const assertion = signIdentity(caller, "commerce", privateKey, operation);
       checkOperationBinding(await verifyAssertion(assertion, "commerce", publicKey), received);
     });
     for (const [name, guard] of Object.entries(guards)) {
       bench.add(`assertion, ${shape}: sign + verify + binding + jti (${name})`, async () => {
-        const assertion = await signIdentity(caller, "commerce", privateKey, operation);
+        const assertion = signIdentity(caller, "commerce", privateKey, operation);
         const verified = await verifyAssertion(assertion, "commerce", publicKey);
         checkOperationBinding(verified, received);
         await guard.consume(verified);

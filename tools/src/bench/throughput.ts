@@ -108,9 +108,7 @@ runTool(async () => {
     const signAssertions = async () => {
       const assertions: string[] = [];
       for (let i = 0; i < 4_000 * durationSeconds; i += 1) {
-        assertions.push(
-          await signIdentity(identity, "commerce", identityKey, { query: bareQuery }),
-        );
+        assertions.push(signIdentity(identity, "commerce", identityKey, { query: bareQuery }));
       }
       let next = 0;
       return () => ({ [IDENTITY_HEADER]: assertions[next++ % assertions.length] });

@@ -49,6 +49,8 @@ describe("npm run lint:imports (the allowed imports, .dependency-cruiser.js)", (
     expect(found).toEqual(
       [
         "gateway-imports-no-subgraph: gateway/src/main.ts -> subgraphs/commerce/src/subgraph.ts",
+        "gateway-imports-no-subgraph-framework: gateway/src/main.ts -> packages/kit/src/subgraph/index.ts",
+        "kit-root-and-stores-import-no-subgraph-framework: packages/kit/src/stores/index.ts -> packages/kit/src/subgraph/index.ts",
         "kit-through-its-entry-points: gateway/src/main.ts -> packages/kit/src/internal.ts",
         "no-circular: packages/kit/src/cycle-a.ts -> packages/kit/src/cycle-b.ts",
         "no-unresolvable: gateway/src/main.ts -> ../../packages/kit/dist/index",

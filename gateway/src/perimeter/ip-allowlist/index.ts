@@ -7,9 +7,8 @@ import {
   parseIpRange,
   type IpAllowlistIndexEntry,
   type Logger,
-  type Stores,
-  type Unsubscribe,
 } from "@rampart/kit";
+import type { Stores, Unsubscribe } from "@rampart/kit/stores";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { createClientIpResolver } from "../client-ip";
 

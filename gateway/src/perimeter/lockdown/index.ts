@@ -7,8 +7,8 @@ import {
   type Identity,
   type LockdownState,
   type Logger,
-  type Stores,
 } from "@rampart/kit";
+import type { Stores } from "@rampart/kit/stores";
 
 /** Options for {@link createLockdown}. */
 export interface LockdownOptions {

@@ -1,4 +1,5 @@
-import type { Identity, RateLimitRule } from "@rampart/kit";
+import type { Identity } from "@rampart/kit";
+import type { RateLimitRule } from "@rampart/kit/stores";
 import ipaddr from "ipaddr.js";
 
 /** The gateway's budgets. Each is `limit` requests per `windowMs`. */

@@ -1,10 +1,6 @@
 import type { ApolloServerPlugin, HeaderMap } from "@apollo/server";
-import {
-  RampartError,
-  type Identity,
-  type RateLimiter,
-  type SecurityEventInput,
-} from "@rampart/kit";
+import { RampartError, type Identity, type SecurityEventInput } from "@rampart/kit";
+import type { RateLimiter } from "@rampart/kit/stores";
 import type { GatewayContext, RequestBudget } from "../../context";
 import {
   DEFAULT_IPV6_PREFIX_LENGTH,

@@ -1,5 +1,6 @@
 import { HeaderMap } from "@apollo/server";
-import { ErrorCode, RampartError, type RateLimitDecision, type RateLimitRule } from "@rampart/kit";
+import { ErrorCode, RampartError } from "@rampart/kit";
+import type { RateLimitDecision, RateLimitRule } from "@rampart/kit/stores";
 
 /**
  * The IETF `RateLimit-*` headers (draft-ietf-httpapi-ratelimit-headers) for a decision:

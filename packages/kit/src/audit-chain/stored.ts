@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { TableNotFoundException, type EntityManager } from "@mikro-orm/core";
-import { openDatabase } from "../database";
+import { openDatabase } from "../stores/database";
 import {
   AuditChainVerifier,
   checkPin,

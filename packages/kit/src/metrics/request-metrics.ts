@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { Logger } from "pino";
+import { fixedFieldLogger } from "../logger";
 import { normalizeIp } from "../ip-allowlist";
 import { outcomeOf } from "./labels";
 import type { Metrics } from "./registry";
@@ -79,6 +80,8 @@ const operationNameOf = (body: unknown): string | null => {
  */
 export function createRequestMetrics(options: RequestMetricsOptions): RequestMetrics {
   const { metrics, logger } = options;
+  // The access line's fields are fixed (id, name capped, outcome, status, duration, address).
+  const accessLog = fixedFieldLogger(logger);
   const graphqlPath = options.graphqlPath ?? "/graphql";
   const requestIdOf =
     options.requestId ??
@@ -128,7 +131,7 @@ export function createRequestMetrics(options: RequestMetricsOptions): RequestMet
       codes,
       durationSeconds,
     });
-    logger.info(
+    accessLog.info(
       {
         requestId: requestIdOf(req, res) ?? null,
         operation: operationName?.slice(0, MAX_LOGGED_NAME_LENGTH) ?? null,

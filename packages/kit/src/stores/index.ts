@@ -1,6 +1,8 @@
 /**
- * Stores shared by every Rampart process: key-values, counters, sets, pub/sub, event
- * streams and rate limits, backed by Redis in production, or by memory for the embedded default.
+ * `@rampart/kit/stores`: where Rampart keeps state. The stores shared by every Rampart process
+ * (key-values, counters, sets, pub/sub, event streams and rate limits), backed by Redis in
+ * production, or by memory for the embedded default; and each subgraph's database (PostgreSQL,
+ * or PGlite in process).
  */
 import { createMemoryStores } from "./memory";
 import { createRedisStores } from "./redis";
@@ -8,6 +10,7 @@ import { connectSharedMemoryStores } from "./shared-memory";
 import type { Stores } from "./types";
 
 export type * from "./types";
+export * from "./database";
 export { createMemoryStores } from "./memory";
 export { createRedisStores, type RedisStoresOptions } from "./redis";
 export {

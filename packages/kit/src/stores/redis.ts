@@ -235,7 +235,9 @@ class Connections {
     private readonly graceMs: number,
     private readonly onError: (error: Error) => void,
   ) {
-    const commands = this.open(this.replyLimits());
+    // Commands issued in the same tick share one write (concurrent requests' session reads and
+    // rate-limit scripts): fewer system calls on both sides, same order, same replies.
+    const commands = this.open({ ...this.replyLimits(), enableAutoPipelining: true });
     commands.defineCommand("rampartIncrement", { numberOfKeys: 1, lua: INCREMENT_SCRIPT });
     commands.defineCommand("rampartCompareAndSet", {
       numberOfKeys: 1,

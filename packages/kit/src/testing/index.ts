@@ -1,4 +1,5 @@
 /** Helpers shared by every workspace's tests (not used by production code). */
+export * from "./image-build";
 export * from "./metrics";
 export * from "./private-services";
 export * from "./processes";

@@ -11,8 +11,8 @@ import {
   type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
-import type { SubgraphConfig } from "../subgraph-config";
-import { runSubgraph, type SubgraphDefinition } from "../subgraph-runtime";
+import type { SubgraphConfig } from "../subgraph/config";
+import { runSubgraph, type SubgraphDefinition } from "../subgraph/runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
 

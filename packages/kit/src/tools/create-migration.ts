@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import path from "node:path";
-import { openDatabase } from "../database";
+import { openDatabase } from "../stores/database";
 import { loadSubgraphDefinition, runTool } from "./load-definition";
 
 // Writes a migration for the difference between a subgraph's entities and its committed

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { SubgraphDefinition } from "../subgraph-runtime";
+import type { SubgraphDefinition } from "../subgraph/runtime";
 
 /** Loads the built subgraph definition exported by `<folder>/dist/subgraph.js`. */
 export async function loadSubgraphDefinition(folder: string): Promise<SubgraphDefinition> {

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { Entity, PrimaryKey, Property } from "@mikro-orm/core";
 import { Migration } from "@mikro-orm/migrations";
-import { openDatabase } from "../../src";
+import { openDatabase } from "../../src/stores";
 import { dropSchema, testServices, uniqueName } from "../../src/testing";
 
 @Entity({ tableName: "widgets" })

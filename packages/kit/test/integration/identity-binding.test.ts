@@ -6,16 +6,12 @@ import WebSocket from "ws";
 import {
   anonymousIdentity,
   createLogger,
-  createMemoryStores,
-  createRedisStores,
   IDENTITY_HEADER,
   signIdentity,
-  startSubgraphServer,
-  type Stores,
   type SubgraphOperation,
-  type SubgraphRuntime,
-  type SubgraphServer,
 } from "../../src";
+import { startSubgraphServer, type SubgraphRuntime, type SubgraphServer } from "../../src/subgraph";
+import { createMemoryStores, createRedisStores, type Stores } from "../../src/stores";
 import { postGraphQL, testServices, uniqueName } from "../../src/testing";
 
 /**

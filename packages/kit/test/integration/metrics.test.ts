@@ -6,17 +6,19 @@ import { parse } from "graphql";
 import {
   anonymousIdentity,
   createLogger,
-  createMemoryStores,
   createMetrics,
   IDENTITY_HEADER,
   RampartError,
   signIdentity,
-  startSubgraphServer,
   type Metrics,
+} from "../../src";
+import {
+  startSubgraphServer,
   type SubgraphContext,
   type SubgraphRuntime,
   type SubgraphServer,
-} from "../../src";
+} from "../../src/subgraph";
+import { createMemoryStores } from "../../src/stores";
 import { metricValue, postGraphQL, scrapeMetrics } from "../../src/testing";
 
 /**
@@ -84,14 +86,9 @@ describe("a subgraph's metrics and logs", () => {
   const as = async (requestId: string, query: string, headers: Record<string, string> = {}) =>
     postGraphQL(url, query, {
       headers: {
-        [IDENTITY_HEADER]: await signIdentity(
-          anonymousIdentity(requestId),
-          "test",
-          keys.privateKey,
-          {
-            query,
-          },
-        ),
+        [IDENTITY_HEADER]: signIdentity(anonymousIdentity(requestId), "test", keys.privateKey, {
+          query,
+        }),
         ...headers,
       },
     });
@@ -155,12 +152,10 @@ describe("a subgraph's metrics and logs", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        [IDENTITY_HEADER]: await signIdentity(
-          anonymousIdentity("req-invalid"),
-          "test",
-          keys.privateKey,
-          { query: "query Nope { nope }", operationName: "Nope" },
-        ),
+        [IDENTITY_HEADER]: signIdentity(anonymousIdentity("req-invalid"), "test", keys.privateKey, {
+          query: "query Nope { nope }",
+          operationName: "Nope",
+        }),
       },
       body: JSON.stringify({ query: "query Nope { nope }", operationName: "Nope" }),
     });
@@ -180,7 +175,7 @@ describe("a subgraph's metrics and logs", () => {
 
   it("logs each request with its request id, and never the token or the assertion", async () => {
     const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyIn0.c2lnbmF0dXJlLXNlY3JldA";
-    const assertion = await signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey, {
+    const assertion = signIdentity(anonymousIdentity("req-logged"), "test", keys.privateKey, {
       query: "query Hello { hello }",
     });
     await postGraphQL(url, "query Hello { hello }", {

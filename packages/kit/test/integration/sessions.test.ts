@@ -1,4 +1,5 @@
-import { SecurityLevel, SessionStore, SESSION_REVOKED_CHANNEL, type Stores } from "../../src";
+import { SecurityLevel, SessionStore, SESSION_REVOKED_CHANNEL } from "../../src";
+import type { Stores } from "../../src/stores";
 import { storeImplementations } from "../../src/testing";
 
 const implementations = storeImplementations();

@@ -1,5 +1,5 @@
 import type { GraphQLSchema } from "graphql";
-import { tagAdminOnlySubscriptionType } from "../../src/federation";
+import { tagAdminOnlySubscriptionType } from "../../src/subgraph/federation";
 
 const federated = (sdl: string) => ({ schema: {} as GraphQLSchema, sdl });
 const admin = '@tag(name: "admin")';

@@ -1,11 +1,6 @@
 import { generateKeyPairSync } from "node:crypto";
-import {
-  ConfigError,
-  DEV_SUPERADMIN_ORG_ID,
-  parseConfig,
-  parseSubgraphConfig,
-  env,
-} from "../../src";
+import { ConfigError, DEV_SUPERADMIN_ORG_ID, parseConfig, env } from "../../src";
+import { parseSubgraphConfig } from "../../src/subgraph";
 
 const problemsOf = (run: () => unknown) => {
   try {

@@ -9,7 +9,7 @@ import {
   Subscription,
   type SubscribeResolverData,
 } from "type-graphql";
-import { buildFederatedSchema } from "../../src/federation";
+import { buildFederatedSchema } from "../../src/subgraph/federation";
 
 @ObjectType("Tick")
 class Tick {

@@ -3,7 +3,6 @@ import { SignJWT } from "jose";
 import {
   anonymousIdentity,
   AssertionReplayGuard,
-  createMemoryStores,
   operationDigest,
   SecurityLevel,
   signIdentity,
@@ -12,6 +11,7 @@ import {
   type Identity,
   type SubgraphOperation,
 } from "../../src";
+import { createMemoryStores } from "../../src/stores";
 
 const gatewayKeys = generateKeyPairSync("ed25519");
 const otherKeys = generateKeyPairSync("ed25519");
@@ -52,7 +52,7 @@ const expectRefused = (promise: Promise<unknown>) =>
 
 describe("identity assertions", () => {
   it("round-trips every field for the intended subgraph", async () => {
-    const assertion = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
     await expect(
       verifyIdentity(assertion, "commerce", gatewayKeys.publicKey, call("commerce")),
     ).resolves.toEqual(alice);
@@ -60,7 +60,7 @@ describe("identity assertions", () => {
 
   it("round-trips an anonymous caller", async () => {
     const anonymous = anonymousIdentity("req-2");
-    const assertion = await signIdentity(anonymous, "security", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(anonymous, "security", gatewayKeys.privateKey, operation);
     await expect(
       verifyIdentity(assertion, "security", gatewayKeys.publicKey, call("security")),
     ).resolves.toEqual(anonymous);
@@ -70,18 +70,21 @@ describe("identity assertions", () => {
     expectRefused(verifyIdentity(undefined, "commerce", gatewayKeys.publicKey, call("commerce"))));
 
   it("refuses an assertion meant for another subgraph", async () => {
-    const assertion = await signIdentity(alice, "security", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(alice, "security", gatewayKeys.privateKey, operation);
     await expectRefused(verifyAssertion(assertion, "commerce", gatewayKeys.publicKey));
   });
 
   it("refuses an assertion signed by another key (forged)", async () => {
-    const assertion = await signIdentity(alice, "commerce", otherKeys.privateKey, operation);
+    const assertion = signIdentity(alice, "commerce", otherKeys.privateKey, operation);
     await expectRefused(verifyAssertion(assertion, "commerce", gatewayKeys.publicKey));
   });
 
   it("refuses a tampered payload", async () => {
-    const [header, , signature] = (
-      await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation)
+    const [header, , signature] = signIdentity(
+      alice,
+      "commerce",
+      gatewayKeys.privateKey,
+      operation,
     ).split(".");
     const payload = Buffer.from(
       JSON.stringify({ sub: "user_mallory", lvl: 3, rid: "x", aud: "commerce" }),
@@ -161,7 +164,7 @@ describe("identity assertions bound to one operation, used once", () => {
     ["extensions added", { ...operation, extensions: { persistedQuery: { version: 1 } } }],
     ["no body", {}],
   ])("refuses the assertion with a tampered body: %s", async (_name, tampered) => {
-    const assertion = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
     const guard = call("commerce", tampered);
     await expect(
       verifyIdentity(assertion, "commerce", gatewayKeys.publicKey, guard),
@@ -177,7 +180,7 @@ describe("identity assertions bound to one operation, used once", () => {
 
   it("refuses a replayed jti within its lifetime, per subgraph", async () => {
     const replayGuard = new AssertionReplayGuard(stores.kv, "commerce");
-    const assertion = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
     const check = () =>
       verifyIdentity(assertion, "commerce", gatewayKeys.publicKey, { operation, replayGuard });
     await expect(check()).resolves.toEqual(alice);
@@ -186,7 +189,7 @@ describe("identity assertions bound to one operation, used once", () => {
       extensions: { code: "UNAUTHENTICATED" },
     });
     // The same identity and operation signed again is a new assertion: accepted.
-    const again = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    const again = signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
     await expect(
       verifyIdentity(again, "commerce", gatewayKeys.publicKey, { operation, replayGuard }),
     ).resolves.toEqual(alice);
@@ -202,12 +205,12 @@ describe("identity assertions bound to one operation, used once", () => {
       set: () => Promise.reject(new Error("connection is closed")),
     };
     const replayGuard = new AssertionReplayGuard(down, "commerce");
-    const signedIn = await signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
+    const signedIn = signIdentity(alice, "commerce", gatewayKeys.privateKey, operation);
     await expect(
       verifyIdentity(signedIn, "commerce", gatewayKeys.publicKey, { operation, replayGuard }),
     ).rejects.toMatchObject({ extensions: { code: "SERVICE_UNAVAILABLE" } });
     const anonymous = anonymousIdentity("req_anon", "203.0.113.9");
-    const assertion = await signIdentity(anonymous, "commerce", gatewayKeys.privateKey, operation);
+    const assertion = signIdentity(anonymous, "commerce", gatewayKeys.privateKey, operation);
     const check = () =>
       verifyIdentity(assertion, "commerce", gatewayKeys.publicKey, { operation, replayGuard });
     await expect(check()).resolves.toMatchObject({ userId: null, securityLevel: 0 });

@@ -1,6 +1,5 @@
 import {
   boundText,
-  createMemoryStores,
   createRefusalSink,
   cutMarker,
   parseSecurityEvent,
@@ -10,8 +9,8 @@ import {
   type Refusal,
   type RefusalSinkOptions,
   type SecurityEvent,
-  type Stores,
 } from "../../src";
+import { createMemoryStores, type Stores } from "../../src/stores";
 
 /** Control characters and invisible marks the cleaned text must not hold. */
 // eslint-disable-next-line no-control-regex

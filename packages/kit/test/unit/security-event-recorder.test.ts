@@ -2,15 +2,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
-  createMemoryStores,
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   SECURITY_EVENT_TEXT_LIMITS,
   SecurityEventSpool,
-  type EventStream,
   type SecurityEventInput,
 } from "../../src";
+import { createMemoryStores, type EventStream } from "../../src/stores";
 
 const input = (reason: string): SecurityEventInput => ({
   type: "authentication.failed",

@@ -13,7 +13,7 @@ import {
   type RuleOptions,
   type RuleTree,
   type Rules,
-} from "../../src/shield";
+} from "../../src/subgraph/shield";
 
 const SUPERADMIN_ORG = "org_rampart_admin";
 

@@ -1,4 +1,5 @@
-import { createRules, fieldsWithoutRules, SecurityLevel } from "@rampart/kit";
+import { SecurityLevel } from "@rampart/kit";
+import { createRules, fieldsWithoutRules } from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { commerceRuleTree } from "../../src/permissions";
 import { buildCommerceSchema } from "../../src/schema";

@@ -1,4 +1,4 @@
-import { createRules, fieldsWithoutRules } from "@rampart/kit";
+import { createRules, fieldsWithoutRules } from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { fulfillmentRuleTree } from "../../src/permissions";
 import { buildFulfillmentSchema } from "../../src/schema";

@@ -1,4 +1,4 @@
-import type { MigrationEntry } from "@rampart/kit";
+import type { MigrationEntry } from "@rampart/kit/stores";
 import { Migration20261128021945 } from "./Migration20261128021945";
 
 /** Committed migrations, oldest first. Create new ones with kit's create-migration tool. */

@@ -1,4 +1,4 @@
-import type { MigrationEntry } from "@rampart/kit";
+import type { MigrationEntry } from "@rampart/kit/stores";
 import { Migration20261128021940 } from "./Migration20261128021940";
 import { Migration20261128030136 } from "./Migration20261128030136";
 import { Migration20261128100000IpAllowlist } from "./Migration20261128100000IpAllowlist";

@@ -5,10 +5,9 @@ import {
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   parseSecurityEvent,
-  type Database,
   type SecurityEvent,
-  type Stores,
 } from "@rampart/kit";
+import type { Database, Stores } from "@rampart/kit/stores";
 import { parseSecurityConfig } from "../../src/config";
 import { Migration20261128120000Alerts } from "../../src/migrations/Migration20261128120000Alerts";
 import {
@@ -24,7 +23,8 @@ import {
   subscribeToAlerts,
   type AlertPolicySettings,
 } from "../../src/modules/alerts";
-import { SecurityEventArchive, SecurityEventCheckpoint } from "../../src/modules/security-events";
+import { SecurityEventCheckpoint } from "../../src/modules/security-events";
+import { SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

@@ -1,9 +1,5 @@
-import {
-  parseSecurityEvent,
-  SECURITY_EVENT_STREAM,
-  SecurityEventRecorder,
-  type Stores,
-} from "@rampart/kit";
+import { parseSecurityEvent, SECURITY_EVENT_STREAM, SecurityEventRecorder } from "@rampart/kit";
+import type { Stores } from "@rampart/kit/stores";
 import { storeImplementations } from "@rampart/kit/testing";
 import { StoreAttemptGuard } from "../../src/modules/brute-force/attempt-guard";
 

@@ -1,23 +1,25 @@
 import { isObjectType, type GraphQLSchema } from "graphql";
 import {
+  IP_ALLOWLIST_CHANNEL,
+  IP_ALLOWLIST_SNAPSHOT_KEY,
+  parseIpAllowlistSnapshot,
+  parseSecurityEvent,
+  SECURITY_EVENT_STREAM,
+  SecurityLevel,
+  type Identity,
+} from "@rampart/kit";
+import {
   applyPermissions,
   buildFederatedSchema,
   createPermissions,
   createRules,
   fieldsWithoutRules,
-  IP_ALLOWLIST_CHANNEL,
-  IP_ALLOWLIST_SNAPSHOT_KEY,
-  parseIpAllowlistSnapshot,
-  parseSecurityEvent,
   ruleOptionsFrom,
-  SECURITY_EVENT_STREAM,
-  SecurityLevel,
-  type Identity,
   type RuleTree,
   type Rules,
   type SubgraphDefinition,
   type SubgraphRuntime,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import {
   IpAllowlistEntry,

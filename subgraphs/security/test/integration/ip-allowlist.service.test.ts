@@ -1,15 +1,17 @@
 import {
-  createMemoryStores,
-  createRedisStores,
   IP_ALLOWLIST_CHANNEL,
   IP_ALLOWLIST_SNAPSHOT_KEY,
   IpAllowlistIndex,
-  openDatabase,
   parseIpAllowlistSnapshot,
   RampartError,
+} from "@rampart/kit";
+import {
+  createMemoryStores,
+  createRedisStores,
+  openDatabase,
   type Database,
   type Stores,
-} from "@rampart/kit";
+} from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import type { AbstractSqlDriver } from "@mikro-orm/knex";
 import { migrations } from "../../src/migrations";

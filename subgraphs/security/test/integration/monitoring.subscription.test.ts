@@ -1,11 +1,10 @@
+import { createLogger, type Identity } from "@rampart/kit";
 import {
-  createLogger,
   createRules,
   fieldsWithoutRules,
-  type Identity,
   type RunningSubgraph,
   type SubgraphContext,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import { parse, subscribe, type ExecutionResult, type GraphQLSchema } from "graphql";
 import type { SecurityConfig } from "../../src/config";
 import { securityRuleTree } from "../../src/permissions";

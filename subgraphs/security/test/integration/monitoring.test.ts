@@ -1,13 +1,7 @@
 import os from "node:os";
-import {
-  createRules,
-  fieldsWithoutRules,
-  LockdownSwitch,
-  type Identity,
-  type RunningSubgraph,
-  type SecurityEventInput,
-  type Stores,
-} from "@rampart/kit";
+import { LockdownSwitch, type Identity, type SecurityEventInput } from "@rampart/kit";
+import { createRules, fieldsWithoutRules, type RunningSubgraph } from "@rampart/kit/subgraph";
+import type { Stores } from "@rampart/kit/stores";
 import { SystemHealthChecker, type SystemMetrics } from "../../src/modules/monitoring";
 import { TwoFactorCredential } from "../../src/modules/two-factor/two-factor.entity";
 import { securityRuleTree } from "../../src/permissions";

@@ -5,15 +5,10 @@ import {
   parseSecurityEvent,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
-  type Database,
-  type Stores,
 } from "@rampart/kit";
-import {
-  AuditChainMonitor,
-  SecurityEventArchive,
-  SecurityEventCheckpoint,
-  StoredSecurityEvent,
-} from "../../src/modules/security-events";
+import type { Database, Stores } from "@rampart/kit/stores";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "../../src/modules/security-events";
+import { AuditChainMonitor, SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

@@ -1,12 +1,13 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { createLogger, type Database, type SecurityEvent, type Stores } from "@rampart/kit";
+import { createLogger, type SecurityEvent } from "@rampart/kit";
+import type { Database, Stores } from "@rampart/kit/stores";
 import {
   announceStoredSecurityEvents,
   MAX_ANNOUNCED_ROWS,
-  SecurityEventArchive,
   SecurityEventFeed,
   StoredSecurityEvent,
 } from "../../src/modules/security-events";
+import { SecurityEventArchive } from "../../src/modules/event-pipeline";
 import {
   clearTables,
   event,

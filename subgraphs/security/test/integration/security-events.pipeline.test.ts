@@ -4,31 +4,33 @@ import path from "node:path";
 import {
   chainHash,
   createLogger,
-  createMemoryStores,
-  createRedisStores,
   GENESIS_HASH,
-  openDatabase,
   SECURITY_EVENT_STREAM,
   SecurityEventRecorder,
   verifyAuditChain,
   verifyStoredAuditChain,
-  type Database,
   type SecurityEvent,
   type SecurityEventInput,
-  type Stores,
 } from "@rampart/kit";
+import {
+  createMemoryStores,
+  createRedisStores,
+  openDatabase,
+  type Database,
+  type Stores,
+} from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../src/migrations";
+import { StoredSecurityEvent } from "../../src/modules/security-events";
 import {
   readSecurityEvent,
   SecurityEventArchive,
   SecurityEventConsumer,
   startSecurityEventConsumer,
-  StoredSecurityEvent,
   type IncomingSecurityEvent,
   type SecurityEventConsumerOptions,
   type SecurityEventSink,
-} from "../../src/modules/security-events";
+} from "../../src/modules/event-pipeline";
 
 const { databaseUrl, redisUrl } = testServices();
 const logger = createLogger({ service: "security-events-test", level: "silent" });

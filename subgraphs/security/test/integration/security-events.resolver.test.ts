@@ -1,20 +1,22 @@
 import { isObjectType, type GraphQLSchema } from "graphql";
 import {
+  SecurityLevel,
+  type Identity,
+  type SecurityEvent,
+  type SecurityEventInput,
+} from "@rampart/kit";
+import {
   applyPermissions,
   buildFederatedSchema,
   createPermissions,
   createRules,
   fieldsWithoutRules,
   ruleOptionsFrom,
-  SecurityLevel,
-  type Identity,
   type RuleTree,
   type Rules,
-  type SecurityEvent,
-  type SecurityEventInput,
   type SubgraphDefinition,
   type SubgraphRuntime,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { encodeCursor, SecurityEventResolver } from "../../src/modules/security-events";
 import { UserResolver, userReference } from "../../src/modules/users/user.resolver";

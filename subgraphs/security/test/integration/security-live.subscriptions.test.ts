@@ -2,18 +2,16 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execute, parse, subscribe, type ExecutionResult, type GraphQLSchema } from "graphql";
+import { createLogger, SecurityLevel, type Identity } from "@rampart/kit";
 import {
-  createLogger,
   createRules,
   fieldsWithoutRules,
   runSubgraph,
-  SecurityLevel,
-  type Identity,
   type RunningSubgraph,
-  type Stores,
   type SubgraphContext,
   type SubgraphRuntime,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
+import type { Stores } from "@rampart/kit/stores";
 import { dropSchema, testIdentity, uniqueName } from "@rampart/kit/testing";
 import { parseSecurityConfig, type SecurityConfig } from "../../src/config";
 import { securityRuleTree } from "../../src/permissions";

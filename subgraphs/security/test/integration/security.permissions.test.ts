@@ -1,12 +1,11 @@
+import { SecurityLevel, type Identity } from "@rampart/kit";
 import {
   allow,
   applyPermissions,
   not,
   createRules,
   fieldsWithoutRules,
-  SecurityLevel,
-  type Identity,
-} from "@rampart/kit";
+} from "@rampart/kit/subgraph";
 import { graphql } from "graphql";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { securityPermissions, securityRuleTree } from "../../src/permissions";

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { openDatabase, type Database } from "@rampart/kit";
+import { openDatabase, type Database } from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { generateSync } from "otplib";
 import { SecretBox, SecretBoxError } from "../../src/modules/two-factor/secret-box";

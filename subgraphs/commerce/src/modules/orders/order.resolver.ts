@@ -1,4 +1,4 @@
-import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit";
+import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, ID, Int, Query, Resolver, Root } from "type-graphql";
 import { UserReference } from "../users/user.reference";
 import { Order } from "./order.entity";

@@ -1,4 +1,5 @@
-import { clampPage, isSuperAdminIdentity, requireTenant, type SubgraphContext } from "@rampart/kit";
+import { isSuperAdminIdentity } from "@rampart/kit";
+import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, Int, Query, Resolver, Root } from "type-graphql";
 import { Order } from "../orders/order.entity";
 import { OrderService } from "../orders/order.service";

@@ -1,4 +1,4 @@
-import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit";
+import { clampPage, requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, Int, Query, Resolver } from "type-graphql";
 import { Product } from "./product.entity";
 

@@ -1,4 +1,4 @@
-import { requireTenant, type SubgraphContext } from "@rampart/kit";
+import { requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import { OrderReference } from "./order.reference";
 import { Shipment } from "./shipment.entity";

@@ -1,4 +1,4 @@
-import { clampPage, type SubgraphContext } from "@rampart/kit";
+import { clampPage, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Resolver, Root } from "type-graphql";
 import { Notification } from "./notification.entity";
 import { NotificationService } from "./notification.service";

@@ -1,4 +1,5 @@
-import type { Logger, PubSub, SecurityEventRecorder, Unsubscribe } from "@rampart/kit";
+import type { Logger, SecurityEventRecorder } from "@rampart/kit";
+import type { PubSub, Unsubscribe } from "@rampart/kit/stores";
 import { AlertStatus, SecurityAlert } from "./alert.entity";
 
 /** Pubsub channel on which every raised alert and every status change is announced. */

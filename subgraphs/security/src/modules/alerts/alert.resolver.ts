@@ -1,4 +1,4 @@
-import type { SubgraphContext } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
 import {
   Arg,
   Ctx,

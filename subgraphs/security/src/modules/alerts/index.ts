@@ -23,7 +23,3 @@ export {
 } from "./alert.policy";
 export { AlertResolver } from "./alert.resolver";
 export { AlertService, MAX_LISTED_ALERTS, MAX_NOTE_LENGTH } from "./alert.service";
-export {
-  startSecurityEventProcessing,
-  type SecurityEventProcessingOptions,
-} from "./security-event-processing";

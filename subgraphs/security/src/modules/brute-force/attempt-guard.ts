@@ -1,4 +1,5 @@
-import { RampartError, type SecurityEventRecorder, type Stores } from "@rampart/kit";
+import { RampartError, type SecurityEventRecorder } from "@rampart/kit";
+import type { Stores } from "@rampart/kit/stores";
 import type { AttemptGuard } from "../two-factor/two-factor.service";
 
 /** Thresholds of {@link StoreAttemptGuard}. */

@@ -1,4 +1,6 @@
-import { RampartError, type KeyValueStore, type SubgraphContext } from "@rampart/kit";
+import { RampartError } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
+import type { KeyValueStore } from "@rampart/kit/stores";
 import { createRateLimitRule, type Store } from "graphql-rate-limit";
 
 /** graphql-rate-limit's store, kept in the shared stores so every replica counts together. */

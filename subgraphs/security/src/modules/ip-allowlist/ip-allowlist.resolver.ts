@@ -1,4 +1,5 @@
-import type { SecurityEventInput, SubgraphContext } from "@rampart/kit";
+import type { SecurityEventInput } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from "type-graphql";
 import { IpAllowlistEntry } from "./ip-allowlist.entity";
 import { IpAllowlistService } from "./ip-allowlist.service";

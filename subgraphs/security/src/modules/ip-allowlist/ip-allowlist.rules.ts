@@ -1,4 +1,4 @@
-import { chain, type Rules, type ShieldRule } from "@rampart/kit";
+import { chain, type Rules, type ShieldRule } from "@rampart/kit/subgraph";
 
 /** The IP allowlist's part of the security rule tree, by type and field. */
 export interface IpAllowlistRuleTree {

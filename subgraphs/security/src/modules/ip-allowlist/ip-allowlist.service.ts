@@ -7,8 +7,8 @@ import {
   RampartError,
   serializeIpAllowlistSnapshot,
   type Logger,
-  type Stores,
 } from "@rampart/kit";
+import type { Stores } from "@rampart/kit/stores";
 import { BOOTSTRAP_CREATOR, IpAllowlistEntry } from "./ip-allowlist.entity";
 
 /** Longest description accepted. */

@@ -1,9 +1,5 @@
-import {
-  LockdownSwitch,
-  RampartError,
-  validLockdownReason,
-  type SubgraphContext,
-} from "@rampart/kit";
+import { LockdownSwitch, RampartError, validLockdownReason } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, Directive, Field, Mutation, ObjectType, Query, Resolver } from "type-graphql";
 
 /** The emergency lockdown as admins see it. */

@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit/subgraph";
 import type { MonitoringConfig } from "./monitoring.config";
 import { createMonitoring, type Monitoring } from "./monitoring.service";
 

@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit/subgraph";
 import type { MonitoringConfig } from "./monitoring.config";
 import { SystemHealthChecker } from "./system-health.service";
 import { SystemMetricsSampler } from "./system-metrics.service";

@@ -1,5 +1,7 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { LockdownSwitch, type SessionStore, type Stores, type SubgraphContext } from "@rampart/kit";
+import { LockdownSwitch, type SessionStore } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
+import type { Stores } from "@rampart/kit/stores";
 import {
   METRICS_WINDOW_MS,
   type MetricsWindow,

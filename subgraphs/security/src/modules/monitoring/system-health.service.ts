@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { checkDependency, type Stores } from "@rampart/kit";
+import { checkDependency } from "@rampart/kit";
+import type { Stores } from "@rampart/kit/stores";
 import { HealthStatus, type ComponentHealth, type SystemHealth } from "./system-health.types";
 
 /** Options for {@link SystemHealthChecker}. */

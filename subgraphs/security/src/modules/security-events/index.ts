@@ -1,24 +1,10 @@
-/** Security events: stored once from the event stream, hash-chained, queried by superadmins. */
-export {
-  SecurityEventArchive,
-  type IncomingSecurityEvent,
-  type SecurityEventArchiveOptions,
-  type SecurityEventSink,
-  type StoredSecurityEventsListener,
-} from "./security-event.archive";
-export {
-  readSecurityEvent,
-  SECURITY_SEVERITIES,
-  SECURITY_STORE_GROUP,
-  SecurityEventConsumer,
-  startSecurityEventConsumer,
-  type SecurityEventConsumerOptions,
-  type SecurityEventConsumerStats,
-} from "./security-event.consumer";
-export { AuditChainMonitor, type AuditChainMonitorOptions } from "./security-event.chain-monitor";
+/**
+ * Security events as stored: the hash-chained table and its checkpoints, queried by superadmins
+ * and fed live to subscriptions. They are stored by the event pipeline (`../event-pipeline`).
+ */
 export { SecurityEventCheckpoint } from "./security-event.checkpoint";
 export { securityEventsConfigShape, type SecurityEventsConfig } from "./security-event.config";
-export { StoredSecurityEvent } from "./security-event.entity";
+export { SECURITY_SEVERITIES, StoredSecurityEvent } from "./security-event.entity";
 export { SecurityEventResolver } from "./security-event.resolver";
 export {
   announceStoredSecurityEvents,

@@ -1,6 +1,9 @@
 import { BigIntType, Entity, Index, PrimaryKey, Property } from "@mikro-orm/core";
 import { Directive, Field, ID, ObjectType } from "type-graphql";
 
+/** Severities an event may carry (kit's `SecuritySeverity`). */
+export const SECURITY_SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
+
 /**
  * A security event as stored by the security subgraph: one row per event id, in the order of
  * the audit chain. Rows are only ever inserted (see SecurityEventArchive); `sequence` counts

@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { ErrorCode, RampartError, type Logger, type PubSub, type Unsubscribe } from "@rampart/kit";
-import type { StoredSecurityEventsListener } from "./security-event.archive";
+import { ErrorCode, RampartError, type Logger } from "@rampart/kit";
+import type { PubSub, Unsubscribe } from "@rampart/kit/stores";
 import { StoredSecurityEvent } from "./security-event.entity";
 import {
   matchesCriteria,
@@ -81,7 +81,9 @@ const fromAnnounced = (row: AnnouncedRow): StoredSecurityEvent =>
  * {@link STORED_SECURITY_EVENTS_CHANNEL}. A lost announcement (Redis restarting) loses no
  * event: feeds also poll the table.
  */
-export function announceStoredSecurityEvents(pubsub: PubSub): StoredSecurityEventsListener {
+export function announceStoredSecurityEvents(
+  pubsub: PubSub,
+): (rows: readonly StoredSecurityEvent[]) => Promise<void> {
   return async (rows) => {
     if (rows.length === 0) return;
     const announcement: StoredSecurityEventsAnnouncement = {

@@ -1,6 +1,6 @@
 import type { FilterQuery } from "@mikro-orm/core";
 import { RampartError } from "@rampart/kit";
-import { SECURITY_SEVERITIES } from "./security-event.consumer";
+import { SECURITY_SEVERITIES } from "./security-event.entity";
 import type { StoredSecurityEvent } from "./security-event.entity";
 import type { SecurityEventFilter } from "./security-event.types";
 

@@ -1,4 +1,4 @@
-import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit/subgraph";
 import type { SecurityEventsConfig } from "./security-event.config";
 import { SecurityEventFeed } from "./security-event.feed";
 

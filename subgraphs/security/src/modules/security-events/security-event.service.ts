@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { MAX_PAGE_SIZE, RampartError } from "@rampart/kit";
+import { RampartError } from "@rampart/kit";
+import { MAX_PAGE_SIZE } from "@rampart/kit/subgraph";
 import { StoredSecurityEvent } from "./security-event.entity";
 import { parseSecurityEventFilter, whereOfCriteria } from "./security-event.filter";
 import type { SecurityEventConnection, SecurityEventFilter } from "./security-event.types";

@@ -1,9 +1,5 @@
-import {
-  RampartError,
-  type PlatformSession,
-  type SessionStore,
-  type SubgraphContext,
-} from "@rampart/kit";
+import { RampartError, type PlatformSession, type SessionStore } from "@rampart/kit";
+import type { SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, Directive, ID, Mutation, Query, Resolver } from "type-graphql";
 import { SessionView } from "./session.type";
 

@@ -1,10 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import {
-  loadOrCreateDevSecret,
-  type SubgraphConfig,
-  type SubgraphContext,
-  type SubgraphRuntime,
-} from "@rampart/kit";
+import { loadOrCreateDevSecret } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit/subgraph";
 import { StoreAttemptGuard } from "../brute-force/attempt-guard";
 import { SecretBox } from "./secret-box";
 import { TWO_FACTOR_DEV_SECRET, type TwoFactorConfig } from "./two-factor.config";

@@ -6,16 +6,13 @@ import os from "node:os";
 import path from "node:path";
 import {
   anonymousIdentity,
-  createMemoryStores,
-  createRedisStores,
   IDENTITY_HEADER,
-  runSubgraph,
   SecurityLevel,
   signIdentity,
   type Identity,
-  type RunningSubgraph,
-  type Stores,
 } from "@rampart/kit";
+import { runSubgraph, type RunningSubgraph } from "@rampart/kit/subgraph";
+import { createMemoryStores, createRedisStores, type Stores } from "@rampart/kit/stores";
 import {
   dropSchema,
   freePort,
@@ -164,7 +161,7 @@ export async function startMonitoredSubgraph(setup: MonitoringSetup): Promise<Mo
     healthyUrl: healthy.url,
     closedPort,
     async query(document, identity = superAdmin(), variables) {
-      const assertion = await signIdentity(identity, "security", keys.privateKey, {
+      const assertion = signIdentity(identity, "security", keys.privateKey, {
         query: document,
         variables,
       });

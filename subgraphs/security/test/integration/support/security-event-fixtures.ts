@@ -1,23 +1,20 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/core";
+import type { SecurityEvent } from "@rampart/kit";
 import {
   createMemoryStores,
   createRedisStores,
   openDatabase,
   type Database,
   type PubSub,
-  type SecurityEvent,
   type Stores,
   type Unsubscribe,
-} from "@rampart/kit";
+} from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { migrations } from "../../../src/migrations";
 import { SecurityAlert } from "../../../src/modules/alerts";
-import {
-  SecurityEventArchive,
-  SecurityEventCheckpoint,
-  StoredSecurityEvent,
-} from "../../../src/modules/security-events";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "../../../src/modules/security-events";
+import { SecurityEventArchive } from "../../../src/modules/event-pipeline";
 
 const { databaseUrl, redisUrl } = testServices();
 

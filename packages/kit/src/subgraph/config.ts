@@ -10,8 +10,8 @@ import {
   parseConfig,
   type ConfigProblem,
   type Environment,
-} from "./config";
-import { ConfigError } from "./errors";
+} from "../config";
+import { ConfigError } from "../errors";
 
 /** The environment every subgraph reads, with its default port. */
 export function subgraphConfigShape(defaultPort: number) {

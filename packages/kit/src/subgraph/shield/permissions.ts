@@ -7,7 +7,7 @@ import {
 } from "graphql";
 import { middleware, type IMiddlewareGenerator } from "graphql-middleware";
 import { allow, shield } from "graphql-shield";
-import { ErrorCode, RampartError } from "../errors";
+import { ErrorCode, RampartError } from "../../errors";
 import { createDenyRule, refusalFor, type ShieldRule } from "./rules";
 
 /** Rules by type: one rule for every field of the type, or one rule per field (`*` = the rest). */

@@ -1,12 +1,12 @@
 // What a running subgraph hands its services and resolvers: the runtime (stores, sessions,
 // security events, logger) and the per-request context. Types only.
 import type { EntityManager } from "@mikro-orm/core";
-import type { Identity } from "./identity";
-import type { Logger } from "./logger";
-import type { SecurityEventRecorder } from "./security-events";
-import type { SessionStore } from "./sessions";
-import type { Stores } from "./stores";
-import type { SubgraphConfig } from "./subgraph-config";
+import type { Identity } from "../identity";
+import type { Logger } from "../logger";
+import type { SecurityEventRecorder } from "../security-events";
+import type { SessionStore } from "../sessions";
+import type { Stores } from "../stores";
+import type { SubgraphConfig } from "./config";
 
 /** What a running subgraph shares with its services and resolvers; `Config` is its parsed config. */
 export interface SubgraphRuntime<Config extends SubgraphConfig = SubgraphConfig> {

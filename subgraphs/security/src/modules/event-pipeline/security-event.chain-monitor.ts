@@ -10,8 +10,7 @@ import {
   type Logger,
   type SecurityEventRecorder,
 } from "@rampart/kit";
-import { SecurityEventCheckpoint } from "./security-event.checkpoint";
-import { StoredSecurityEvent } from "./security-event.entity";
+import { SecurityEventCheckpoint, StoredSecurityEvent } from "../security-events";
 
 /** Serializes chain checks across replicas (each page in its own transaction). */
 const MONITOR_LOCK_SQL = `select pg_advisory_xact_lock(hashtext('rampart:audit-chain-monitor'))`;

@@ -8,7 +8,6 @@ export {
 } from "./permissions";
 export {
   createRules,
-  isSuperAdminIdentity,
   ruleOptionsFrom,
   type OrganizationRef,
   type RuleOptions,

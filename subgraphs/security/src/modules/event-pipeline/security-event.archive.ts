@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
 import { chainHash, GENESIS_HASH, type Logger, type SecurityEvent } from "@rampart/kit";
-import { StoredSecurityEvent } from "./security-event.entity";
+import { StoredSecurityEvent } from "../security-events";
 
 /**
  * Serializes every append across consumers and replicas. The next sequence number is

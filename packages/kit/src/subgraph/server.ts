@@ -12,8 +12,9 @@ import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { Logger } from "pino";
-import { maskUnexpected, RampartError } from "./errors";
-import { errorHandler, notFoundHandler, sendError } from "./http";
+import { maskUnexpected, RampartError } from "../errors";
+import { checkDependency } from "../health";
+import { errorHandler, notFoundHandler, sendError } from "../http";
 import {
   AssertionReplayGuard,
   checkOperationBinding,
@@ -22,41 +23,10 @@ import {
   type Identity,
   type SubgraphOperation,
   type VerifiedAssertion,
-} from "./identity";
-import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "./metrics";
-import type { SubgraphConfig } from "./subgraph-config";
-import type { SubgraphContext, SubgraphRuntime } from "./subgraph-context";
-
-/** The state of one dependency, as reported by health endpoints. */
-export interface DependencyHealth {
-  /** `up` or `down`. */
-  status: "up" | "down";
-  /** Round trip in ms when up. */
-  latencyMs?: number;
-  /** Why it is down (never a secret). */
-  error?: string;
-}
-
-/** Measures a dependency's round trip; a rejection (or a timeout) reports it down. */
-export async function checkDependency(
-  ping: () => Promise<number>,
-  timeoutMs = 2_000,
-): Promise<DependencyHealth> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const latencyMs = await Promise.race([
-      ping(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { status: "up", latencyMs: Math.round(latencyMs * 100) / 100 };
-  } catch (error) {
-    return { status: "down", error: (error as Error).message };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+} from "../identity";
+import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "../metrics";
+import type { SubgraphConfig } from "./config";
+import type { SubgraphContext, SubgraphRuntime } from "./context";
 
 /** Options for {@link startSubgraphServer}. */
 export interface SubgraphServerOptions<

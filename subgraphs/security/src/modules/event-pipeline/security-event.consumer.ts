@@ -1,13 +1,9 @@
 import os from "node:os";
 import type { EntityManager } from "@mikro-orm/core";
-import {
-  SECURITY_EVENT_STREAM,
-  type EventStream,
-  type Logger,
-  type SecurityEvent,
-  type StreamEntry,
-  type SubgraphRuntime,
-} from "@rampart/kit";
+import { SECURITY_EVENT_STREAM, type Logger, type SecurityEvent } from "@rampart/kit";
+import type { SubgraphRuntime } from "@rampart/kit/subgraph";
+import type { EventStream, StreamEntry } from "@rampart/kit/stores";
+import { SECURITY_SEVERITIES } from "../security-events";
 import {
   SecurityEventArchive,
   type IncomingSecurityEvent,
@@ -17,9 +13,6 @@ import {
 
 /** Consumer group of the processes that store security events. */
 export const SECURITY_STORE_GROUP = "security-store";
-
-/** Severities an event may carry (kit's `SecuritySeverity`). */
-export const SECURITY_SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,19 +1,18 @@
 import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
-import { openDatabase, type Database, type MigrationEntry } from "./database";
-import type { Environment } from "./config";
-import { ConfigError } from "./errors";
+import { openDatabase, type Database, type MigrationEntry } from "../stores/database";
+import type { Environment } from "../config";
 import type { FederatedSchema } from "./federation";
-import { loadOrCreateDevKeyPair, publicKeyFromPem } from "./keys";
-import { Lifecycle, type Closer } from "./lifecycle";
-import { createLogger, type Logger } from "./logger";
-import { createMetrics, type Metrics } from "./metrics";
-import { startProcessRecorder } from "./security-events";
-import { SessionStore } from "./sessions";
-import { createStores, type Stores } from "./stores";
-import { sessionPolicyOf, type SubgraphConfig } from "./subgraph-config";
-import type { SubgraphRuntime } from "./subgraph-context";
-import { startSubgraphServer, type SubgraphServer } from "./subgraph-server";
+import { loadOrCreateDevKeyPair, publicKeyFromPem } from "../keys";
+import { exitWithStartupError, Lifecycle, type Closer } from "../lifecycle";
+import { createLogger, type Logger } from "../logger";
+import { createMetrics, type Metrics } from "../metrics";
+import { startProcessRecorder } from "../security-events";
+import { SessionStore } from "../sessions";
+import { createStores, type Stores } from "../stores";
+import { sessionPolicyOf, type SubgraphConfig } from "./config";
+import type { SubgraphRuntime } from "./context";
+import { startSubgraphServer, type SubgraphServer } from "./server";
 
 /**
  * Everything that makes one subgraph, independent of how it is run. `Config` is what its
@@ -169,12 +168,4 @@ export function main<Config extends SubgraphConfig, Services>(
     },
     (error) => exitWithStartupError(definition.name, error),
   );
-}
-
-/** Prints why start-up failed (a config error's hints, or the error) and exits 1. */
-export function exitWithStartupError(service: string, error: unknown): never {
-  const message =
-    error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error));
-  process.stderr.write(`${service}: cannot start.\n${message}\n`);
-  process.exit(1);
 }

@@ -6,12 +6,12 @@ import {
   Kind,
   lexicographicSortSchema,
   parse,
-  type DirectiveNode,
   type GraphQLSchema,
   type ObjectTypeDefinitionNode,
 } from "graphql";
 import { applyMiddleware } from "graphql-middleware";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
+import { ADMIN_TAG, isAdminTag } from "../admin-tag";
 import type { Permissions } from "./shield";
 
 /** Federation directives every subgraph may use. */
@@ -65,19 +65,6 @@ export async function buildFederatedSchema(
   const federated = tagAdminOnlySubscriptionType({ schema, sdl });
   return permissions ? applyPermissions(federated, permissions) : federated;
 }
-
-/** The tag that marks admin-only elements; the main profile's contract hides them. */
-export const ADMIN_TAG = "admin";
-
-/** Whether a directive is `@tag(name: "admin")`. */
-export const isAdminTag = (directive: DirectiveNode): boolean =>
-  directive.name.value === "tag" &&
-  (directive.arguments ?? []).some(
-    (argument) =>
-      argument.name.value === "name" &&
-      argument.value.kind === Kind.STRING &&
-      argument.value.value === ADMIN_TAG,
-  );
 
 /**
  * Tags the `Subscription` type admin in the published SDL when every one of its fields is.

@@ -1,9 +1,9 @@
 import { chain, rule, type and } from "graphql-shield";
-import type { AccessSettings } from "../config";
-import { RampartError } from "../errors";
-import { SecurityLevel, type Identity } from "../identity";
-import type { Logger } from "../logger";
-import type { SecurityEventRecorder } from "../security-events";
+import type { AccessSettings } from "../../config";
+import { RampartError } from "../../errors";
+import { isSuperAdminIdentity, SecurityLevel, withOrgPrefix, type Identity } from "../../identity";
+import type { Logger } from "../../logger";
+import type { SecurityEventRecorder } from "../../security-events";
 
 /** A graphql-shield rule or a logic rule built from them (`and`, `or`, `chain`, `not`). */
 export type ShieldRule = Parameters<typeof and>[number];
@@ -141,26 +141,6 @@ const denyCheck: Check = (_parent, _args, context) => refusalFor(context);
 /** The rule shield falls back to for fields the rule tree does not name. */
 export const createDenyRule = (): ShieldRule =>
   rule("deny", { cache: "contextual" })(recording("deny", denyCheck));
-
-/** Clerk names roles and permissions with an `org:` prefix; accept them with or without. */
-const withOrgPrefix = (name: string): string => (name.startsWith("org:") ? name : `org:${name}`);
-
-/**
- * Whether a caller is a platform superadmin: an admin of the superadmin organization
- * (`CLERK_SUPERADMIN_ORG_ID`). The one definition, used by the rule and by the gateway.
- */
-export function isSuperAdminIdentity(
-  identity: Identity,
-  superAdminOrganizationId: string | null,
-): boolean {
-  return (
-    superAdminOrganizationId !== null &&
-    identity.userId !== null &&
-    identity.organizationId === superAdminOrganizationId &&
-    identity.role !== null &&
-    withOrgPrefix(identity.role) === "org:admin"
-  );
-}
 
 const parentField = (parent: unknown, field: string): unknown =>
   typeof parent === "object" && parent !== null

@@ -1,19 +1,21 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit";
+import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit/subgraph";
 import {
-  announceStoredSecurityEvents,
-  AuditChainMonitor,
+  AlertEngine,
+  AlertNotifier,
+  alertPolicyOf,
+  defaultAlertRules,
+  type AlertsConfig,
+} from "../alerts";
+import { announceStoredSecurityEvents, type SecurityEventsConfig } from "../security-events";
+import { AuditChainMonitor } from "./security-event.chain-monitor";
+import {
   startSecurityEventConsumer,
   type SecurityEventConsumerOptions,
-  type SecurityEventsConfig,
-} from "../security-events";
-import { alertPolicyOf, type AlertsConfig } from "./alert.config";
-import { AlertEngine } from "./alert.engine";
-import { AlertNotifier } from "./alert.feed";
-import { defaultAlertRules } from "./alert.policy";
+} from "./security-event.consumer";
 
-/** Options for {@link startSecurityEventProcessing}. */
-export interface SecurityEventProcessingOptions {
+/** Options for {@link startSecurityEventPipeline}. */
+export interface SecurityEventPipelineOptions {
   /** Consumer settings (batch size, block time...). Default the consumer's defaults. */
   consumer?: Partial<Omit<SecurityEventConsumerOptions, "events" | "sink" | "logger">>;
   /** How often the alert rules catch up on events a failed evaluation left, in ms. Default 10 000. */
@@ -23,13 +25,13 @@ export interface SecurityEventProcessingOptions {
 /**
  * Everything the security subgraph does with the event stream in the background: stores each
  * event once (the consumer), announces each stored batch to live feeds, evaluates the alert
- * rules on it, and checks the audit chain periodically. Resolves to the function that stops
+ * rules on it, and checks the audit chain periodically. Returns the function that stops
  * it all (register it on shutdown, before the stores and the database close).
  */
-export function startSecurityEventProcessing(
+export function startSecurityEventPipeline(
   runtime: SubgraphRuntime<SubgraphConfig & AlertsConfig & SecurityEventsConfig>,
   em: EntityManager,
-  options: SecurityEventProcessingOptions = {},
+  options: SecurityEventPipelineOptions = {},
 ): () => Promise<void> {
   const { config, logger } = runtime;
   const engine = new AlertEngine({

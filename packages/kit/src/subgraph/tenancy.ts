@@ -1,5 +1,5 @@
-import { RampartError } from "./errors";
-import type { Identity } from "./identity";
+import { RampartError } from "../errors";
+import type { Identity } from "../identity";
 
 /**
  * The organization whose data the caller may see: the active organization of a signed-in
