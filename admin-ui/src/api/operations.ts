@@ -288,6 +288,32 @@ export const SecurityMetricsQuery = graphql(`
   }
 `);
 
+export const SecurityMetricsSubscription = graphql(`
+  subscription LiveSecurityMetrics($window: MetricsWindow!) {
+    securityMetrics(window: $window) {
+      window
+      since
+      sampledAt
+      totalEvents
+      failedLogins
+      ipViolations
+      rateLimitHits
+      activeSessions
+      sessionsStarted
+      authenticationSuccessRate
+      eventCounts {
+        type
+        count
+      }
+      twoFactorAdoption {
+        admins
+        enrolled
+        rate
+      }
+    }
+  }
+`);
+
 export const SystemQuery = graphql(`
   query System {
     systemHealth {

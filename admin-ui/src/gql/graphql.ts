@@ -201,6 +201,13 @@ export type SecurityMetricsQueryVariables = Exact<{
 
 export type SecurityMetricsQuery = { securityMetrics: { window: MetricsWindow, since: string, sampledAt: string, totalEvents: number, failedLogins: number, ipViolations: number, rateLimitHits: number, activeSessions: number, sessionsStarted: number, authenticationSuccessRate: number | null, eventCounts: Array<{ type: string, count: number }>, twoFactorAdoption: { admins: number, enrolled: number, rate: number | null } } };
 
+export type LiveSecurityMetricsSubscriptionVariables = Exact<{
+  window: MetricsWindow;
+}>;
+
+
+export type LiveSecurityMetricsSubscription = { securityMetrics: { window: MetricsWindow, since: string, sampledAt: string, totalEvents: number, failedLogins: number, ipViolations: number, rateLimitHits: number, activeSessions: number, sessionsStarted: number, authenticationSuccessRate: number | null, eventCounts: Array<{ type: string, count: number }>, twoFactorAdoption: { admins: number, enrolled: number, rate: number | null } } };
+
 export type SystemQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -548,6 +555,31 @@ export const SecurityMetricsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SecurityMetricsQuery, SecurityMetricsQueryVariables>;
+export const LiveSecurityMetricsDocument = new TypedDocumentString(`
+    subscription LiveSecurityMetrics($window: MetricsWindow!) {
+  securityMetrics(window: $window) {
+    window
+    since
+    sampledAt
+    totalEvents
+    failedLogins
+    ipViolations
+    rateLimitHits
+    activeSessions
+    sessionsStarted
+    authenticationSuccessRate
+    eventCounts {
+      type
+      count
+    }
+    twoFactorAdoption {
+      admins
+      enrolled
+      rate
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LiveSecurityMetricsSubscription, LiveSecurityMetricsSubscriptionVariables>;
 export const SystemDocument = new TypedDocumentString(`
     query System {
   systemHealth {

@@ -1,5 +1,5 @@
-import { useState, type ReactNode } from "react";
-import { SecurityMetricsQuery, SystemQuery } from "../api/operations";
+import { useEffect, useState, type ReactNode } from "react";
+import { SecurityMetricsQuery, SecurityMetricsSubscription, SystemQuery } from "../api/operations";
 import type { MetricsWindow } from "../gql/graphql";
 import { useSession } from "../session";
 import { Section, useLoad, when } from "../ui";
@@ -36,12 +36,22 @@ function Bar({ label, value, max }: { label: string; value: number; max: number 
 
 /** Security metrics over a window, and each component's health, with system metrics. */
 export function System(): ReactNode {
-  const { call } = useSession();
+  const { call, live } = useSession();
   const [window, setWindow] = useState<MetricsWindow>("LAST_HOUR");
-  const [metrics, reloadMetrics] = useLoad(
+  const [metrics, reloadMetrics, setMetrics] = useLoad(
     async () => (await call(SecurityMetricsQuery, { window })).securityMetrics,
     [window, call],
   );
+  // The security subgraph pushes the window's metrics every few seconds.
+  useEffect(() => {
+    if (!live) return;
+    return live.subscribe(
+      SecurityMetricsSubscription,
+      () => ({ window }),
+      ({ securityMetrics }) => setMetrics(securityMetrics),
+      () => undefined,
+    );
+  }, [live, window, setMetrics]);
   const [system, reloadSystem] = useLoad(() => call(SystemQuery, {}), [call]);
   return (
     <>
@@ -122,7 +132,7 @@ export function System(): ReactNode {
                   <Bar key={c.type} label={c.type} value={c.count} max={max} />
                 ))
               )}
-              <p className="muted small">
+              <p className="muted small" data-sampled-at={m.sampledAt}>
                 Since {when(m.since)} · sampled {when(m.sampledAt)}
               </p>
             </>

@@ -337,6 +337,14 @@ describe("the admin dashboard in Chromium", () => {
     await page.getByText("Overall: UP").waitFor({ timeout: 30_000 });
     await page.getByRole("heading", { name: "Security metrics" }).waitFor();
     await page.locator(".stats").first().waitFor();
+    // The metrics are pushed over the socket (every 5 s by default): the sample moves on by itself.
+    const sampled = await page.locator("[data-sampled-at]").getAttribute("data-sampled-at");
+    await page.waitForFunction(
+      (first) =>
+        document.querySelector("[data-sampled-at]")?.getAttribute("data-sampled-at") !== first,
+      sampled,
+      { timeout: 20_000 },
+    );
     await shoot("10-metrics-health");
   });
 
