@@ -2,7 +2,8 @@
  * Jest runs every workspace's tests in three tiers: unit (in process), integration (real
  * servers, Postgres, Redis), e2e (the whole platform); and the attack suite (hostile clients
  * against the whole platform, docs/security/attack-suite.md) as a project of its own:
- * `npx jest --selectProjects attacks`.
+ * `npx jest --selectProjects attacks`; and the browser suite (the admin dashboard and GraphiQL in
+ * Debian's Chromium, driven by playwright-core): `npx jest --selectProjects browser`.
  */
 const esmOnly = ["jose", "@electric-sql", "otplib", "@otplib", "@scure", "@noble"].join("|");
 
@@ -20,7 +21,7 @@ const swc = [
 
 const tier = (name) => ({
   displayName: name,
-  testMatch: [`<rootDir>/{packages,subgraphs,gateway,tools}/**/test/${name}/**/*.test.ts`],
+  testMatch: [`<rootDir>/{packages,subgraphs,gateway,tools,admin-ui}/**/test/${name}/**/*.test.ts`],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   transform: { "^.+\\.(t|j|mj|cj)s$": swc },
   transformIgnorePatterns: [`/node_modules/(?!(${esmOnly})/)`],
@@ -39,5 +40,5 @@ module.exports = {
   globalSetup: "<rootDir>/packages/kit/test/global-setup.js",
   // Integration and e2e tests start servers and databases; e2e files raise it further.
   testTimeout: 60_000,
-  projects: [tier("unit"), tier("integration"), tier("e2e"), tier("attacks")],
+  projects: [tier("unit"), tier("integration"), tier("e2e"), tier("attacks"), tier("browser")],
 };

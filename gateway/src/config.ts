@@ -15,6 +15,12 @@ import {
 } from "@rampart/kit";
 import { z } from "zod";
 import type { RateLimitBudgets } from "./perimeter/rate-limit";
+import { defaultWebRoot } from "./web/paths";
+import {
+  playgroundProductionProblems,
+  playgroundSetting,
+  type PlaygroundMode,
+} from "./web/playground";
 
 /** Names of the subgraphs the gateway routes to, as written in the supergraph. */
 export const subgraphNames = ["security", "commerce", "notifications", "fulfillment"] as const;
@@ -158,6 +164,11 @@ const shape = {
     .describe(
       "Set INTROSPECTION to superadmin (default: superadmins on the admin profile), off, or everyone (development only)",
     ),
+  PLAYGROUND: playgroundSetting,
+  ADMIN_UI_DIR: z
+    .string()
+    .optional()
+    .describe("Set ADMIN_UI_DIR to the built admin-ui folder (default admin-ui/dist)"),
   ...accessShape,
   RAMPART_DATA_DIR: env.dataDir(),
   DATABASE_URL: env.url(["postgres", "postgresql"], databaseUrlHint),
@@ -237,6 +248,10 @@ export interface GatewayConfig {
   readonly rateLimitIpv6PrefixLength: number;
   /** Who may introspect. */
   readonly introspection: "superadmin" | "off" | "everyone";
+  /** Who gets GraphiQL at `/graphiql` (`PLAYGROUND`): open in development, off in production. */
+  readonly playground: PlaygroundMode;
+  /** The built admin dashboard and playground (`admin-ui/dist`). */
+  readonly webRoot: string;
   /** The security subgraph's PostgreSQL, for `npm run rampart -- audit verify`; PGlite when unset. */
   readonly databaseUrl: string | undefined;
   /** Redis URL; in-memory stores when unset (development only). */
@@ -309,7 +324,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     (profile === "admin" ? raw.ADMIN_ORIGINS : raw.STOREFRONT_ORIGINS) ??
     (production
       ? []
-      : [`http://localhost:${raw.PORT ?? defaultPortOf[profile]}`, "http://localhost:5173"]);
+      : [
+          `http://localhost:${raw.PORT ?? defaultPortOf[profile]}`,
+          `http://127.0.0.1:${raw.PORT ?? defaultPortOf[profile]}`,
+          "http://localhost:5173",
+        ]);
   if (production) {
     if (raw.ADMIN_ENFORCE_IP_RESTRICTIONS === false) {
       problems.push({
@@ -325,6 +344,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         message: "everyone is refused in production; use superadmin or off",
       });
     }
+    problems.push(...playgroundProductionProblems(raw.PLAYGROUND ?? "off", raw.INTROSPECTION));
     for (const variable of ["STOREFRONT_ORIGINS", "ADMIN_ORIGINS"] as const) {
       if (raw[variable]?.some((origin) => origin.includes("*"))) {
         problems.push({
@@ -377,6 +397,8 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     metricsAllowlist: Object.freeze(raw.METRICS_ALLOWLIST),
     lockdownMainMode: raw.LOCKDOWN_MAIN_MODE,
     introspection: raw.INTROSPECTION,
+    playground: raw.PLAYGROUND ?? (production ? "off" : "open"),
+    webRoot: raw.ADMIN_UI_DIR ?? defaultWebRoot,
     rateLimits: Object.freeze({
       anonymousPerIp: {
         limit: raw.RATE_LIMIT_ANONYMOUS_PER_IP,

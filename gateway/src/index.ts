@@ -15,7 +15,9 @@ export { healthUrlOf } from "./health";
 export { IdentityDataSource } from "./identity-data-source";
 export { createSecurityHeaders } from "./perimeter/security-headers";
 export {
+  apiSchemaPath,
   composeSupergraph,
+  printApiSchema,
   contractSupergraphPath,
   readCommittedSdls,
   repositoryRoot,

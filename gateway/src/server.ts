@@ -33,6 +33,7 @@ import { createSubgraphClient } from "./subgraph-client";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
+import { createWebFaces } from "./web";
 
 /** A running gateway. */
 export interface Gateway {
@@ -189,6 +190,8 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       httpPerimeter.bodyParser,
       expressMiddleware(apollo, { context: httpPerimeter.context }),
     );
+    // GraphiQL, and on admin the dashboard and its development sign-in: behind the guard.
+    app.use(createWebFaces(config));
     app.use(notFoundHandler);
     app.use(errorHandler(logger));
 

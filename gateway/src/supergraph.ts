@@ -1,9 +1,11 @@
 import fs from "node:fs";
 import path from "node:path";
 import { composeServices } from "@apollo/composition";
+import { Supergraph } from "@apollo/federation-internals";
 import {
   Kind,
   parse,
+  printSchema,
   visit,
   type ASTNode,
   type DirectiveNode,
@@ -134,4 +136,20 @@ export function readCommittedSdls(): Record<SubgraphName, string> {
   return Object.fromEntries(
     subgraphNames.map((name) => [name, fs.readFileSync(subgraphSdlPath(name), "utf8")]),
   ) as Record<SubgraphName, string>;
+}
+
+/**
+ * Where the client-facing API schema of a profile is committed (`schema/api.<profile>.graphql`):
+ * what integrators give code generators and IDE plugins instead of introspection.
+ */
+export const apiSchemaPath = (profile: "main" | "admin"): string =>
+  path.join(repositoryRoot, "schema", `api.${profile}.graphql`);
+
+/**
+ * The API schema of a supergraph as SDL: what clients see, with no `join__` or `link__`
+ * elements, `@inaccessible` elements removed, and no federation directives.
+ */
+export function printApiSchema(supergraphSdl: string): string {
+  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  return `${printSchema(api).trim()}\n`;
 }

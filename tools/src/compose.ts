@@ -3,6 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { runTool } from "@rampart/kit/tools";
 import {
+  apiSchemaPath,
+  printApiSchema,
   subgraphNames,
   composeSupergraph,
   contractSupergraphPath,
@@ -14,7 +16,8 @@ import {
 
 // `npm run compose`: prints each subgraph's SDL (one process per subgraph, since type-graphql's
 // metadata is global), writes subgraphs/<name>/schema.graphql, and composes
-// schema/supergraph.graphql from them. Both are committed; tests fail when they drift.
+// schema/supergraph.graphql from them, the main profile's contract, and each profile's API
+// schema (schema/api.<profile>.graphql). All are committed; tests fail when they drift.
 runTool(async () => {
   const printer = path.join(repositoryRoot, "packages", "kit", "dist", "tools", "print-sdl.js");
   for (const name of subgraphNames) {
@@ -28,10 +31,12 @@ runTool(async () => {
     fs.writeFileSync(subgraphSdlPath(name), sdl);
   }
   fs.mkdirSync(path.dirname(supergraphPath), { recursive: true });
-  fs.writeFileSync(supergraphPath, composeSupergraph(readCommittedSdls()));
-  fs.writeFileSync(
-    contractSupergraphPath,
-    composeSupergraph(readCommittedSdls(), { contract: true }),
-  );
+  const supergraph = composeSupergraph(readCommittedSdls());
+  const contract = composeSupergraph(readCommittedSdls(), { contract: true });
+  fs.writeFileSync(supergraphPath, supergraph);
+  fs.writeFileSync(contractSupergraphPath, contract);
+  // The client-facing API schemas, for code generators and IDE plugins (no introspection needed).
+  fs.writeFileSync(apiSchemaPath("admin"), printApiSchema(supergraph));
+  fs.writeFileSync(apiSchemaPath("main"), printApiSchema(contract));
   process.stdout.write(`wrote ${path.relative(repositoryRoot, supergraphPath)}\n`);
 });

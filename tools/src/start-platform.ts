@@ -125,6 +125,12 @@ async function startPlatform(config: GatewayConfig): Promise<void> {
       `Rampart is up: http://${config.host}:${config.port}/graphql (storefronts, main profile)`,
       `               http://${config.host}:${config.adminPort}/graphql (admin profile)`,
       `               ws://${config.host}:${config.adminPort}/graphql (admin subscriptions, graphql-ws)`,
+      `Admin dashboard:          http://${config.host}:${config.adminPort}/ (development sign-in)`,
+      ...(config.playground === "open"
+        ? [
+            `GraphQL playground:       http://${config.host}:${config.port}/graphiql/ and http://${config.host}:${config.adminPort}/graphiql/`,
+          ]
+        : []),
       "Get a development token:  npm run --silent dev-token -- --user user_demo_alice --org org_demo_acme --role admin",
       "Try the example query:    docs/examples/cross-subgraph.graphql (see README.md)",
       "Stop with Ctrl-C.",

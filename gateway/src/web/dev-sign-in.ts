@@ -1,0 +1,102 @@
+import { ErrorCode, httpStatusOf } from "@rampart/kit";
+import express, { type Request, type Response, type Router } from "express";
+import { z } from "zod";
+import { issueDevToken } from "../auth/dev-issuer";
+
+/** Options for {@link createDevSignIn}. */
+export interface DevSignInOptions {
+  /**
+   * Whether development sign-in is on: only with the local development issuer and never in
+   * production (the caller decides from the config; see {@link devSignInAvailable}).
+   */
+  enabled: boolean;
+  /** The development issuer's signing key (PKCS#8 PEM); read only when enabled. */
+  privateKeyPem: () => string;
+  /** `iss` of the tokens. */
+  issuer: string;
+  /** `azp` of the tokens. */
+  authorizedParty: string;
+}
+
+/** Whether a gateway with this configuration may offer development sign-in. */
+export const devSignInAvailable = (config: {
+  nodeEnv: string;
+  tokenVerification: { kind: string };
+}): boolean => config.nodeEnv !== "production" && config.tokenVerification.kind === "dev-issuer";
+
+/** Clerk-style identifiers: what the development issuer signs, nothing else. */
+const clerkId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}[A-Za-z0-9_]{1,64}$`), `must look like ${prefix}...`);
+
+/** A development sign-in request (`POST /auth/dev-token`). */
+const devTokenRequest = z
+  .object({
+    userId: clerkId("user_"),
+    organizationId: clerkId("org_").optional(),
+    role: z
+      .string()
+      .regex(/^[a-z_]{1,32}$/, "must be a role without the org: prefix, such as admin")
+      .optional(),
+    /** Refresh: a token for this existing session, as Clerk does about every minute. */
+    sessionId: clerkId("sess_").optional(),
+    ttlSeconds: z.number().int().min(60).max(3600).optional(),
+  })
+  .strict();
+
+const answerError = (
+  res: Response,
+  code: ErrorCode,
+  message: string,
+  extensions: Record<string, unknown> = {},
+) =>
+  res
+    .status(httpStatusOf[code])
+    .json({ errors: [{ message, extensions: { code, ...extensions } }] });
+
+/**
+ * Development sign-in for the admin dashboard: `GET /auth/config` says whether it is on, and
+ * `POST /auth/dev-token` (JSON) signs a token with the local development issuer, as
+ * `npm run dev-token` does. Off (403 `FORBIDDEN`, reason `DEV_SIGN_IN_DISABLED`) in production
+ * and whenever Clerk is configured. Mount it after the perimeter's guard: the admin IP
+ * allowlist and CORS apply. Tokens are never logged.
+ */
+export function createDevSignIn(options: DevSignInOptions): Router {
+  const router = express.Router({ caseSensitive: true, strict: true });
+  router.get("/auth/config", (_req: Request, res: Response) => {
+    res.json({ devSignIn: options.enabled });
+  });
+  router.post(
+    "/auth/dev-token",
+    express.json({ limit: "2kb", strict: true, type: "application/json" }),
+    async (req: Request, res: Response) => {
+      if (!options.enabled) {
+        return void answerError(
+          res,
+          ErrorCode.Forbidden,
+          "Development sign-in is off: production, or Clerk is configured.",
+          { reason: "DEV_SIGN_IN_DISABLED" },
+        );
+      }
+      const parsed = devTokenRequest.safeParse(req.body);
+      if (!parsed.success) {
+        return void answerError(res, ErrorCode.BadUserInput, "Invalid development sign-in.", {
+          fields: parsed.error.issues.map((issue) => ({
+            field: issue.path.join("."),
+            message: issue.message,
+          })),
+        });
+      }
+      const { userId, organizationId, role, sessionId, ttlSeconds = 3600 } = parsed.data;
+      const token = await issueDevToken(
+        { userId, organizationId, role, sessionId, ttlSeconds },
+        {
+          privateKeyPem: options.privateKeyPem(),
+          issuer: options.issuer,
+          authorizedParty: options.authorizedParty,
+        },
+      );
+      res.json({ token, expiresAt: new Date(Date.now() + ttlSeconds * 1000).toISOString() });
+    },
+  );
+  return router;
+}
