@@ -48,7 +48,12 @@ export function createLogLineFormatter(options: LogLineFormatterOptions): LogLin
     return coloured(colour, padded);
   };
   return (service, line) => {
-    const body = line.startsWith("{") ? pretty(line).replace(/\n+$/, "") : line;
+    // A message of several lines (Apollo's "loaded schema") is joined: one line per event.
+    const body = line.startsWith("{")
+      ? pretty(line)
+          .trimEnd()
+          .replace(/\s*\n\s*/g, " ")
+      : line;
     return `${nameOf(service)} ${body}`;
   };
 }

@@ -54,6 +54,11 @@ describe("createLogLineFormatter", () => {
     expect(text).toContain("Error: x\\n    at y");
   });
 
+  it("joins a message of several lines", () => {
+    const text = format("gateway (main)", jsonLine({ msg: "loaded schema.\n\t* Mode: unmanaged" }));
+    expect(text).toMatch(/INFO: loaded schema\. \* Mode: unmanaged$/);
+  });
+
   it("keeps a line that is not JSON as it is, behind the service's name", () => {
     expect(format("commerce", "node: bad option")).toBe("commerce         node: bad option");
   });
