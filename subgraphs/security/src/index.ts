@@ -6,3 +6,4 @@ export { generateTotpSecret, verifyTotp } from "./modules/two-factor/totp";
 // The IP allowlist as `rampart allowlist add|remove` changes it: the same service, entity and rules.
 export { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
 export { migrations } from "./migrations";
+export { securityConfigShape } from "./config";
