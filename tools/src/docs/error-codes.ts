@@ -49,7 +49,7 @@ export function renderErrorCodes(sourcePath: string): string {
     "",
     "# Error codes",
     "",
-    "Every refusal Rampart answers is a GraphQL error whose `extensions.code` is one of these codes; the HTTP status is the one the response carries when a request is refused with that code. Clients may rely on the codes: they are the public contract. See the [client integration guide](../client-guide.md) for how to handle them.",
+    "Every refusal Rampart answers is a GraphQL error whose `extensions.code` is one of these codes; the HTTP status is the response's when the request is refused with that code and nothing was answered (a partial result, some fields answered and others refused, stays 200). Clients may rely on the codes: they are the public contract. See the [client integration guide](../client-guide.md) for how to handle them.",
     "",
     table(["code", "HTTP status", "meaning"], rows),
     "",
