@@ -89,6 +89,15 @@ describe("rampart usage", () => {
     expect(run.stderr).toBe('rampart lockdown on: --reason "<why>" is required\n');
   });
 
+  it("a store that does not answer fails the command in one line, exit 1", () => {
+    const run = runScript(rampartScript, ["lockdown", "status"], {
+      REDIS_URL: "redis://127.0.0.1:1",
+    });
+    expect(run).toMatchObject({ code: 1, stdout: "" });
+    expect(run.stderr).toMatch(/^rampart lockdown status: .+\n$/);
+    noStackTrace(run);
+  });
+
   it("sessions revoke-user without a user id exits 2", () => {
     const run = rampart("sessions", "revoke-user");
     expect(run.code).toBe(2);
