@@ -53,12 +53,15 @@ export async function runCli(
   }
   const found = findCommand(commands, argv);
   if (!found) {
+    const group = commands.filter((command) => command.name[0] === argv[0]);
     const what =
       argv.length === 0
         ? "a command is required"
         : argv[0].startsWith("-")
           ? `unknown option '${argv[0]}'`
-          : `unknown command "${argv.join(" ")}"`;
+          : group.length > 0
+            ? `${argv[0]} needs one of: ${group.map((command) => command.name[1]).join(", ")}`
+            : `unknown command "${argv.join(" ")}"`;
     output.err(`${program}: ${what}\n\n${usage}`);
     return ExitCode.Usage;
   }
@@ -90,16 +93,10 @@ export async function runCommand(
   try {
     return await command.run(args);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof UsageError) {
-      output.err(`${name}: ${message}`);
-      return ExitCode.Usage;
-    }
-    if (error instanceof RampartError && inputRefusals.includes(error.code)) {
-      output.err(`${name}: ${message}`);
-      return ExitCode.Usage;
-    }
-    output.err(`${name}: ${message}`);
-    return ExitCode.Failed;
+    output.err(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    const wrongInput =
+      error instanceof UsageError ||
+      (error instanceof RampartError && inputRefusals.includes(error.code));
+    return wrongInput ? ExitCode.Usage : ExitCode.Failed;
   }
 }

@@ -69,6 +69,8 @@ describe("rampart usage", () => {
     [["--bogus"], "unknown option '--bogus'"],
     [["frobnicate"], 'unknown command "frobnicate"'],
     [[], "a command is required"],
+    [["lockdown"], "lockdown needs one of: on, off, status"],
+    [["sessions", "revoke"], "sessions needs one of: revoke-user, revoke-all"],
     [["help", "nothing"], 'no command "nothing"'],
     [["lockdown", "status", "--verbose"], "Unknown option '--verbose'"],
   ])("%j prints the problem and usage to stderr and exits 2", (args, problem) => {
