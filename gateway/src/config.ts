@@ -451,3 +451,6 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     ),
   });
 }
+
+/** The gateway's environment variables, each with its default and hint (`npm run docs`). */
+export { shape as gatewayConfigShape };

@@ -5,6 +5,7 @@ export { issueDevToken, type DevTokenClaims } from "./auth/dev-issuer";
 export { createSessionTokenVerifier } from "./auth/session-token";
 export {
   DEV_ISSUER,
+  gatewayConfigShape,
   loadConfig,
   subgraphNames,
   type GatewayConfig,

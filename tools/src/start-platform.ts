@@ -14,19 +14,27 @@ import {
   healthUrlOf,
   repositoryRoot,
 } from "@rampart/gateway";
+import { logFormatterFor, pipeLogLines } from "./log-lines";
 
 // `npm start`: runs the four subgraphs and the gateway as child processes, each on its own
-// port, and stops them all on Ctrl-C (SIGINT/SIGTERM) or when any of them dies.
+// port, and stops them all on Ctrl-C (SIGINT/SIGTERM) or when any of them dies. On a terminal
+// their logs are shown one readable line per event behind the service's name; otherwise
+// their JSON lines pass through untouched.
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 let storeServer: SharedMemoryStoreServer | undefined;
+const formatLogs = logFormatterFor(process.stdout);
 
 function launch(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, [script], {
-    stdio: "inherit",
+    stdio: formatLogs ? ["inherit", "pipe", "pipe"] : "inherit",
     env: { ...process.env, ...env },
   });
+  if (formatLogs && child.stdout && child.stderr) {
+    pipeLogLines(name, child.stdout, process.stdout, formatLogs);
+    pipeLogLines(name, child.stderr, process.stderr, formatLogs);
+  }
   children.set(name, child);
   child.on("exit", (code, signal) => {
     children.delete(name);

@@ -64,3 +64,6 @@ export function parseSecurityConfig(
 
 /** Reads the security subgraph's configuration from the process environment. */
 export const loadConfig = (): SecurityConfig => parseSecurityConfig(process.env);
+
+/** The security subgraph's own environment variables, beyond every subgraph's (`npm run docs`). */
+export { securityShape as securityConfigShape };

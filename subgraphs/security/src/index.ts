@@ -3,3 +3,7 @@
 // starts nothing.
 export { StoredSecurityEvent } from "./modules/security-events/security-event.entity";
 export { generateTotpSecret, verifyTotp } from "./modules/two-factor/totp";
+// The IP allowlist as `rampart allowlist add|remove` changes it: the same service, entity and rules.
+export { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
+export { migrations } from "./migrations";
+export { securityConfigShape } from "./config";
