@@ -13,6 +13,7 @@ import {
   type Environment,
   type SessionPolicy,
 } from "@rampart/kit";
+import { checkCost } from "@rampart/kit/stores";
 import { z } from "zod";
 import type { RateLimitBudgets } from "./perimeter/rate-limit";
 import { defaultWebRoot } from "./web/paths";
@@ -374,6 +375,24 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
           message: "is a development or example key; generate a key of your own",
         });
       }
+    }
+  }
+  // The limiter keeps each budget's capacity (limit × window in µs) as an exact number: a
+  // budget past that would pass here and refuse every request at run time.
+  for (const variable of [
+    "RATE_LIMIT_ANONYMOUS_PER_IP",
+    "RATE_LIMIT_PER_USER",
+    "RATE_LIMIT_SIGNED_IN_PER_IP",
+    "RATE_LIMIT_ANONYMOUS_MUTATIONS_PER_IP",
+    "RATE_LIMIT_MUTATIONS_PER_USER",
+  ] as const) {
+    try {
+      checkCost({ limit: raw[variable], windowMs: raw.RATE_LIMIT_WINDOW_SECONDS });
+    } catch {
+      problems.push({
+        variable,
+        message: `is too large for RATE_LIMIT_WINDOW_SECONDS (${raw.RATE_LIMIT_WINDOW_SECONDS / 1000} s): at most ${Math.floor(Number.MAX_SAFE_INTEGER / (raw.RATE_LIMIT_WINDOW_SECONDS * 1000))} per window`,
+      });
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

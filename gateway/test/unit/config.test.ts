@@ -170,6 +170,17 @@ describe("gateway configuration", () => {
     ]);
   });
 
+  it("refuses a rate-limit budget the limiter cannot hold over its window", () => {
+    // 1e9 requests per 60 s is past what the limiter keeps exactly (limit × window in µs).
+    expect(variablesRefused({ RATE_LIMIT_PER_USER: "1000000000" })).toEqual([
+      "RATE_LIMIT_PER_USER",
+    ]);
+    expect(
+      variablesRefused({ RATE_LIMIT_PER_USER: "1000000", RATE_LIMIT_WINDOW_SECONDS: "86400" }),
+    ).toEqual(["RATE_LIMIT_PER_USER"]);
+    expect(loadConfig({ RATE_LIMIT_PER_USER: "100000000" }).rateLimits.perUser.limit).toBe(1e8);
+  });
+
   it("starts in production when everything is configured", () => {
     const config = loadConfig({
       NODE_ENV: "production",

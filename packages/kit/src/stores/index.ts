@@ -12,6 +12,7 @@ import type { Stores } from "./types";
 export type * from "./types";
 export * from "./database";
 export { createMemoryStores } from "./memory";
+export { checkCost } from "./rate-limiter";
 export { createRedisStores, type RedisStoresOptions } from "./redis";
 export {
   connectSharedMemoryStores,
