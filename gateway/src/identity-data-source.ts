@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { ErrorCode, IDENTITY_HEADER, RampartError, signIdentity } from "@rampart/kit";
-import type { GraphQLError } from "graphql";
+import { ErrorCode, IDENTITY_HEADER, signIdentity } from "@rampart/kit";
+import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import type { Fetcher } from "./subgraph-client";
 
@@ -33,24 +33,25 @@ export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   }
 
   /**
-   * A subgraph that refuses a call before running it (its identity check: 401, or 503 while
-   * its stores are down) answers with one typed error. Apollo keeps only 401 and 403 as codes;
-   * this keeps the subgraph's own code and message, so the client gets SERVICE_UNAVAILABLE
-   * (503) rather than a masked internal error with status 200.
+   * A subgraph that cannot take a call while its stores are down answers 503 with a typed
+   * `SERVICE_UNAVAILABLE`; Apollo would turn that into an untyped error the gateway masks
+   * (status 200). This keeps the code, with no status of its own, so the gateway's error-status
+   * rule decides: 503 when nothing was answered, 200 with the partial result otherwise. Every
+   * other failure keeps Apollo's error, without the subgraph's URL and body (`response`).
    */
   override async errorFromResponse(
     response: Parameters<RemoteGraphQLDataSource["errorFromResponse"]>[0],
   ): Promise<GraphQLError> {
     const error = await super.errorFromResponse(response);
-    const { body } = (error.extensions.response ?? {}) as { body?: unknown };
-    const first = (body as { errors?: { message?: unknown; extensions?: { code?: unknown } }[] })
+    const { response: answered, ...extensions } = error.extensions as { response?: unknown };
+    const first = (answered as { body?: { errors?: { extensions?: { code?: unknown } }[] } })?.body
       ?.errors?.[0];
-    const code = first?.extensions?.code;
-    return typeof code === "string" &&
-      (Object.values(ErrorCode) as string[]).includes(code) &&
-      typeof first?.message === "string"
-      ? new RampartError(code as ErrorCode, first.message)
-      : error;
+    if (first?.extensions?.code === ErrorCode.ServiceUnavailable) {
+      return new GraphQLError("A service is unavailable. Try again shortly.", {
+        extensions: { code: ErrorCode.ServiceUnavailable },
+      });
+    }
+    return new GraphQLError(error.message, { extensions });
   }
 
   override async willSendRequest({

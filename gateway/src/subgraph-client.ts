@@ -11,10 +11,18 @@ type FetcherHeaders = FetcherResponse["headers"];
 
 /** Options for {@link createSubgraphClient}. */
 export interface SubgraphClientOptions {
-  /** Most open connections per subgraph. Default 64. */
+  /** Most open connections per subgraph. Default 256. */
   connectionsPerSubgraph?: number;
   /** How long an idle connection is kept open, in ms. Default 30 s. */
   keepAliveTimeoutMs?: number;
+  /**
+   * Longest wait for a subgraph's response headers, then between body chunks, in ms. Default
+   * 30 s: past the gateway's execution timeout, so a slow subgraph cannot hold a connection
+   * (and the calls queued behind it) for undici's default five minutes.
+   */
+  responseTimeoutMs?: number;
+  /** Largest subgraph response read, in bytes. Default 64 MiB. */
+  maxResponseBytes?: number;
 }
 
 /** The gateway's HTTP client to its subgraphs. */
@@ -105,9 +113,13 @@ class SubgraphResponse implements FetcherResponse {
  * sends each fetch once, as Apollo's own client does.
  */
 export function createSubgraphClient(options: SubgraphClientOptions = {}): SubgraphClient {
+  const responseTimeoutMs = options.responseTimeoutMs ?? 30_000;
   const dispatcher = new Agent({
-    connections: options.connectionsPerSubgraph ?? 64,
+    connections: options.connectionsPerSubgraph ?? 256,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
+    headersTimeout: responseTimeoutMs,
+    bodyTimeout: responseTimeoutMs,
+    maxResponseSize: options.maxResponseBytes ?? 64 * 1024 * 1024,
   });
   const fetcher: Fetcher = async (url, init = {}) => {
     const response = await request(url, {

@@ -47,6 +47,9 @@ const redactedPaths = [
   "*.variables",
 ];
 
+/** Most log bytes kept waiting for a slow reader of standard output. */
+export const MAX_BUFFERED_LOG_BYTES = 16 * 1024 * 1024;
+
 /** Options for {@link createLogger}. */
 export interface LoggerOptions {
   /** Process name, added to every line (`service`). */
@@ -54,9 +57,10 @@ export interface LoggerOptions {
   /** pino level. Default `info`. */
   level?: string;
   /**
-   * Where lines go. Default standard output, written asynchronously in batches: once 4 KiB
-   * have gathered, and at least every 250 ms (one system call for many lines under load; pino
-   * flushes what is left when the process exits).
+   * Where lines go. Default standard output, written asynchronously: lines logged while a
+   * write is in flight go out together in the next one (pino flushes what is left when the
+   * process exits). Past {@link MAX_BUFFERED_LOG_BYTES} waiting (a stalled reader), lines are
+   * dropped rather than memory grown.
    * Tests pass a stream to read them.
    */
   destination?: DestinationStream;
@@ -71,7 +75,7 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
       redact: { paths: redactedPaths, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }),
+    destination ?? pino.destination({ dest: 1, sync: false, maxLength: MAX_BUFFERED_LOG_BYTES }),
   );
 }
 
