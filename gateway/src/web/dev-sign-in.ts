@@ -53,12 +53,17 @@ const answerError = (
     .status(httpStatusOf[code])
     .json({ errors: [{ message, extensions: { code, ...extensions } }] });
 
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
+const isLoopback = (address: string | undefined): boolean =>
+  address !== undefined && /^(?:::ffff:)?127\.|^::1$/.test(address);
+
 /**
  * Development sign-in for the admin dashboard: `GET /auth/config` says whether it is on, and
  * `POST /auth/dev-token` (JSON) signs a token with the local development issuer, as
  * `npm run dev-token` does. Off (403 `FORBIDDEN`, reason `DEV_SIGN_IN_DISABLED`) in production
- * and whenever Clerk is configured. Mount it after the perimeter's guard: the admin IP
- * allowlist and CORS apply. Tokens are never logged.
+ * and whenever Clerk is configured; refused (reason `DEV_SIGN_IN_LOOPBACK_ONLY`) to any peer but
+ * this machine. Mount it after the perimeter's guard: the admin IP allowlist and CORS apply.
+ * Tokens are never logged.
  */
 export function createDevSignIn(options: DevSignInOptions): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
@@ -75,6 +80,16 @@ export function createDevSignIn(options: DevSignInOptions): Router {
           ErrorCode.Forbidden,
           "Development sign-in is off: production, or Clerk is configured.",
           { reason: "DEV_SIGN_IN_DISABLED" },
+        );
+      }
+      // Minting tokens for anyone needs no secret: only a browser on this machine may ask. The
+      // TCP peer decides, never X-Forwarded-For (a trusted proxy is not this machine's user).
+      if (!isLoopback(req.socket.remoteAddress)) {
+        return void answerError(
+          res,
+          ErrorCode.Forbidden,
+          "Development sign-in answers only to this machine (loopback).",
+          { reason: "DEV_SIGN_IN_LOOPBACK_ONLY" },
         );
       }
       const parsed = devTokenRequest.safeParse(req.body);

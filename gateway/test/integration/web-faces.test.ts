@@ -227,6 +227,27 @@ describe("development sign-in (admin profile)", () => {
       body: JSON.stringify(body),
     });
 
+  it("answers only to this machine, whatever X-Forwarded-For says", async () => {
+    // The machine's own non-loopback address, allowlisted, so that only the sign-in decides.
+    const external = Object.values(os.networkInterfaces())
+      .flat()
+      .find((entry) => entry?.family === "IPv4" && !entry.internal)?.address;
+    if (!external) return; // no external interface on this machine
+    const remote = await gatewayWith({
+      GATEWAY_PROFILE: "admin",
+      HOST: external,
+      ADMIN_IP_ALLOWLIST: `${external}/32,127.0.0.1/32`,
+      TRUSTED_PROXIES: `${external}/32`,
+    });
+    const answer = await fetch(`${remote}/auth/dev-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-forwarded-for": "127.0.0.1" },
+      body: JSON.stringify({ userId: "user_x", organizationId: "org_x", role: "admin" }),
+    });
+    expect(answer.status).toBe(403);
+    expect(JSON.stringify(await answer.json())).toContain("DEV_SIGN_IN_LOOPBACK_ONLY");
+  });
+
   it("signs a token of the development issuer that the gateway accepts", async () => {
     expect(await (await fetch(`${origin}/auth/config`)).json()).toEqual({ devSignIn: true });
     const answer = await signIn({
