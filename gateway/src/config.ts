@@ -67,7 +67,7 @@ const list = (hint: string) =>
     .optional()
     .describe(hint);
 
-/** Which face of the gateway a process serves (DESIGN.md, "Profiles and environments"). */
+/** Which face of the gateway a process serves (README and docs/architecture.md). */
 export type GatewayProfile = "main" | "admin";
 
 /** Default port per profile. */

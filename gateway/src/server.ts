@@ -59,7 +59,7 @@ const adminUiContentSecurityPolicy = {
 } as const;
 
 /**
- * Starts the gateway. The request path (DESIGN.md): request id and security headers, CORS,
+ * Starts the gateway. The request path (docs/architecture.md): request id and security headers, CORS,
  * client IP, IP allowlist, then body limits; in Apollo: authentication and session, rate limits,
  * operation limits, lockdown, query planning with signed identities. Every refusal is recorded.
  */

@@ -88,7 +88,7 @@ export interface Perimeter {
 }
 
 /**
- * Builds the perimeter (DESIGN.md, "The perimeter is one thing"): client IP, IP allowlist,
+ * Builds the perimeter (docs/architecture.md): client IP, IP allowlist,
  * Origin, token, session, budgets, lockdown and operation limits, each built once from the
  * configuration and shared by the HTTP and graphql-ws adapters, with one refusal sink. Starts
  * what follows the shared stores (allowlist, lockdown) and registers each with `lifecycle`.

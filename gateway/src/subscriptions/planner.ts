@@ -27,7 +27,7 @@ export interface PlannedSubscription {
 
 /**
  * Plans subscriptions with the same query planner `@apollo/gateway` uses, and resolves each
- * event through `executeQueryPlan` (DESIGN.md, "Subscriptions"): the planner returns a
+ * event through `executeQueryPlan` (docs/architecture.md): the planner returns a
  * `Subscription` node whose `primary` fetch goes to the owning subgraph and whose `rest` is an
  * ordinary plan; the gateway refuses only that node kind, so each event runs as the plan
  * `primary` then `rest`, where `primary`'s data source hands back the event.

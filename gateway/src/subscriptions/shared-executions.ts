@@ -49,9 +49,9 @@ interface Subscriber {
 /**
  * Subscriptions through the gateway, fanned out: subscribers with the same operation, variables
  * and authorization scope share one upstream subscription and one plan execution per event
- * (DESIGN.md), which is what keeps a fan-out to many dashboards cheap. The scope is the whole
- * authorization-relevant identity (user, organization, role, permissions, level), so a shared
- * result is one the subgraphs' rules would have given each subscriber alone.
+ * (docs/architecture.md), which is what keeps a fan-out to many dashboards cheap. The scope is
+ * the whole authorization-relevant identity (user, organization, role, permissions, level), so
+ * a shared result is one the subgraphs' rules would have given each subscriber alone.
  */
 export class SharedExecutions {
   readonly #options: SharedExecutionsOptions;

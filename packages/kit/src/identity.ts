@@ -4,7 +4,7 @@ import { jwtVerify, errors as joseErrors } from "jose";
 import { RampartError } from "./errors";
 import type { KeyValueStore } from "./stores/types";
 
-/** How strongly the caller is authenticated (see DESIGN.md, request path step 7). */
+/** How strongly the caller is authenticated (docs/architecture.md, "A request, as built"). */
 export enum SecurityLevel {
   /** No credentials. */
   Anonymous = 0,
