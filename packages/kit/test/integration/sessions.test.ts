@@ -60,6 +60,19 @@ describe.each(implementations)("SessionStore on $name stores", ({ create }) => {
     expect((await sessions.get("sess_1"))?.ip).toBe("10.9.9.9");
   });
 
+  it("a read made before a revocation cannot carry a due write past it", async () => {
+    await sessions.resume(claims(), from(), t0);
+    // Read alongside the budget decision, as the gateway does; the revocation lands before use.
+    const prefetched = sessions.read("sess_1", "user_1");
+    await prefetched;
+    await sessions.revoke("sess_1", "revoked", t0 + minutes(1));
+    // The touch is due, so the write compares against the stale read, fails, and reads again.
+    expect(await sessions.resume(claims(), from(), t0 + minutes(2), prefetched)).toEqual({
+      ok: false,
+      reason: "session-revoked",
+    });
+  });
+
   it("expires after the idle timeout, for good", async () => {
     await sessions.resume(claims(), from(), t0);
     expect(await sessions.resume(claims(), from(), t0 + minutes(31))).toEqual({
