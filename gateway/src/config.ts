@@ -18,7 +18,8 @@ import { z } from "zod";
 import type { RateLimitBudgets } from "./perimeter/rate-limit";
 import { defaultWebRoot } from "./web/paths";
 import {
-  playgroundProductionProblems,
+  defaultPlaygroundMode,
+  playgroundProblems,
   playgroundSetting,
   type PlaygroundMode,
 } from "./web/playground";
@@ -249,7 +250,7 @@ export interface GatewayConfig {
   readonly rateLimitIpv6PrefixLength: number;
   /** Who may introspect. */
   readonly introspection: "superadmin" | "off" | "everyone";
-  /** Who gets GraphiQL at `/graphiql` (`PLAYGROUND`): open in development, off in production. */
+  /** Who gets GraphiQL at `/graphiql` (`PLAYGROUND`): by default open in development, off in production or with `INTROSPECTION=off`. */
   readonly playground: PlaygroundMode;
   /** The built admin dashboard and playground (`admin-ui/dist`). */
   readonly webRoot: string;
@@ -345,7 +346,6 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         message: "everyone is refused in production; use superadmin or off",
       });
     }
-    problems.push(...playgroundProductionProblems(raw.PLAYGROUND ?? "off", raw.INTROSPECTION));
     for (const variable of ["STOREFRONT_ORIGINS", "ADMIN_ORIGINS"] as const) {
       if (raw[variable]?.some((origin) => origin.includes("*"))) {
         problems.push({
@@ -395,6 +395,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       });
     }
   }
+  problems.push(...playgroundProblems(raw.PLAYGROUND, raw.INTROSPECTION, production));
   if (problems.length > 0) throw new ConfigError(problems);
 
   const tokenVerification: TokenVerification = raw.CLERK_JWT_KEY
@@ -416,7 +417,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     metricsAllowlist: Object.freeze(raw.METRICS_ALLOWLIST),
     lockdownMainMode: raw.LOCKDOWN_MAIN_MODE,
     introspection: raw.INTROSPECTION,
-    playground: raw.PLAYGROUND ?? (production ? "off" : "open"),
+    playground: raw.PLAYGROUND ?? defaultPlaygroundMode(raw.INTROSPECTION, production),
     webRoot: raw.ADMIN_UI_DIR ?? defaultWebRoot,
     rateLimits: Object.freeze({
       anonymousPerIp: {

@@ -11,7 +11,8 @@ export { createStaticFiles, type StaticFilesOptions } from "./static-files";
 export {
   createPlayground,
   playgroundContentSecurityPolicy,
-  playgroundProductionProblems,
+  defaultPlaygroundMode,
+  playgroundProblems,
   playgroundSetting,
   type PlaygroundMode,
   type PlaygroundOptions,
