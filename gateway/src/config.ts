@@ -15,6 +15,7 @@ import {
 } from "@rampart/kit";
 import { checkCost } from "@rampart/kit/stores";
 import { z } from "zod";
+import { frontendApiOf, publishableKeySetting } from "./auth/publishable-key";
 import type { RateLimitBudgets } from "./perimeter/rate-limit";
 import { defaultWebRoot } from "./web/paths";
 import {
@@ -199,6 +200,7 @@ const shape = {
     ["https", "http"],
     "Set CLERK_ISSUER to your Clerk instance's Frontend API URL, e.g. https://clerk.example.com",
   ),
+  CLERK_PUBLISHABLE_KEY: publishableKeySetting,
   CLERK_AUTHORIZED_PARTIES: list(
     "Set CLERK_AUTHORIZED_PARTIES to the comma-separated origins your frontends run on, e.g. https://shop.example.com",
   ),
@@ -279,6 +281,10 @@ export interface GatewayConfig {
   readonly issuer: string;
   /** Accepted `azp` values; a token without `azp` is refused. */
   readonly authorizedParties: readonly string[];
+  /** Clerk's publishable key for the admin dashboard's sign-in (`CLERK_PUBLISHABLE_KEY`), if set. */
+  readonly clerkPublishableKey: string | undefined;
+  /** The Frontend API origin that key names (`https://clerk.example.com`): the CSP allows it. */
+  readonly clerkFrontendApi: string | undefined;
 }
 
 /** Reads and validates the gateway's environment. The only place it reads `process.env`. */
@@ -298,6 +304,26 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     problems.push({
       variable: "CLERK_AUTHORIZED_PARTIES",
       message: "is required with Clerk keys. " + shape.CLERK_AUTHORIZED_PARTIES.description,
+    });
+  }
+  const clerkFrontendApi = raw.CLERK_PUBLISHABLE_KEY
+    ? (frontendApiOf(raw.CLERK_PUBLISHABLE_KEY) ?? undefined)
+    : undefined;
+  if (clerkFrontendApi && !clerkConfigured) {
+    problems.push({
+      variable: "CLERK_PUBLISHABLE_KEY",
+      message:
+        "needs CLERK_JWT_KEY or CLERK_SECRET_KEY: the dashboard would sign in with Clerk and the gateway would refuse its tokens",
+    });
+  }
+  if (
+    clerkFrontendApi &&
+    raw.CLERK_ISSUER &&
+    new URL(raw.CLERK_ISSUER).origin !== clerkFrontendApi
+  ) {
+    problems.push({
+      variable: "CLERK_PUBLISHABLE_KEY",
+      message: `names the Frontend API ${clerkFrontendApi}, but CLERK_ISSUER is ${raw.CLERK_ISSUER}: use the publishable key of the same Clerk instance`,
     });
   }
   if (production) {
@@ -469,6 +495,8 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         "http://localhost:4000",
       ],
     ),
+    clerkPublishableKey: raw.CLERK_PUBLISHABLE_KEY,
+    clerkFrontendApi,
   });
 }
 
