@@ -11,6 +11,7 @@ export { securityConfigShape } from "./config";
 export { parseSecurityConfig, type SecurityConfig } from "./config";
 export {
   resealTwoFactorSecrets,
+  SecretBox,
   twoFactorSecretBox,
   TwoFactorCredential,
   type TwoFactorResealReport,
