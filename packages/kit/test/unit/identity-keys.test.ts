@@ -153,6 +153,30 @@ describe("the identity key ring", () => {
     }
   });
 
+  it("lets one of two concurrent rotations win (compare-and-set), never both", async () => {
+    const local = createMemoryStores();
+    try {
+      const outcomes = await Promise.allSettled(
+        [0, 1, 2].map(() => rotateIdentityKey({ stores: local, anchor: anchor.privateKey })),
+      );
+      const won = outcomes.filter((outcome) => outcome.status === "fulfilled");
+      expect(won).toHaveLength(1);
+      for (const outcome of outcomes) {
+        if (outcome.status === "rejected")
+          expect(String(outcome.reason)).toMatch(/rotate again after/);
+      }
+      const ring = parseIdentityKeyRing(
+        (await local.kv.get(IDENTITY_KEY_RING_KEY)) as string,
+        anchor.publicKey,
+      );
+      expect(ring.keys.map((key) => key.kid)).toEqual([
+        (won[0] as PromiseFulfilledResult<{ kid: string }>).value.kid,
+      ]);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("seals the rotated private key: a gateway with another configured key cannot use it", async () => {
     const local = createMemoryStores();
     try {
