@@ -18,6 +18,7 @@ export {
   type IdentitySigningKey,
 } from "./key-sets";
 export {
+  IDENTITY_KEY_RING_REFRESH_MS,
   watchIdentityKeyRing,
   type IdentityKeyRingWatch,
   type IdentityKeyRingWatchOptions,

@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { IDENTITY_TTL_SECONDS } from "../identity";
 import type { Stores } from "../stores/types";
+import { IDENTITY_KEY_RING_REFRESH_MS } from "./watcher";
 import {
   IDENTITY_KEY_RING_CHANNEL,
   IDENTITY_KEY_RING_KEY,
@@ -12,8 +13,12 @@ import {
   type IdentityRingKey,
 } from "./ring";
 
-/** Default wait between publishing a key and signing with it: every process has read it by then. */
-export const DEFAULT_IDENTITY_PROPAGATION_MS = 5_000;
+/**
+ * Default wait between publishing a key and signing with it: longer than the periodic re-read,
+ * so even a process that missed the announcement (its subscriber was reconnecting) has read
+ * the key by then. A shorter `propagationMs` relies on the announcement alone.
+ */
+export const DEFAULT_IDENTITY_PROPAGATION_MS = IDENTITY_KEY_RING_REFRESH_MS + 5_000;
 
 /**
  * Default time the previous key stays accepted after the switch: an assertion it signed just

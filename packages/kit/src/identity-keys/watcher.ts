@@ -8,6 +8,9 @@ import {
   type IdentityKeyRing,
 } from "./ring";
 
+/** How often a process re-reads the key ring without an announcement, in ms. */
+export const IDENTITY_KEY_RING_REFRESH_MS = 30_000;
+
 /** Options for {@link watchIdentityKeyRing}. */
 export interface IdentityKeyRingWatchOptions {
   /** The shared stores the ring is published in. */
@@ -20,7 +23,7 @@ export interface IdentityKeyRingWatchOptions {
   logger: Logger;
   /**
    * Re-read this often even without an announcement (a missed message, a Redis restart), in
-   * ms; 0 turns it off. Default 30 000.
+   * ms; 0 turns it off. Default {@link IDENTITY_KEY_RING_REFRESH_MS}.
    */
   refreshIntervalMs?: number;
   /** How long {@link IdentityKeyRingWatch.ready} waits for the stores, in ms. Default 2 000. */
@@ -43,7 +46,7 @@ export interface IdentityKeyRingWatch {
  */
 export function watchIdentityKeyRing(options: IdentityKeyRingWatchOptions): IdentityKeyRingWatch {
   const { stores, anchorPublicKey, onRing, logger } = options;
-  const refreshIntervalMs = options.refreshIntervalMs ?? 30_000;
+  const refreshIntervalMs = options.refreshIntervalMs ?? IDENTITY_KEY_RING_REFRESH_MS;
   const startTimeoutMs = options.startTimeoutMs ?? 2_000;
   let unsubscribe: Unsubscribe | null = null;
   let timer: NodeJS.Timeout | undefined;
