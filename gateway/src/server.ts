@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
@@ -16,7 +17,9 @@ import {
   loadOrCreateDevKeyPair,
   maskUnexpected,
   notFoundHandler,
+  IdentitySigningKeys,
   privateKeyFromPem,
+  watchIdentityKeyRing,
   startProcessRecorder,
   type Logger,
 } from "@rampart/kit";
@@ -99,10 +102,24 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       observe: requestMetrics.middleware,
     });
 
-    const identityKey = privateKeyFromPem(
+    const identityAnchor = privateKeyFromPem(
       config.identityPrivateKeyPem ??
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
     );
+    // Rotated keys (`rampart keys rotate identity`) are signed with from their activation on,
+    // without a restart; until then, and whenever the ring cannot be read, the configured key.
+    const identityKey = new IdentitySigningKeys(identityAnchor);
+    const identityKeyRing = watchIdentityKeyRing({
+      stores,
+      anchorPublicKey: createPublicKey(identityAnchor),
+      onRing: (ring) =>
+        identityKey.update(ring, (kid) =>
+          logger.error({ kid }, "a rotated identity key does not unseal with the configured key"),
+        ),
+      logger,
+    });
+    await identityKeyRing.ready();
+    lifecycle.onShutdown("identity key ring", () => identityKeyRing.close());
     const supergraphSdl = fs.readFileSync(config.supergraphPath, "utf8");
     const subgraphClient = createSubgraphClient();
     lifecycle.onShutdown("subgraph-client", () => subgraphClient.close());
