@@ -5,10 +5,15 @@ import {
   type SubgraphConfig,
 } from "@rampart/kit/subgraph";
 import {
+  DeliveryResolver,
+  NotificationDeliveriesResolver,
+} from "./modules/delivery/delivery.resolver";
+import {
   NotificationResolver,
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
+import { OrganizationNotificationResolver } from "./modules/notifications/organization-notification.resolver";
 import { UserReference } from "./modules/notifications/user.reference";
 import { notificationsPermissions } from "./permissions";
 
@@ -19,7 +24,13 @@ import { notificationsPermissions } from "./permissions";
 export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<FederatedSchema> =>
   buildFederatedSchema(
     {
-      resolvers: [UserNotificationsResolver, NotificationResolver],
+      resolvers: [
+        UserNotificationsResolver,
+        NotificationResolver,
+        OrganizationNotificationResolver,
+        NotificationDeliveriesResolver,
+        DeliveryResolver,
+      ],
       orphanedTypes: [UserReference],
     },
     { User: userReference },
