@@ -85,6 +85,8 @@ export interface HttpPeer {
   readonly requests: ReceivedRequest[];
   /** Webhook ids processed (after signature checks and deduplication), in order. */
   readonly processedWebhooks: string[];
+  /** Webhook ids received again after they were processed (and not processed again). */
+  readonly duplicateWebhooks: string[];
   /** Queues answers for requests to `path`. */
   script(path: string, ...answers: ScriptedAnswer[]): void;
   /** Called when a request arrives, before it is answered. */
@@ -101,6 +103,7 @@ export async function startHttpPeer(options: {
   const scripts = new Map<string, ScriptedAnswer[]>();
   const requests: ReceivedRequest[] = [];
   const processedWebhooks: string[] = [];
+  const duplicateWebhooks: string[] = [];
   let twilioCount = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -119,8 +122,9 @@ export async function startHttpPeer(options: {
         res.writeHead(status, { "content-type": type }).end(body);
       };
       const respond = () => {
-        if (scripted && scripted.status !== 200)
+        if (scripted && scripted.status !== 200) {
           return answer(scripted.status, scripted.body ?? "{}");
+        }
         if (request.path.startsWith("/2010-04-01/Accounts/")) {
           const expected = options.twilio
             ? `Basic ${Buffer.from(`${options.twilio.accountSid}:${options.twilio.authToken}`).toString("base64")}`
@@ -145,23 +149,27 @@ export async function startHttpPeer(options: {
           );
         }
         if (request.path.startsWith("/slack")) return answer(200, "ok", "text/plain");
-        if (request.path.startsWith("/webhook")) {
-          try {
-            new Webhook(options.webhookSecret ?? "").verify(request.body, {
-              "webhook-id": String(req.headers["webhook-id"]),
-              "webhook-timestamp": String(req.headers["webhook-timestamp"]),
-              "webhook-signature": String(req.headers["webhook-signature"]),
-            });
-          } catch {
-            return answer(401, JSON.stringify({ error: "bad signature" }));
-          }
-          const id = String(req.headers["webhook-id"]);
-          // Idempotency: a message id seen before is acknowledged and not processed again.
-          if (!processedWebhooks.includes(id)) processedWebhooks.push(id);
-          return answer(204, "");
-        }
+        if (request.path.startsWith("/webhook")) return answer(204, "");
         return answer(404, "{}");
       };
+      if (request.path.startsWith("/webhook")) {
+        try {
+          new Webhook(options.webhookSecret ?? "").verify(request.body, {
+            "webhook-id": String(req.headers["webhook-id"]),
+            "webhook-timestamp": String(req.headers["webhook-timestamp"]),
+            "webhook-signature": String(req.headers["webhook-signature"]),
+          });
+        } catch {
+          return answer(401, JSON.stringify({ error: "bad signature" }));
+        }
+        // Processed on arrival when it will be accepted (even if the answer is slow); a message
+        // id seen before is acknowledged and not processed again (idempotency).
+        if (!scripted || scripted.status === 200) {
+          const id = String(req.headers["webhook-id"]);
+          if (processedWebhooks.includes(id)) duplicateWebhooks.push(id);
+          else processedWebhooks.push(id);
+        }
+      }
       if (scripted?.delayMs) setTimeout(respond, scripted.delayMs);
       else respond();
     });
@@ -176,6 +184,7 @@ export async function startHttpPeer(options: {
     port,
     requests,
     processedWebhooks,
+    duplicateWebhooks,
     script(path, ...answers) {
       scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
     },
