@@ -105,6 +105,7 @@ export async function startHttpPeer(options: {
   const processedWebhooks: string[] = [];
   const duplicateWebhooks: string[] = [];
   let twilioCount = 0;
+  const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -170,7 +171,7 @@ export async function startHttpPeer(options: {
           else processedWebhooks.push(id);
         }
       }
-      if (scripted?.delayMs) setTimeout(respond, scripted.delayMs);
+      if (scripted?.delayMs) timers.add(setTimeout(respond, scripted.delayMs));
       else respond();
     });
   });
@@ -190,6 +191,7 @@ export async function startHttpPeer(options: {
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),
