@@ -76,8 +76,23 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
   const reader = isNotificationReader;
   const tenant = rules.ownsTenant;
   return {
-    Query: { organizationNotifications: organizationAdmin },
-    Mutation: { markNotificationRead: member },
+    Query: {
+      organizationNotifications: organizationAdmin,
+      adminNotifications: member,
+      unreadNotificationCount: member,
+    },
+    Mutation: {
+      markNotificationRead: member,
+      markAllNotificationsRead: member,
+      archiveNotification: member,
+    },
+    Subscription: { myNotifications: member },
+    AdminNotificationPage: {
+      nodes: member,
+      endCursor: member,
+      hasNextPage: member,
+      unreadCount: member,
+    },
     User: { id: rules.isAuthenticated, notifications: rules.isAuthenticated },
     Notification: {
       id: reader,
@@ -88,6 +103,7 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       body: reader,
       severity: reader,
       readAt: reader,
+      archivedAt: reader,
       createdAt: reader,
       deliveries: reader,
     },

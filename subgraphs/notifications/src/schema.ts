@@ -13,6 +13,7 @@ import {
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
+import { MyNotificationsResolver } from "./modules/notifications/my-notifications.resolver";
 import { OrganizationNotificationResolver } from "./modules/notifications/organization-notification.resolver";
 import { UserReference } from "./modules/notifications/user.reference";
 import { notificationsPermissions } from "./permissions";
@@ -28,6 +29,7 @@ export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<Feder
         UserNotificationsResolver,
         NotificationResolver,
         OrganizationNotificationResolver,
+        MyNotificationsResolver,
         NotificationDeliveriesResolver,
         DeliveryResolver,
       ],

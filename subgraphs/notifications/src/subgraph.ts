@@ -34,6 +34,7 @@ export const notificationsSubgraph: SubgraphDefinition<NotificationsConfig, unde
     });
     const dispatcher = new AlertDispatcher({
       events: runtime.stores.events,
+      pubsub: runtime.stores.pubsub,
       em,
       engine,
       logger,

@@ -6,9 +6,10 @@ import {
   type Logger,
   type SecurityEvent,
 } from "@rampart/kit";
-import type { EventStream, StreamEntry } from "@rampart/kit/stores";
+import type { EventStream, PubSub, StreamEntry } from "@rampart/kit/stores";
 import type { DeliveryEngine } from "../delivery/delivery.engine";
 import { createDeliveries, type DeliveryTarget } from "../delivery/delivery.service";
+import { announceNotification } from "../notifications/notification.feed";
 import { Notification, NotificationChannel } from "../notifications/notification.entity";
 
 /** Consumer group of the notifications processes on the security event stream. */
@@ -23,6 +24,8 @@ const STALE_AFTER_MS = 15 * 60_000;
 /** Options for {@link AlertDispatcher}. */
 export interface AlertDispatcherOptions {
   readonly events: EventStream;
+  /** Where committed notifications are announced (`myNotifications`). */
+  readonly pubsub: PubSub;
   /** Root entity manager; forked per event. */
   readonly em: EntityManager;
   readonly engine: DeliveryEngine;
@@ -134,8 +137,8 @@ export class AlertDispatcher {
     if (!content) return;
     if (Date.now() - Date.parse(event.occurredAt) > STALE_AFTER_MS) return;
     const { em, engine, targets, organizationId, logger } = this.options;
-    await em.fork().transactional(async (tx) => {
-      if (await tx.count(Notification, { sourceEventId: event.id })) return;
+    const created = await em.fork().transactional(async (tx) => {
+      if (await tx.count(Notification, { sourceEventId: event.id })) return null;
       const notification = tx.create(Notification, {
         id: `ntf_${randomUUID()}`,
         userId: null,
@@ -153,7 +156,9 @@ export class AlertDispatcher {
         { notificationId: notification.id, eventId: event.id, deliveries: targets.length },
         "security alert dispatched",
       );
+      return notification;
     });
+    if (created) await announceNotification(this.options.pubsub, created, logger);
   }
 }
 

@@ -56,6 +56,11 @@ export class Notification {
   @Property({ type: "string", length: 16, nullable: true })
   severity: string | null = null;
 
+  /** When the recipient archived it; archived notifications leave the default lists. */
+  @Field(() => Date, { nullable: true })
+  @Property({ type: "datetime", nullable: true })
+  archivedAt: Date | null = null;
+
   @Field(() => Date)
   @Property({ type: "datetime" })
   createdAt: Date = new Date();
