@@ -68,7 +68,8 @@ const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "
  * (with a second factor). `User.notifications` only needs a signed-in caller: the service
  * answers an empty list for someone else, or without an active organization, and an error
  * there would null the whole `me` at the gateway (the list is non-null). Deliveries are read
- * through their notification, and carry its tenant.
+ * through their notification, and carry its tenant. Channel preferences (where alerts go) are
+ * an organization admin's with a second factor; the organization's own need a recent one.
  */
 export function notificationsRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
@@ -80,11 +81,17 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       organizationNotifications: organizationAdmin,
       adminNotifications: member,
       unreadNotificationCount: member,
+      myChannelPreferences: organizationAdmin,
+      organizationChannelPreferences: organizationAdmin,
     },
     Mutation: {
       markNotificationRead: member,
       markAllNotificationsRead: member,
       archiveNotification: member,
+      setMyChannelPreference: organizationAdmin,
+      removeMyChannelPreference: organizationAdmin,
+      setOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
+      removeOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
     },
     Subscription: { myNotifications: member },
     AdminNotificationPage: {
@@ -106,6 +113,15 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       archivedAt: reader,
       createdAt: reader,
       deliveries: reader,
+    },
+    ChannelPreference: {
+      id: organizationAdmin,
+      channel: organizationAdmin,
+      destination: organizationAdmin,
+      minSeverity: organizationAdmin,
+      enabled: organizationAdmin,
+      organizationWide: organizationAdmin,
+      updatedAt: organizationAdmin,
     },
     Delivery: {
       id: tenant,

@@ -16,6 +16,7 @@ import {
 import { MyNotificationsResolver } from "./modules/notifications/my-notifications.resolver";
 import { OrganizationNotificationResolver } from "./modules/notifications/organization-notification.resolver";
 import { UserReference } from "./modules/notifications/user.reference";
+import { ChannelPreferenceResolver } from "./modules/preferences/channel-preference.resolver";
 import { notificationsPermissions } from "./permissions";
 
 /**
@@ -30,6 +31,7 @@ export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<Feder
         NotificationResolver,
         OrganizationNotificationResolver,
         MyNotificationsResolver,
+        ChannelPreferenceResolver,
         NotificationDeliveriesResolver,
         DeliveryResolver,
       ],

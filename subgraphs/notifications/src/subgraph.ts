@@ -8,6 +8,7 @@ import { DeliveryWorker } from "./modules/delivery/delivery.worker";
 import { createProviders } from "./modules/delivery/providers";
 import { AlertDispatcher, alertTargetsOf } from "./modules/dispatch/alert-dispatch";
 import { Notification } from "./modules/notifications/notification.entity";
+import { ChannelPreference } from "./modules/preferences/channel-preference.entity";
 import { buildNotificationsSchema } from "./schema";
 import { seedNotifications } from "./seed";
 
@@ -18,7 +19,7 @@ import { seedNotifications } from "./seed";
 export const notificationsSubgraph: SubgraphDefinition<NotificationsConfig, undefined> = {
   name: "notifications",
   parseConfig: parseNotificationsConfig,
-  entities: [Notification, Delivery],
+  entities: [Notification, Delivery, ChannelPreference],
   migrations,
   buildSchema: buildNotificationsSchema,
   // Resolvers use the runtime and the entity manager only.

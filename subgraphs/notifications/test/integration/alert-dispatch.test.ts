@@ -191,4 +191,92 @@ describe("security alert dispatch", () => {
     const anonymous = await subgraph.query(`{ organizationNotifications { id } }`);
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
   });
+
+  const stepUp = { ...superadmin, securityLevel: SecurityLevel.StepUp };
+  const setPreference = (mutation: string, args: string, identity = stepUp) =>
+    subgraph.query(
+      `mutation { ${mutation}(${args}) { id channel destination minSeverity enabled organizationWide } }`,
+      { identity },
+    );
+
+  it("validates channel preferences and keeps them to organization admins", async () => {
+    const member = await setPreference(
+      "setMyChannelPreference",
+      'channel: EMAIL, destination: "me@rampart.test"',
+      { ...stepUp, role: "org:member" },
+    );
+    expect(member.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const notRecent = await setPreference(
+      "setOrganizationChannelPreference",
+      `channel: WEBHOOK, destination: "${peer.url}/webhook/org"`,
+      superadmin,
+    );
+    expect(notRecent.body.errors?.[0]?.extensions?.code).toBe("STEP_UP_REQUIRED");
+    for (const args of [
+      'channel: EMAIL, destination: "not-an-address"',
+      'channel: SMS, destination: "5551234"',
+      'channel: SLACK, destination: "ftp://hooks.example.com/x"',
+      'channel: IN_APP, destination: "anything"',
+      'channel: EMAIL, destination: "me@rampart.test", minSeverity: "urgent"',
+    ]) {
+      const { body, status } = await setPreference("setMyChannelPreference", args);
+      expect({ args, code: body.errors?.[0]?.extensions?.code, status }).toEqual({
+        args,
+        code: "BAD_USER_INPUT",
+        status: 200,
+      });
+    }
+  });
+
+  it("sends alerts to the organization's and its admins' own channel preferences too", async () => {
+    const personal = await setPreference(
+      "setMyChannelPreference",
+      'channel: EMAIL, destination: "alice.pager@rampart.test", minSeverity: "critical"',
+    );
+    expect(personal.body.data?.setMyChannelPreference).toMatchObject({
+      channel: "EMAIL",
+      destination: "a***@rampart.test",
+      minSeverity: "critical",
+      enabled: true,
+      organizationWide: false,
+    });
+    const shared = await setPreference(
+      "setOrganizationChannelPreference",
+      `channel: WEBHOOK, destination: "${peer.url}/webhook/organization", minSeverity: "high"`,
+    );
+    expect(shared.body.data?.setOrganizationChannelPreference).toMatchObject({
+      organizationWide: true,
+      destination: `${peer.url}/***`,
+    });
+    const listed = await subgraph.query(
+      "{ myChannelPreferences { channel } organizationChannelPreferences { channel } }",
+      { identity: superadmin },
+    );
+    expect(listed.body.data).toEqual({
+      myChannelPreferences: [{ channel: "EMAIL" }],
+      organizationChannelPreferences: [{ channel: "WEBHOOK" }],
+    });
+
+    await record({
+      type: "alert.raised",
+      severity: "high",
+      reason: "More than 10 failed logins in an hour (alert a5, rule failed-logins)",
+    });
+    const notification = await poll(
+      async () => {
+        const list = ((await organizationNotifications()).data?.organizationNotifications ??
+          []) as ReadNotification[];
+        return list.find(
+          (n) => n.body.includes("failed logins") && n.deliveries.every((d) => d.status === "SENT"),
+        );
+      },
+      30_000,
+      "the failed-logins alert sent",
+    );
+    // A high alert: the shared webhook (high and above) gets it, the personal email (critical) not.
+    const destinations = notification.deliveries.map((d) => `${d.channel} ${d.destination}`);
+    expect(destinations.filter((d) => d.startsWith("WEBHOOK"))).toHaveLength(2);
+    expect(destinations).not.toContain("EMAIL a***@rampart.test");
+    expect(peer.requests.some((r) => r.path === "/webhook/organization")).toBe(true);
+  });
 });

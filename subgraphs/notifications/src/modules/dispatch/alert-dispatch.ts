@@ -11,12 +11,16 @@ import type { DeliveryEngine } from "../delivery/delivery.engine";
 import { createDeliveries, type DeliveryTarget } from "../delivery/delivery.service";
 import { announceNotification } from "../notifications/notification.feed";
 import { Notification, NotificationChannel } from "../notifications/notification.entity";
+import { SEVERITIES, type Severity } from "../preferences/channel-preference.entity";
+import { preferencesFor } from "../preferences/channel-preference.service";
 
 /** Consumer group of the notifications processes on the security event stream. */
 export const ALERT_DISPATCH_GROUP = "notifications-dispatch";
 
-const SEVERITIES = ["info", "low", "medium", "high", "critical"] as const;
-type Severity = (typeof SEVERITIES)[number];
+/** Each (channel, destination) once. */
+const uniqueTargets = (targets: readonly DeliveryTarget[]): DeliveryTarget[] => [
+  ...new Map(targets.map((t) => [`${t.channel} ${t.destination}`, t])).values(),
+];
 
 /** Events older than this when first read are acknowledged without dispatch (a new group reads the stream from its start). */
 const STALE_AFTER_MS = 15 * 60_000;
@@ -151,9 +155,15 @@ export class AlertDispatcher {
         createdAt: new Date(),
         sourceEventId: event.id,
       });
-      await createDeliveries(tx, engine, notification, targets);
+      // The configured channels, then the organization's and its admins' own preferences.
+      const preferred = await preferencesFor(tx, organizationId, content.severity);
+      const all = uniqueTargets([
+        ...targets,
+        ...preferred.map((p) => ({ channel: p.channel, destination: p.destination })),
+      ]);
+      await createDeliveries(tx, engine, notification, all);
       logger.info(
-        { notificationId: notification.id, eventId: event.id, deliveries: targets.length },
+        { notificationId: notification.id, eventId: event.id, deliveries: all.length },
         "security alert dispatched",
       );
       return notification;
