@@ -81,10 +81,32 @@ export class DeliveryEngine {
     const engine = new DeliveryEngine(boss, logger);
     if (options.work !== false) {
       const pollingIntervalSeconds = config.DELIVERY_POLL_INTERVAL_MS / 1000;
+      // One fetch takes up to DELIVERY_CONCURRENCY jobs and sends them at once; while fetches come
+      // back full the worker fetches again at once (a backlog drains without polling delays).
+      // Each job is settled on its own: a failed send retries that job only.
       await boss.work<DeliveryJob>(
         DELIVERY_QUEUE,
-        { pollingIntervalSeconds, batchSize: 1, localConcurrency: config.DELIVERY_CONCURRENCY },
-        async ([job]) => handlers.send(job),
+        {
+          pollingIntervalSeconds,
+          batchSize: config.DELIVERY_CONCURRENCY,
+          burstWhenBatchFull: config.DELIVERY_CONCURRENCY > 1,
+          perJobResults: true,
+        },
+        async (jobs) =>
+          Promise.all(
+            jobs.map(async (job) => {
+              try {
+                await handlers.send(job);
+                return { id: job.id, status: "completed" as const };
+              } catch (error) {
+                return {
+                  id: job.id,
+                  status: "failed" as const,
+                  output: { message: (error as Error).message },
+                };
+              }
+            }),
+          ),
       );
       await boss.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { pollingIntervalSeconds }, async ([job]) =>
         handlers.bury(job),
