@@ -106,4 +106,22 @@ describe.each(setups)("security alert to email on $name", ({ setup }) => {
       }),
     ]);
   });
+
+  it("emails a lockdown switched with the break-glass CLI, as the README shows", async () => {
+    platform.rampart("lockdown", "on", "--reason", "alert drill");
+    try {
+      const deadline = Date.now() + 30_000;
+      while (
+        !mails.some((mail) => mail.raw.includes("Emergency lockdown activated")) &&
+        Date.now() < deadline
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const mail = mails.find((m) => m.raw.includes("Emergency lockdown activated"));
+      expect(mail?.to).toEqual(["oncall@rampart.test"]);
+      expect(mail?.raw).toContain("alert drill");
+    } finally {
+      platform.rampart("lockdown", "off", "--reason", "drill over");
+    }
+  });
 });
