@@ -22,7 +22,7 @@ const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
 const { databaseUrl, redisUrl } = testServices();
 const suite = databaseUrl && redisUrl ? describe : describe.skip;
 
-suite("a worker killed mid-job (kill -9)", () => {
+suite("durable delivery in a real subgraph process (crash, drain, provider outage)", () => {
   let database: TestDatabase;
   let stores: Stores;
   let peer: HttpPeer;
@@ -148,4 +148,45 @@ suite("a worker killed mid-job (kill -9)", () => {
     expect(rows).toHaveLength(4);
     expect(rows.every((row) => row.status === "SENT")).toBe(true);
   });
+
+  it("retries through a provider down for 30 s, and sends once it is back", async () => {
+    const downPort = await freePort();
+    env = {
+      ...env,
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${downPort}/webhook/later`,
+      DELIVERY_MAX_ATTEMPTS: "10",
+      DELIVERY_RETRY_DELAY_MAX_SECONDS: "8",
+    };
+    subgraph = await start();
+    const event = alert(5);
+    await stores.events.append(SECURITY_EVENT_STREAM, { event: JSON.stringify(event) });
+    const failing = await poll(
+      async () => {
+        const rows = await deliveries();
+        return rows.length === 5 && rows[4].status === "FAILED" ? rows[4] : null;
+      },
+      20_000,
+      "the delivery to fail while the provider is down",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 30_000));
+    const during = (await deliveries())[4];
+    expect(during.status).not.toBe("SENT");
+    expect(during.status).not.toBe("DEAD");
+    const back = await startHttpPeer({ webhookSecret, port: downPort });
+    try {
+      const sent = await poll(
+        async () => {
+          const rows = await deliveries();
+          return rows[4].status === "SENT" ? rows[4] : null;
+        },
+        30_000,
+        "the delivery to be sent once the provider is back",
+      );
+      expect(sent.attempts).toBeGreaterThanOrEqual(during.attempts + 1);
+      expect(during.attempts).toBeGreaterThanOrEqual(3);
+      expect(back.processedWebhooks).toEqual([failing.id]);
+    } finally {
+      await back.close();
+    }
+  }, 120_000);
 });

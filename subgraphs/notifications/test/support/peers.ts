@@ -99,6 +99,8 @@ export async function startHttpPeer(options: {
   webhookSecret?: string;
   twilio?: { accountSid: string; authToken: string };
   host?: string;
+  /** Port to listen on; default a free one. */
+  port?: number;
 }): Promise<HttpPeer> {
   const scripts = new Map<string, ScriptedAnswer[]>();
   const requests: ReceivedRequest[] = [];
@@ -175,7 +177,9 @@ export async function startHttpPeer(options: {
       else respond();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, options.host ?? "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
   const { port } = server.address() as AddressInfo;
   const host = (options.host ?? "127.0.0.1").includes(":")
     ? `[${options.host}]`
