@@ -1,3 +1,4 @@
+import { SecurityLevel } from "@rampart/kit";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
 import { notificationsSubgraph } from "../../src/subgraph";
 
@@ -84,5 +85,14 @@ describe("the caller's notifications", () => {
       identity: testIdentity({ organizationId: null }),
     });
     expect(noOrganization.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  });
+
+  it("refuses a channel preference for a channel this deployment cannot send on", async () => {
+    const { body } = await subgraph.query(
+      `mutation { setMyChannelPreference(channel: EMAIL, destination: "alice@acme.test") { id } }`,
+      { identity: testIdentity({ securityLevel: SecurityLevel.SecondFactor }) },
+    );
+    expect(body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(body.errors?.[0]?.message).toBe("No EMAIL provider is configured on this deployment.");
   });
 });

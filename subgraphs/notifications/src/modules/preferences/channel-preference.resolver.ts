@@ -12,6 +12,7 @@ import {
 } from "type-graphql";
 import type { NotificationsConfig } from "../../config";
 import { maskDestination } from "../delivery/destination-mask";
+import { availableChannels } from "../delivery/providers";
 import { NotificationChannel } from "../notifications/notification.entity";
 import { ChannelPreference, ORGANIZATION_RECIPIENT } from "./channel-preference.entity";
 import { ChannelPreferenceService } from "./channel-preference.service";
@@ -19,7 +20,12 @@ import { ChannelPreferenceService } from "./channel-preference.service";
 type Context = SubgraphContext<NotificationsConfig>;
 
 const service = ({ em, identity, runtime }: Context) =>
-  new ChannelPreferenceService(em, identity, runtime.config.NODE_ENV === "production");
+  new ChannelPreferenceService(
+    em,
+    identity,
+    runtime.config.NODE_ENV === "production",
+    availableChannels(runtime.config),
+  );
 
 /**
  * Channel preferences: an organization admin's own (alerts to their phone or mailbox), and the

@@ -82,6 +82,8 @@ export class ChannelPreferenceService {
     private readonly em: EntityManager,
     identity: Identity,
     private readonly production: boolean,
+    /** Channels this deployment can send on (a provider is configured). */
+    private readonly available: ReadonlySet<NotificationChannel>,
   ) {
     if (!identity.userId) throw RampartError.unauthenticated("Sign in first.");
     if (!identity.organizationId) throw RampartError.forbidden("Select an organization first.");
@@ -105,6 +107,12 @@ export class ChannelPreferenceService {
   /** Creates or updates the preference for (channel, destination). */
   async set(organizationWide: boolean, input: PreferenceInput): Promise<ChannelPreference> {
     const destination = checkDestination(input.channel, input.destination.trim(), this.production);
+    if (!this.available.has(input.channel)) {
+      throw RampartError.badInput(
+        `No ${input.channel} provider is configured on this deployment.`,
+        "channel",
+      );
+    }
     const minSeverity = checkSeverity(input.minSeverity);
     const recipientId = this.recipient(organizationWide);
     return this.em.transactional(async (tx) => {

@@ -1,5 +1,5 @@
 import type { DeliveryConfig } from "../delivery.config";
-import type { NotificationChannel } from "../../notifications/notification.entity";
+import { NotificationChannel } from "../../notifications/notification.entity";
 import { AddressGuard } from "./address-guard";
 import { EmailProvider } from "./email";
 import type { ChannelProvider } from "./provider";
@@ -9,6 +9,17 @@ import { WebhookProvider } from "./webhook";
 
 export { AddressGuard } from "./address-guard";
 export { DeliveryFailure, type ChannelProvider, type OutgoingMessage } from "./provider";
+
+/** The channels a configuration can send on: Slack always, the others with their settings. */
+export function availableChannels(config: DeliveryConfig): ReadonlySet<NotificationChannel> {
+  const channels = new Set<NotificationChannel>([NotificationChannel.SLACK]);
+  if (config.SMTP_URL) channels.add(NotificationChannel.EMAIL);
+  if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM) {
+    channels.add(NotificationChannel.SMS);
+  }
+  if (config.ALERT_WEBHOOK_SECRET) channels.add(NotificationChannel.WEBHOOK);
+  return channels;
+}
 
 /** The configured providers by channel; a channel without its settings has none. */
 export function createProviders(config: DeliveryConfig): Map<NotificationChannel, ChannelProvider> {
