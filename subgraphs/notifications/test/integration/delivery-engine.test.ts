@@ -89,6 +89,7 @@ async function dispatch(...targets: DeliveryTarget[]): Promise<string[]> {
       body: "More than 5 IP violations in an hour",
       severity: "critical",
       readAt: null,
+      archivedAt: null,
       createdAt: new Date(),
       sourceEventId: null,
     });
@@ -160,6 +161,41 @@ describe("durable delivery", () => {
     const delivery = await settled(id, DeliveryStatus.SENT);
     expect(peer.processedWebhooks).toContain(id);
     expect(delivery.providerMessageId).toBe(id);
+  });
+
+  it("queues jobs in the transaction of their rows: a rolled-back notification sends nothing", async () => {
+    let queuedId = "";
+    await expect(
+      database.orm.em.fork().transactional(async (tx) => {
+        const notification = tx.create(Notification, {
+          id: `ntf_${randomUUID()}`,
+          userId: null,
+          organizationId: "org_rampart_admin",
+          channel: NotificationChannel.IN_APP,
+          title: "never committed",
+          body: "rolled back",
+          severity: "critical",
+          readAt: null,
+          archivedAt: null,
+          createdAt: new Date(),
+          sourceEventId: null,
+        });
+        const [delivery] = await createDeliveries(tx, engine, notification, [
+          { channel: NotificationChannel.WEBHOOK, destination: `${peer.url}/webhook/rolled-back` },
+        ]);
+        queuedId = delivery.id;
+        throw new Error("the change that caused it failed");
+      }),
+    ).rejects.toThrow("the change that caused it failed");
+    expect(queuedId).not.toBe("");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await database.orm.em.fork().findOne(Delivery, queuedId)).toBeNull();
+    // pg-boss keeps its jobs in the subgraph's schema; the job id is the delivery id.
+    const jobs = await database.orm.em
+      .getConnection()
+      .execute<{ count: string }[]>("select count(*) as count from job where id = ?", [queuedId]);
+    expect(Number(jobs[0].count)).toBe(0);
+    expect(peer.requests.filter((r) => r.path === "/webhook/rolled-back")).toEqual([]);
   });
 
   it("retries a 5xx with backoff, then succeeds", async () => {
