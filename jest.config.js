@@ -5,7 +5,20 @@
  * `npx jest --selectProjects attacks`; and the browser suite (the admin dashboard and GraphiQL in
  * Debian's Chromium, driven by playwright-core): `npx jest --selectProjects browser`.
  */
-const esmOnly = ["jose", "@electric-sql", "otplib", "@otplib", "@scure", "@noble"].join("|");
+const esmOnly = [
+  "jose",
+  "@electric-sql",
+  "otplib",
+  "@otplib",
+  "@scure",
+  "@noble",
+  // pg-boss and its ESM-only dependencies.
+  "pg-boss",
+  "rrule-temporal",
+  "temporal-spec",
+  "serialize-error",
+  "non-error",
+].join("|");
 
 const swc = [
   "@swc/jest",

@@ -1,4 +1,11 @@
 import {
+  RampartError,
+  SecurityLevel,
+  withOrgPrefix,
+  type Identity,
+  type SecurityEventRecorder,
+} from "@rampart/kit";
+import {
   chain,
   createPermissions,
   createRules,
@@ -6,29 +13,128 @@ import {
   type RuleOptions,
   type RuleTree,
   type Rules,
+  type ShieldRule,
 } from "@rampart/kit/subgraph";
+import { rule } from "graphql-shield";
+
+/** The part of a resolver context the rule reads. */
+interface ReaderContext {
+  readonly identity?: Identity;
+  readonly runtime?: { readonly securityEvents?: SecurityEventRecorder };
+}
+
+/**
+ * A notification's reader: its recipient in its organization, or, for a notification addressed
+ * to the organization as a whole (`userId` null: security alerts), an admin of that organization
+ * with a verified second factor. One rule rather than `or(...)`, whose failing branch would
+ * record a refusal although the rule passed. Refusals are security events, as the shared rules'.
+ */
+const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "no_cache" })((
+  parent: { userId?: string | null; organizationId?: string },
+  _args,
+  context: ReaderContext,
+) => {
+  const identity = context.identity;
+  if (!identity?.userId || identity.securityLevel < SecurityLevel.SignedIn) {
+    return RampartError.unauthenticated("Sign in to do this.");
+  }
+  const sameTenant =
+    identity.organizationId !== null && parent.organizationId === identity.organizationId;
+  const allowed =
+    sameTenant &&
+    (parent.userId === identity.userId ||
+      (parent.userId === null &&
+        identity.role !== null &&
+        withOrgPrefix(identity.role) === "org:admin" &&
+        identity.securityLevel >= SecurityLevel.SecondFactor));
+  if (allowed) return true;
+  void context.runtime?.securityEvents
+    ?.record({
+      type: "authorization.denied",
+      severity: "medium",
+      actorId: identity.userId,
+      organizationId: identity.organizationId,
+      ip: identity.ip,
+      reason: "isNotificationReader: FORBIDDEN",
+      requestId: identity.requestId,
+    })
+    .catch(() => undefined);
+  return RampartError.forbidden("This belongs to someone else.");
+});
 
 /**
  * Who may read what in notifications: a notification is its recipient's alone, within the
- * organization it concerns. `User.notifications` only needs a signed-in caller: the service
+ * organization it concerns; one addressed to an organization's admins as a whole is theirs
+ * (with a second factor). `User.notifications` only needs a signed-in caller: the service
  * answers an empty list for someone else, or without an active organization, and an error
- * there would null the whole `me` at the gateway (the list is non-null).
+ * there would null the whole `me` at the gateway (the list is non-null). Deliveries are read
+ * through their notification, and carry its tenant. Channel preferences (where alerts go) are
+ * an organization admin's with a second factor; the organization's own need a recent one.
  */
 export function notificationsRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
-  const recipient = chain(rules.ownsRecord, rules.ownsTenant);
+  const organizationAdmin = chain(member, rules.hasRole("admin"), rules.hasSecondFactor);
+  const reader = isNotificationReader;
+  const tenant = rules.ownsTenant;
   return {
-    Mutation: { markNotificationRead: member },
+    Query: {
+      organizationNotifications: organizationAdmin,
+      adminNotifications: member,
+      unreadNotificationCount: member,
+      myChannelPreferences: organizationAdmin,
+      organizationChannelPreferences: organizationAdmin,
+    },
+    Mutation: {
+      markNotificationRead: member,
+      markAllNotificationsRead: member,
+      archiveNotification: member,
+      setMyChannelPreference: organizationAdmin,
+      removeMyChannelPreference: organizationAdmin,
+      setOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
+      removeOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
+    },
+    Subscription: { myNotifications: member },
+    AdminNotificationPage: {
+      nodes: member,
+      endCursor: member,
+      hasNextPage: member,
+      unreadCount: member,
+    },
     User: { id: rules.isAuthenticated, notifications: rules.isAuthenticated },
     Notification: {
-      id: recipient,
-      userId: recipient,
-      organizationId: recipient,
-      channel: recipient,
-      title: recipient,
-      body: recipient,
-      readAt: recipient,
-      createdAt: recipient,
+      id: reader,
+      userId: reader,
+      organizationId: reader,
+      channel: reader,
+      title: reader,
+      body: reader,
+      severity: reader,
+      readAt: reader,
+      archivedAt: reader,
+      createdAt: reader,
+      deliveries: reader,
+    },
+    ChannelPreference: {
+      id: organizationAdmin,
+      channel: organizationAdmin,
+      destination: organizationAdmin,
+      minSeverity: organizationAdmin,
+      enabled: organizationAdmin,
+      organizationWide: organizationAdmin,
+      updatedAt: organizationAdmin,
+    },
+    Delivery: {
+      id: tenant,
+      channel: tenant,
+      destination: tenant,
+      status: tenant,
+      attempts: tenant,
+      lastError: tenant,
+      providerMessageId: tenant,
+      createdAt: tenant,
+      updatedAt: tenant,
+      lastAttemptAt: tenant,
+      sentAt: tenant,
     },
   };
 }

@@ -5,11 +5,18 @@ import {
   type SubgraphConfig,
 } from "@rampart/kit/subgraph";
 import {
+  DeliveryResolver,
+  NotificationDeliveriesResolver,
+} from "./modules/delivery/delivery.resolver";
+import {
   NotificationResolver,
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
+import { MyNotificationsResolver } from "./modules/notifications/my-notifications.resolver";
+import { OrganizationNotificationResolver } from "./modules/notifications/organization-notification.resolver";
 import { UserReference } from "./modules/notifications/user.reference";
+import { ChannelPreferenceResolver } from "./modules/preferences/channel-preference.resolver";
 import { notificationsPermissions } from "./permissions";
 
 /**
@@ -19,7 +26,15 @@ import { notificationsPermissions } from "./permissions";
 export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<FederatedSchema> =>
   buildFederatedSchema(
     {
-      resolvers: [UserNotificationsResolver, NotificationResolver],
+      resolvers: [
+        UserNotificationsResolver,
+        NotificationResolver,
+        OrganizationNotificationResolver,
+        MyNotificationsResolver,
+        ChannelPreferenceResolver,
+        NotificationDeliveriesResolver,
+        DeliveryResolver,
+      ],
       orphanedTypes: [UserReference],
     },
     { User: userReference },

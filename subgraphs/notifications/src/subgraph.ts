@@ -1,18 +1,56 @@
-import type { SubgraphConfig, SubgraphDefinition } from "@rampart/kit/subgraph";
-import { parseNotificationsConfig } from "./config";
+import os from "node:os";
+import type { SubgraphDefinition } from "@rampart/kit/subgraph";
+import { parseNotificationsConfig, type NotificationsConfig } from "./config";
 import { migrations } from "./migrations";
+import { DeliveryEngine } from "./modules/delivery/delivery.engine";
+import { Delivery } from "./modules/delivery/delivery.entity";
+import { DeliveryWorker } from "./modules/delivery/delivery.worker";
+import { createProviders } from "./modules/delivery/providers";
+import { AlertDispatcher, alertTargetsOf } from "./modules/dispatch/alert-dispatch";
 import { Notification } from "./modules/notifications/notification.entity";
+import { ChannelPreference } from "./modules/preferences/channel-preference.entity";
 import { buildNotificationsSchema } from "./schema";
 import { seedNotifications } from "./seed";
 
-/** The notifications subgraph: messages to users. */
-export const notificationsSubgraph: SubgraphDefinition<SubgraphConfig, undefined> = {
+/**
+ * The notifications subgraph: messages to users, and their durable delivery over email, SMS,
+ * Slack and webhooks; security alerts and lockdown switches dispatched to the alert channels.
+ */
+export const notificationsSubgraph: SubgraphDefinition<NotificationsConfig, undefined> = {
   name: "notifications",
   parseConfig: parseNotificationsConfig,
-  entities: [Notification],
+  entities: [Notification, Delivery, ChannelPreference],
   migrations,
   buildSchema: buildNotificationsSchema,
   // Resolvers use the runtime and the entity manager only.
   services: () => undefined,
+  async start(runtime, em) {
+    const { config, logger } = runtime;
+    const providers = createProviders(config);
+    const engine = await DeliveryEngine.start({
+      em,
+      config,
+      handlers: new DeliveryWorker(em, providers, logger),
+      logger,
+    });
+    const dispatcher = new AlertDispatcher({
+      events: runtime.stores.events,
+      pubsub: runtime.stores.pubsub,
+      em,
+      engine,
+      logger,
+      targets: alertTargetsOf(config),
+      minSeverity: config.ALERT_DISPATCH_MIN_SEVERITY,
+      organizationId: config.CLERK_SUPERADMIN_ORG_ID,
+      consumer: `notifications-${os.hostname()}`,
+    });
+    await dispatcher.start();
+    // SIGTERM: stop reading alerts, let running deliveries finish, then close providers.
+    return async () => {
+      await dispatcher.stop();
+      await engine.stop();
+      for (const provider of providers.values()) provider.close?.();
+    };
+  },
   seed: seedNotifications,
 };

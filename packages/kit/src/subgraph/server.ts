@@ -106,6 +106,10 @@ export async function startSubgraphServer<Config extends SubgraphConfig, Service
     schema: options.schema,
     introspection: false,
     includeStacktraceInErrorResponses: false,
+    // The process's Lifecycle owns SIGINT/SIGTERM and drains every resource in order. Apollo's
+    // own handler would stop the server and then re-raise the signal, killing the process
+    // before background work (delivery jobs) has drained.
+    stopOnTerminationSignals: false,
     // Clients talk to the gateway; a subgraph answers GraphQL without landing pages.
     plugins: [
       ...(requestMetrics ? [requestMetrics.plugin] : []),

@@ -11,7 +11,9 @@ import {
   type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
+import type { Environment } from "../config";
 import type { SubgraphConfig } from "../subgraph/config";
+import type { SubgraphRuntime } from "../subgraph/context";
 import { runSubgraph, type SubgraphDefinition } from "../subgraph/runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
@@ -22,6 +24,8 @@ export interface TestSubgraph {
   readonly url: string;
   /** `postgres` or `pglite`. */
   readonly engine: "postgres" | "pglite";
+  /** The running subgraph's runtime (its configuration and stores). */
+  readonly runtime: SubgraphRuntime<SubgraphConfig>;
   /**
    * Sends an operation as `identity` (a signed assertion for this subgraph and this operation,
    * as the gateway signs one per fetch), or as anonymous.
@@ -64,7 +68,11 @@ export function testIdentity(overrides: Partial<Identity> = {}): Identity {
  */
 export async function startTestSubgraph<Config extends SubgraphConfig, Services>(
   definition: SubgraphDefinition<Config, Services>,
-  options: { seed?: boolean } = {},
+  options: {
+    seed?: boolean;
+    /** Settings added to (or overriding) the test's environment. */
+    environment?: Environment;
+  } = {},
 ): Promise<TestSubgraph> {
   const keys = generateKeyPairSync("ed25519");
   const { databaseUrl } = testServices();
@@ -79,6 +87,7 @@ export async function startTestSubgraph<Config extends SubgraphConfig, Services>
     DATABASE_URL: databaseUrl,
     GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
     SEED_DEMO_DATA: options.seed === false ? "false" : "true",
+    ...options.environment,
   });
   const running = await runSubgraph(definition, config, {
     schemaName,
@@ -98,6 +107,7 @@ export async function startTestSubgraph<Config extends SubgraphConfig, Services>
   return {
     url,
     engine: running.database.engine,
+    runtime: running.runtime,
     async query(query, { identity, variables } = {}) {
       const caller = identity
         ? { ...anonymousIdentity("test-request"), ...identity }

@@ -24,10 +24,10 @@ export class Notification {
   @PrimaryKey({ type: "string", length: 64 })
   id!: string;
 
-  /** Recipient (owned by security). */
-  @Field(() => ID)
-  @Property({ type: "string", length: 64 })
-  userId!: string;
+  /** Recipient (owned by security); null when addressed to the organization's admins as a whole. */
+  @Field(() => ID, { nullable: true })
+  @Property({ type: "string", length: 64, nullable: true })
+  userId: string | null = null;
 
   /** Tenant it concerns. */
   @Field(() => ID)
@@ -51,7 +51,24 @@ export class Notification {
   @Property({ type: "datetime", nullable: true })
   readAt: Date | null = null;
 
+  /** Severity of the security alert it carries; null for other notifications. */
+  @Field(() => String, { nullable: true })
+  @Property({ type: "string", length: 16, nullable: true })
+  severity: string | null = null;
+
+  /** When the recipient archived it; archived notifications leave the default lists. */
+  @Field(() => Date, { nullable: true })
+  @Property({ type: "datetime", nullable: true })
+  archivedAt: Date | null = null;
+
   @Field(() => Date)
   @Property({ type: "datetime" })
   createdAt: Date = new Date();
+
+  /**
+   * The security event that caused it (an alert or a lockdown switch), unique: a re-delivered
+   * event finds its notification instead of dispatching twice. Not exposed.
+   */
+  @Property({ type: "string", length: 64, nullable: true, unique: true })
+  sourceEventId: string | null = null;
 }

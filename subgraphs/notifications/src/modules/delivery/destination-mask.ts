@@ -1,0 +1,28 @@
+import { NotificationChannel } from "../notifications/notification.entity";
+
+/**
+ * A destination as reads show it: enough to recognise it, not to use it. Email `a***@example.com`,
+ * phone numbers their last 4 digits, URLs their scheme and host only (a Slack webhook's path is
+ * its secret).
+ */
+export function maskDestination(channel: NotificationChannel, destination: string): string {
+  switch (channel) {
+    case NotificationChannel.EMAIL: {
+      const at = destination.lastIndexOf("@");
+      if (at <= 0) return "***";
+      return `${destination[0]}***${destination.slice(at)}`;
+    }
+    case NotificationChannel.SMS:
+      return destination.length > 4 ? `***${destination.slice(-4)}` : "***";
+    case NotificationChannel.SLACK:
+    case NotificationChannel.WEBHOOK:
+      try {
+        const url = new URL(destination);
+        return `${url.protocol}//${url.host}/***`;
+      } catch {
+        return "***";
+      }
+    default:
+      return "***";
+  }
+}

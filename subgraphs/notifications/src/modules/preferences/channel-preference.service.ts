@@ -1,0 +1,179 @@
+import { randomUUID } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/core";
+import { RampartError, type Identity } from "@rampart/kit";
+import { z } from "zod";
+import { NotificationChannel } from "../notifications/notification.entity";
+import {
+  ChannelPreference,
+  ORGANIZATION_RECIPIENT,
+  SEVERITIES,
+  type Severity,
+} from "./channel-preference.entity";
+
+/** Most preferences one recipient may hold (bounds the fan-out of one alert). */
+export const MAX_PREFERENCES_PER_RECIPIENT = 10;
+
+const email = z.string().email().max(254);
+const phone = z.string().regex(/^\+[1-9]\d{6,14}$/);
+const url = (production: boolean) =>
+  z
+    .string()
+    .max(2000)
+    .refine((value) => {
+      try {
+        const protocol = new URL(value).protocol;
+        return protocol === "https:" || (!production && protocol === "http:");
+      } catch {
+        return false;
+      }
+    });
+
+/** Checks a destination for its channel; refuses with BAD_USER_INPUT naming the field. */
+export function checkDestination(
+  channel: NotificationChannel,
+  destination: string,
+  production: boolean,
+): string {
+  const schema = {
+    [NotificationChannel.EMAIL]: email,
+    [NotificationChannel.SMS]: phone,
+    [NotificationChannel.SLACK]: url(production),
+    [NotificationChannel.WEBHOOK]: url(production),
+    [NotificationChannel.IN_APP]: null,
+  }[channel];
+  if (!schema) throw RampartError.badInput("In-app notifications need no destination.", "channel");
+  if (!schema.safeParse(destination).success) {
+    const expected = {
+      [NotificationChannel.EMAIL]: "an email address",
+      [NotificationChannel.SMS]: "a phone number in E.164 form (+15551234567)",
+      [NotificationChannel.SLACK]: production ? "an https URL" : "an http(s) URL",
+      [NotificationChannel.WEBHOOK]: production ? "an https URL" : "an http(s) URL",
+      [NotificationChannel.IN_APP]: "",
+    }[channel];
+    throw RampartError.badInput(`The destination must be ${expected}.`, "destination");
+  }
+  return destination;
+}
+
+function checkSeverity(value: string): Severity {
+  if (!(SEVERITIES as readonly string[]).includes(value)) {
+    throw RampartError.badInput(
+      `minSeverity must be one of ${SEVERITIES.join(", ")}.`,
+      "minSeverity",
+    );
+  }
+  return value as Severity;
+}
+
+/** What a preference says. */
+export interface PreferenceInput {
+  readonly channel: NotificationChannel;
+  readonly destination: string;
+  readonly minSeverity: string;
+  readonly enabled: boolean;
+}
+
+/** The caller's own preferences, or (for organization admins) their organization's. */
+export class ChannelPreferenceService {
+  private readonly organizationId: string;
+  private readonly userId: string;
+
+  constructor(
+    private readonly em: EntityManager,
+    identity: Identity,
+    private readonly production: boolean,
+    /** Channels this deployment can send on (a provider is configured). */
+    private readonly available: ReadonlySet<NotificationChannel>,
+  ) {
+    if (!identity.userId) throw RampartError.unauthenticated("Sign in first.");
+    if (!identity.organizationId) throw RampartError.forbidden("Select an organization first.");
+    this.organizationId = identity.organizationId;
+    this.userId = identity.userId;
+  }
+
+  private recipient(organizationWide: boolean): string {
+    return organizationWide ? ORGANIZATION_RECIPIENT : this.userId;
+  }
+
+  /** The preferences of the caller (or of the organization as a whole). */
+  list(organizationWide: boolean): Promise<ChannelPreference[]> {
+    return this.em.find(
+      ChannelPreference,
+      { organizationId: this.organizationId, recipientId: this.recipient(organizationWide) },
+      { orderBy: { channel: "asc", updatedAt: "asc" } },
+    );
+  }
+
+  /** Creates or updates the preference for (channel, destination). */
+  async set(organizationWide: boolean, input: PreferenceInput): Promise<ChannelPreference> {
+    const destination = checkDestination(input.channel, input.destination.trim(), this.production);
+    if (!this.available.has(input.channel)) {
+      throw RampartError.badInput(
+        `No ${input.channel} provider is configured on this deployment.`,
+        "channel",
+      );
+    }
+    const minSeverity = checkSeverity(input.minSeverity);
+    const recipientId = this.recipient(organizationWide);
+    return this.em.transactional(async (tx) => {
+      const existing = await tx.findOne(ChannelPreference, {
+        organizationId: this.organizationId,
+        recipientId,
+        channel: input.channel,
+        destination,
+      });
+      if (existing) {
+        existing.minSeverity = minSeverity;
+        existing.enabled = input.enabled;
+        existing.updatedAt = new Date();
+        return existing;
+      }
+      const held = await tx.count(ChannelPreference, {
+        organizationId: this.organizationId,
+        recipientId,
+      });
+      if (held >= MAX_PREFERENCES_PER_RECIPIENT) {
+        throw RampartError.badInput(
+          `At most ${MAX_PREFERENCES_PER_RECIPIENT} channel preferences; remove one first.`,
+        );
+      }
+      return tx.create(ChannelPreference, {
+        id: randomUUID(),
+        organizationId: this.organizationId,
+        recipientId,
+        channel: input.channel,
+        destination,
+        minSeverity,
+        enabled: input.enabled,
+        updatedAt: new Date(),
+      });
+    });
+  }
+
+  /** Removes one; false when there was none of that id. */
+  async remove(organizationWide: boolean, id: string): Promise<boolean> {
+    const removed = await this.em.nativeDelete(ChannelPreference, {
+      id,
+      organizationId: this.organizationId,
+      recipientId: this.recipient(organizationWide),
+    });
+    return removed > 0;
+  }
+}
+
+/**
+ * Every enabled preference in `organizationId` (its admins' own and the organization's) that
+ * wants alerts of `severity`: where the alert dispatcher sends, besides the configured channels.
+ */
+export async function preferencesFor(
+  em: EntityManager,
+  organizationId: string,
+  severity: Severity,
+): Promise<ChannelPreference[]> {
+  const wanted = SEVERITIES.slice(0, SEVERITIES.indexOf(severity) + 1);
+  return em.find(ChannelPreference, {
+    organizationId,
+    enabled: true,
+    minSeverity: { $in: [...wanted] },
+  });
+}
