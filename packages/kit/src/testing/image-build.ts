@@ -214,7 +214,7 @@ function environmentOf(stage: Stage): Map<string, string> {
 const NODE_24_SLIM = /^node:24(\.\d+){0,2}-[a-z]+-slim(@sha256:[0-9a-f]{64})?$/;
 
 /** Path segments that mark test, benchmark, tool or source code, which no runtime image carries. */
-const NOT_FOR_RUNTIME = new Set(["test", "tests", "__tests__", "bench", "tools", "src"]);
+const NOT_FOR_RUNTIME = new Set(["test", "tests", "__tests__", "testing", "bench", "tools", "src"]);
 
 const looksLikeDevelopmentCode = (file: string): boolean =>
   file.split("/").some((segment) => NOT_FOR_RUNTIME.has(segment)) ||
@@ -286,8 +286,8 @@ export function inspectRuntimeStage(
     }
   }
   const installStage = stages.find((stage) => stage.name === installedFrom);
-  const install = installStage && productionInstallOf(installStage);
-  if (!install) {
+  const install = installStage && workspaceInstallOf(installStage);
+  if (!install?.includes("--omit=dev")) {
     problems.push(
       "the runtime stage's node_modules do not come from `npm ci --omit=dev --workspace <one>`",
     );
@@ -310,13 +310,12 @@ export function inspectRuntimeStage(
   return problems;
 }
 
-/** The `npm ci --omit=dev --workspace <name> ...` arguments of a stage, if it runs one. */
-function productionInstallOf(stage: Stage): string[] | undefined {
+/** The `npm ci --workspace <name> ...` arguments of a stage, if it runs one. */
+function workspaceInstallOf(stage: Stage): string[] | undefined {
   const run = instructionsOf(stage, "RUN").find(
     ({ args }) =>
       args[0] === "npm" &&
       args[1] === "ci" &&
-      args.includes("--omit=dev") &&
       args.some((arg) => arg === "--workspace" || arg.startsWith("--workspace=")),
   );
   return run?.args;
@@ -355,7 +354,7 @@ function installedPackages(root: string, folder = ""): string[] {
 
 /**
  * Replays the stage the runtime stage takes its node_modules from: its COPY instructions (the
- * manifests) from `context` into `workdir`, then its own `npm ci --omit=dev --workspace ...`
+ * manifests) from `context` into `workdir`, then its own `npm ci --workspace ...` (`--omit=dev`)
  * for real, with `--ignore-scripts --prefer-offline` so that it installs from the npm cache.
  * Returns what it installed, in `workdir` and its workspace folders.
  */
@@ -374,10 +373,10 @@ export function installRuntimeDependencies(options: {
     .find(({ args }) => args[0].startsWith("--from=") && /^\/app\/?$/.test(args[1]))
     ?.args[0].slice("--from=".length);
   const stage = from && stages.find((candidate) => candidate.name === from);
-  const install = stage ? productionInstallOf(stage) : undefined;
+  const install = stage ? workspaceInstallOf(stage) : undefined;
   if (!stage || !install) {
     throw new Error(
-      `${dockerfile}: the runtime stage's node_modules come from no npm ci --omit=dev`,
+      `${dockerfile}: the runtime stage's node_modules come from no npm ci --workspace`,
     );
   }
   for (const link of chainOf(stages, stage.name)) {
@@ -411,13 +410,11 @@ export const DEVELOPMENT_ONLY_PACKAGES: readonly RegExp[] = [
   /^autocannon$/,
   /^tinybench$/,
   /^jest$/,
-  /^@jest\//,
   /^typescript$/,
   /^@swc\//,
   /^@graphql-hive\//,
   /^vite$/,
   /^playwright-core$/,
-  /^@types\//,
 ];
 
 /**
