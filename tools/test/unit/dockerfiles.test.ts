@@ -54,9 +54,17 @@ describe("the runtime stage inspection", () => {
   const gateway = dockerfiles["gateway/Dockerfile"];
   const commerce = dockerfiles["subgraphs/commerce/Dockerfile"];
 
+  // The gateway's Dockerfile as it was before the template (a .txt, so that no scanner takes it
+  // for a Dockerfile of the repository).
   it("finds every problem of the gateway's Dockerfile from before the template", () => {
     const before = fs.readFileSync(
-      path.join(__dirname, "..", "fixtures", "dockerfiles", "gateway-before-template.Dockerfile"),
+      path.join(
+        __dirname,
+        "..",
+        "fixtures",
+        "dockerfiles",
+        "gateway-before-template.dockerfile.txt",
+      ),
       "utf8",
     );
     expect(inspect(before, true)).toEqual([
