@@ -5,13 +5,18 @@ import {
   accessShape,
   ConfigError,
   databaseUrlHint,
+  defaultSubgraphUrlOf,
   env,
   identityKeyHint,
   ipRangeListSetting,
   parseConfig,
+  perSubgraphUrlVariable,
+  subgraphNames,
+  subgraphUrlVariableOf,
   type ConfigProblem,
   type Environment,
   type SessionPolicy,
+  type SubgraphName,
 } from "@rampart/kit";
 import { checkCost } from "@rampart/kit/stores";
 import { z } from "zod";
@@ -25,17 +30,8 @@ import {
   type PlaygroundMode,
 } from "./web/playground";
 
-/** Names of the subgraphs the gateway routes to, as written in the supergraph. */
-export const subgraphNames = ["security", "commerce", "notifications", "fulfillment"] as const;
-/** One of {@link subgraphNames}. */
-export type SubgraphName = (typeof subgraphNames)[number];
-
-const defaultSubgraphPorts: Record<SubgraphName, number> = {
-  security: 4001,
-  commerce: 4002,
-  notifications: 4003,
-  fulfillment: 4004,
-};
+// The subgraphs the gateway routes to come from the one list in @rampart/kit (subgraphs.ts).
+export { subgraphNames, type SubgraphName } from "@rampart/kit";
 
 /** The committed supergraph, relative to this package. */
 export const defaultSupergraphPath = path.resolve(
@@ -53,9 +49,9 @@ const subgraphUrl = (name: SubgraphName) =>
   env
     .url(
       ["http", "https"],
-      `Set ${name.toUpperCase()}_SUBGRAPH_URL to the subgraph's http(s)://host:port/graphql`,
+      `Set ${subgraphUrlVariableOf(name)} to the subgraph's http(s)://host:port/graphql`,
     )
-    .default(`http://127.0.0.1:${defaultSubgraphPorts[name]}/graphql`);
+    .default(defaultSubgraphUrlOf(name));
 
 const list = (hint: string) =>
   z
@@ -179,10 +175,8 @@ const shape = {
     .string()
     .optional()
     .describe("Set SUPERGRAPH_PATH to the composed supergraph file (npm run compose writes it)"),
-  SECURITY_SUBGRAPH_URL: subgraphUrl("security"),
-  COMMERCE_SUBGRAPH_URL: subgraphUrl("commerce"),
-  NOTIFICATIONS_SUBGRAPH_URL: subgraphUrl("notifications"),
-  FULFILLMENT_SUBGRAPH_URL: subgraphUrl("fulfillment"),
+  // SECURITY_SUBGRAPH_URL, COMMERCE_SUBGRAPH_URL, ...: one per subgraph of the list.
+  ...perSubgraphUrlVariable(subgraphUrl),
   GATEWAY_IDENTITY_PRIVATE_KEY: env.pem(
     "PRIVATE",
     `Set GATEWAY_IDENTITY_PRIVATE_KEY: ${identityKeyHint}`,
@@ -479,12 +473,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     adminRequiresSecondFactor: raw.ADMIN_REQUIRE_2FA,
     dataDir: raw.RAMPART_DATA_DIR,
     supergraphPath: raw.SUPERGRAPH_PATH ?? defaultSupergraphPathOf(profile),
-    subgraphUrls: Object.freeze({
-      security: raw.SECURITY_SUBGRAPH_URL,
-      commerce: raw.COMMERCE_SUBGRAPH_URL,
-      notifications: raw.NOTIFICATIONS_SUBGRAPH_URL,
-      fulfillment: raw.FULFILLMENT_SUBGRAPH_URL,
-    }),
+    subgraphUrls: Object.freeze(
+      Object.fromEntries(
+        subgraphNames.map((name) => [name, raw[subgraphUrlVariableOf(name)]]),
+      ) as Record<SubgraphName, string>,
+    ),
     identityPrivateKeyPem: raw.GATEWAY_IDENTITY_PRIVATE_KEY,
     tokenVerification,
     issuer: raw.CLERK_ISSUER ?? DEV_ISSUER,

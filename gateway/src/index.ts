@@ -4,6 +4,7 @@
 export { issueDevToken, type DevTokenClaims } from "./auth/dev-issuer";
 export { createSessionTokenVerifier } from "./auth/session-token";
 export {
+  defaultPortOf,
   DEV_ISSUER,
   gatewayConfigShape,
   loadConfig,

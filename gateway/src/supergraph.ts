@@ -12,7 +12,7 @@ import {
   type DocumentNode,
   type NamedTypeNode,
 } from "graphql";
-import { isAdminTag } from "@rampart/kit";
+import { defaultSubgraphUrlOf, isAdminTag, subgraphFolderOf } from "@rampart/kit";
 import { subgraphNames, type SubgraphName } from "./config";
 
 /** The repository root (this file lives in gateway/src or gateway/dist). */
@@ -20,18 +20,10 @@ export const repositoryRoot = path.resolve(__dirname, "..", "..");
 
 /** Where each subgraph's printed SDL is committed. */
 export const subgraphSdlPath = (name: SubgraphName): string =>
-  path.join(repositoryRoot, "subgraphs", name, "schema.graphql");
+  path.join(repositoryRoot, subgraphFolderOf(name), "schema.graphql");
 
 /** Where the composed supergraph is committed. */
 export const supergraphPath = path.join(repositoryRoot, "schema", "supergraph.graphql");
-
-/** Default routing URL written into the supergraph; the gateway's config overrides it. */
-const defaultUrl: Record<SubgraphName, string> = {
-  security: "http://127.0.0.1:4001/graphql",
-  commerce: "http://127.0.0.1:4002/graphql",
-  notifications: "http://127.0.0.1:4003/graphql",
-  fulfillment: "http://127.0.0.1:4004/graphql",
-};
 
 /** Where the main profile's contract (the supergraph without admin-only elements) is committed. */
 export const contractSupergraphPath = path.join(
@@ -119,7 +111,8 @@ export function composeSupergraph(
   const result = composeServices(
     subgraphNames.map((name) => ({
       name,
-      url: defaultUrl[name],
+      // The routing URL written into the supergraph; the gateway's config overrides it.
+      url: defaultSubgraphUrlOf(name),
       typeDefs: options.contract ? withoutAdminElements(sdls[name]) : parse(sdls[name]),
     })),
   );

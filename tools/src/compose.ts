@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { subgraphFolderOf } from "@rampart/kit";
 import { runTool } from "@rampart/kit/tools";
 import {
   apiSchemaPath,
@@ -23,7 +24,7 @@ runTool(async () => {
   for (const name of subgraphNames) {
     const sdl = execFileSync(
       process.execPath,
-      [printer, path.join(repositoryRoot, "subgraphs", name)],
+      [printer, path.join(repositoryRoot, subgraphFolderOf(name))],
       {
         encoding: "utf8",
       },

@@ -1,7 +1,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { exitWithStartupError, loadOrCreateDevKeyPair } from "@rampart/kit";
+import {
+  exitWithStartupError,
+  loadOrCreateDevKeyPair,
+  subgraphFolderOf,
+  subgraphUrlVariableOf,
+} from "@rampart/kit";
 import {
   createMemoryStores,
   serveSharedMemoryStores,
@@ -16,7 +21,7 @@ import {
 } from "@rampart/gateway";
 import { logFormatterFor, pipeLogLines } from "./log-lines";
 
-// `npm start`: runs the four subgraphs and the gateway as child processes, each on its own
+// `npm start`: runs the subgraphs (the list in @rampart/kit) and the gateway as child processes, each on its own
 // port, and stops them all on Ctrl-C (SIGINT/SIGTERM) or when any of them dies. On a terminal
 // their logs are shown one readable line per event behind the service's name; otherwise
 // their JSON lines pass through untouched.
@@ -96,12 +101,12 @@ async function startPlatform(config: GatewayConfig): Promise<void> {
 
   // The security subgraph's systemHealth checks every subgraph where the launcher put it.
   const subgraphUrls = Object.fromEntries(
-    subgraphNames.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, config.subgraphUrls[name]]),
+    subgraphNames.map((name) => [subgraphUrlVariableOf(name), config.subgraphUrls[name]]),
   );
   await Promise.all(
     subgraphNames.map(async (name) => {
       const url = new URL(config.subgraphUrls[name]);
-      launch(name, path.join(repositoryRoot, "subgraphs", name, "dist", "main.js"), {
+      launch(name, path.join(repositoryRoot, subgraphFolderOf(name), "dist", "main.js"), {
         ...shared,
         ...(name === "security" ? subgraphUrls : {}),
         PORT: url.port,

@@ -25,3 +25,4 @@ export * from "./security-event-spool";
 export * from "./security-event-types";
 export * from "./security-events";
 export * from "./sessions";
+export * from "./subgraphs";

@@ -1,4 +1,4 @@
-import { ConfigError, parseConfig, type Environment } from "@rampart/kit";
+import { ConfigError, parseConfig, subgraphPortOf, type Environment } from "@rampart/kit";
 import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit/subgraph";
 import type { z } from "zod";
 import {
@@ -15,10 +15,10 @@ export type NotificationsConfig = SubgraphConfig &
 
 /**
  * Parses the notifications subgraph's environment (the shared subgraph settings, default port
- * 4003, and the delivery settings); production refuses clear-text channels.
+ * from the subgraph list, and the delivery settings); production refuses clear-text channels.
  */
 export function parseNotificationsConfig(environment: Environment): NotificationsConfig {
-  const base = parseSubgraphConfig(4003, environment);
+  const base = parseSubgraphConfig(subgraphPortOf("notifications"), environment);
   const own = parseConfig(notificationsShape, environment);
   const problems = [
     ...deliveryConsistencyProblems(own),

@@ -4,6 +4,7 @@ import {
   ipRangeListSetting,
   parseConfig,
   readDevSecret,
+  subgraphPortOf,
 } from "@rampart/kit";
 import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit/subgraph";
 import { z } from "zod";
@@ -37,7 +38,7 @@ export type SecurityConfig = SubgraphConfig & Readonly<z.infer<z.ZodObject<typeo
 export function parseSecurityConfig(
   environment: Readonly<Record<string, string | undefined>>,
 ): SecurityConfig {
-  const base = parseSubgraphConfig(4001, environment);
+  const base = parseSubgraphConfig(subgraphPortOf("security"), environment);
   const own = parseConfig(securityShape, environment);
   if (base.NODE_ENV === "production") {
     const keys = configuredTwoFactorKeys(own);

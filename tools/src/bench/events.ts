@@ -10,6 +10,8 @@ import {
   SecurityEventRecorder,
   SecurityLevel,
   signIdentity,
+  subgraphNames,
+  subgraphUrlVariableOf,
   verifyAuditChain,
   type SecurityEvent,
   type SecurityEventInput,
@@ -167,10 +169,8 @@ interface Platform {
 async function startBenchPlatform(setup: Setup, tag: string): Promise<Platform> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-events-"));
   const database = setup.databaseUrl ? await createTestDatabase(setup.databaseUrl) : undefined;
-  const [main, admin, ...subgraphPorts] = await Promise.all(
-    [0, 1, 2, 3, 4, 5].map(() => freePort()),
-  );
-  const names = ["security", "commerce", "notifications", "fulfillment"];
+  const names = subgraphNames;
+  const [main, admin, ...subgraphPorts] = await Promise.all([0, 1, ...names].map(() => freePort()));
   const subgraphUrls = Object.fromEntries(
     names.map((name, i) => [name, `http://127.0.0.1:${subgraphPorts[i]}/graphql`]),
   );
@@ -187,9 +187,7 @@ async function startBenchPlatform(setup: Setup, tag: string): Promise<Platform> 
     RATE_LIMIT_PER_USER: RAISED_BUDGET,
     RATE_LIMIT_SIGNED_IN_PER_IP: RAISED_BUDGET,
     RATE_LIMIT_ANONYMOUS_PER_IP: RAISED_BUDGET,
-    ...Object.fromEntries(
-      names.map((name) => [`${name.toUpperCase()}_SUBGRAPH_URL`, subgraphUrls[name]]),
-    ),
+    ...Object.fromEntries(names.map((name) => [subgraphUrlVariableOf(name), subgraphUrls[name]])),
   };
   const launcher = startNode(path.join(repositoryRoot, "tools", "dist", "start-platform.js"), env);
   let stores: Stores | undefined;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import autocannon from "autocannon";
-import { loadOrCreateDevKeyPair } from "@rampart/kit";
+import { loadOrCreateDevKeyPair, subgraphNames, subgraphUrlVariableOf } from "@rampart/kit";
 import { freePort, startNode, waitForHttp } from "@rampart/kit/testing";
 import { benchMachine, writeBenchResults, runTool } from "@rampart/kit/tools";
 import { issueDevToken, DEV_ISSUER, repositoryRoot } from "@rampart/gateway";
@@ -36,13 +36,13 @@ async function measure(url: string, token: string, query: string, duration = dur
 
 runTool(async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-bench-"));
+  const names = subgraphNames;
   const [main, admin, bare, ...subgraphPorts] = await Promise.all(
-    [0, 1, 2, 3, 4, 5, 6].map(() => freePort()),
+    [0, 1, 2, ...names].map(() => freePort()),
   );
-  const names = ["security", "commerce", "notifications", "fulfillment"];
   const subgraphEnv = Object.fromEntries(
     names.map((name, i) => [
-      `${name.toUpperCase()}_SUBGRAPH_URL`,
+      subgraphUrlVariableOf(name),
       `http://127.0.0.1:${subgraphPorts[i]}/graphql`,
     ]),
   );

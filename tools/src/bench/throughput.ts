@@ -4,6 +4,7 @@ import path from "node:path";
 import autocannon from "autocannon";
 import {
   anonymousIdentity,
+  defaultSubgraphUrlOf,
   IDENTITY_HEADER,
   loadOrCreateDevKeyPair,
   privateKeyFromPem,
@@ -128,7 +129,7 @@ runTool(async () => {
     // Signed just before the run: they expire 60 s after signing.
     const bare = await measure(
       `bare subgraph: commerce ${bareQuery}`,
-      "http://127.0.0.1:4002/graphql",
+      defaultSubgraphUrlOf("commerce"),
       {},
       bareQuery,
       await signAssertions(),

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { z } from "zod";
+import { subgraphPortOf } from "@rampart/kit";
 import { subgraphConfigShape } from "@rampart/kit/subgraph";
 import { gatewayConfigShape, subgraphNames } from "@rampart/gateway";
 import { notificationsConfigShape } from "@rampart/notifications";
@@ -53,13 +54,13 @@ export const descriptionOf = (field: Field): string =>
   layersOf(field).find((layer) => layer.description !== undefined)?.description ?? "";
 
 /** Every service and the shape it reads its environment with. */
-export function serviceShapes(defaultPortOf: (name: string) => number): [string, Shape][] {
+export function serviceShapes(): [string, Shape][] {
   return [
     ["gateway", gatewayConfigShape],
     ...subgraphNames.map((name): [string, Shape] => [
       name,
       {
-        ...subgraphConfigShape(defaultPortOf(name)),
+        ...subgraphConfigShape(subgraphPortOf(name)),
         ...(name === "security" ? securityConfigShape : {}),
         ...(name === "notifications" ? notificationsConfigShape : {}),
       },
@@ -91,11 +92,8 @@ function perService(fields: ReadonlyMap<string, Field>, show: (field: Field) => 
  * services read it and its description (the `.describe()` text of its zod field).
  */
 export function renderEnvironment(repositoryRoot: string): string {
-  const urls = gatewayConfigShape as Shape;
-  const defaultPortOf = (name: string) =>
-    Number(new URL(String(defaultOf(urls[`${name.toUpperCase()}_SUBGRAPH_URL`]))).port);
   const readers = new Map<string, Map<string, Field>>();
-  for (const [service, shape] of serviceShapes(defaultPortOf)) {
+  for (const [service, shape] of serviceShapes()) {
     for (const [variable, field] of Object.entries(shape)) {
       readers.set(variable, (readers.get(variable) ?? new Map()).set(service, field));
     }

@@ -1,5 +1,6 @@
 /** Declared authorization for subgraphs: the shared rule library and the shield middleware. */
-export { allow, and, chain, not, or } from "graphql-shield";
+export { allow, and, not, or } from "graphql-shield";
+export { chain } from "./chain";
 export {
   createPermissions,
   fieldsWithoutRules,

@@ -1,4 +1,5 @@
-import { chain, rule, type and } from "graphql-shield";
+import { rule, type and } from "graphql-shield";
+import { chain } from "./chain";
 import type { AccessSettings } from "../../config";
 import { RampartError } from "../../errors";
 import { isSuperAdminIdentity, SecurityLevel, withOrgPrefix, type Identity } from "../../identity";

@@ -1,5 +1,6 @@
 import type { SubgraphConfig, SubgraphRuntime } from "@rampart/kit/subgraph";
-import type { MonitoringConfig } from "./monitoring.config";
+import { subgraphUrlVariableOf } from "@rampart/kit";
+import { MONITORED_SUBGRAPHS, type MonitoringConfig } from "./monitoring.config";
 import { SystemHealthChecker } from "./system-health.service";
 import { SystemMetricsSampler } from "./system-metrics.service";
 
@@ -20,12 +21,9 @@ export function createMonitoring(
   const { config } = runtime;
   return {
     health: new SystemHealthChecker({
-      subgraphUrls: {
-        security: config.SECURITY_SUBGRAPH_URL,
-        commerce: config.COMMERCE_SUBGRAPH_URL,
-        notifications: config.NOTIFICATIONS_SUBGRAPH_URL,
-        fulfillment: config.FULFILLMENT_SUBGRAPH_URL,
-      },
+      subgraphUrls: Object.fromEntries(
+        MONITORED_SUBGRAPHS.map((name) => [name, config[subgraphUrlVariableOf(name)]]),
+      ),
       stores: runtime.stores,
     }),
     system: new SystemMetricsSampler({ diskPath: config.RAMPART_DATA_DIR }),
