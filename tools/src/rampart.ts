@@ -4,6 +4,7 @@ import { eventCommands } from "./cli/events";
 import { lockdownCommands } from "./cli/lockdown";
 import { operatorConfig } from "./cli/operator";
 import { runCli } from "./cli/run";
+import { secretsCommands } from "./cli/secrets";
 import { sessionCommands } from "./cli/sessions";
 import { auditVerify } from "./audit";
 
@@ -28,6 +29,7 @@ const commands: readonly Command[] = [
   ...allowlistCommands,
   ...sessionCommands,
   ...eventCommands,
+  ...secretsCommands,
 ];
 
 runCli("rampart", commands, process.argv.slice(2)).then(

@@ -82,7 +82,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       clientUrl: options.databaseUrl,
       driverOptions: { connection: { options: `-c search_path=${options.schema}` } },
     });
-    await orm.em.getConnection().execute(`create schema if not exists ${schema}`);
+    // Only when missing: `create schema if not exists` needs CREATE on the database even when
+    // the schema exists, and a subgraph's role owns its schema but may not create others
+    // (compose/postgres/initdb/10-rampart-roles.sh).
+    const found = await orm.em
+      .getConnection()
+      .execute("select 1 from pg_namespace where nspname = ?", [options.schema]);
+    if (found.length === 0)
+      await orm.em.getConnection().execute(`create schema if not exists ${schema}`);
   } else {
     const dataDir = options.pgliteDataDir ?? "memory://";
     if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
