@@ -1,10 +1,13 @@
 // What `docker compose` does with docker-compose.yml before it starts anything, for tests on a
 // machine without a Docker engine: read `.env`, parse the YAML (with `<<` merge keys) and
 // interpolate every value as the compose specification says.
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parse } from "yaml";
 import { envFileValues } from "../../src/cli/env-file";
+import { writeSecrets } from "../../src/cli/secrets";
 
 /** The repository's root. */
 export const repositoryRoot = path.resolve(__dirname, "..", "..", "..");
@@ -165,4 +168,28 @@ export function publishedPorts(
     const hostIp = parts.length > 0 ? parts.join(":").replace(/^\[|\]$/g, "") : undefined;
     return { hostIp, published, target };
   });
+}
+
+/** A copy of .env.example filled by `rampart secrets` and the values an operator types. */
+export function completedEnv(): Record<string, string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-env-"));
+  const file = path.join(dir, ".env");
+  try {
+    fs.copyFileSync(envExamplePath, file);
+    writeSecrets(file);
+    const clerk = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const clerkPem = clerk.publicKey.export({ type: "spki", format: "pem" }).toString();
+    return {
+      ...envFileValues(fs.readFileSync(file, "utf8")),
+      CLERK_JWT_KEY: clerkPem.trim().replace(/\n/g, "\\n"),
+      CLERK_ISSUER: "https://clerk.shop.example",
+      CLERK_AUTHORIZED_PARTIES: "https://admin.shop.example,https://shop.example",
+      CLERK_SUPERADMIN_ORG_ID: "org_platform",
+      STOREFRONT_ORIGINS: "https://shop.example",
+      ADMIN_ORIGINS: "https://admin.shop.example",
+      ADMIN_IP_ALLOWLIST: "172.30.40.1/32",
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }

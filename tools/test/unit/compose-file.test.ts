@@ -1,4 +1,4 @@
-import { generateKeyPairSync, createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,6 +9,7 @@ import { loadConfig } from "@rampart/gateway";
 import { envFileValues } from "../../src/cli/env-file";
 import { generatedSecretNames, writeSecrets } from "../../src/cli/secrets";
 import {
+  completedEnv,
   composePath,
   envExample,
   envExamplePath,
@@ -28,30 +29,6 @@ import {
 const composeText = fs.readFileSync(composePath, "utf8");
 const subgraphs = ["security", "commerce", "notifications", "fulfillment"] as const;
 const gateways = ["gateway", "gateway-admin"] as const;
-
-/** A copy of .env.example filled by `rampart secrets` and the values an operator types. */
-function completedEnv(): Record<string, string> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-env-"));
-  const file = path.join(dir, ".env");
-  try {
-    fs.copyFileSync(envExamplePath, file);
-    writeSecrets(file);
-    const clerk = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const clerkPem = clerk.publicKey.export({ type: "spki", format: "pem" }).toString();
-    return {
-      ...envFileValues(fs.readFileSync(file, "utf8")),
-      CLERK_JWT_KEY: clerkPem.trim().replace(/\n/g, "\\n"),
-      CLERK_ISSUER: "https://clerk.shop.example",
-      CLERK_AUTHORIZED_PARTIES: "https://admin.shop.example,https://shop.example",
-      CLERK_SUPERADMIN_ORG_ID: "org_platform",
-      STOREFRONT_ORIGINS: "https://shop.example",
-      ADMIN_ORIGINS: "https://admin.shop.example",
-      ADMIN_IP_ALLOWLIST: "172.30.40.1/32",
-    };
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe("compose interpolation (the compose specification's rules)", () => {
   const env = { SET: "value", EMPTY: "" };
