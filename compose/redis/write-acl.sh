@@ -13,7 +13,7 @@
 # the stores in packages/kit/src/stores/redis.ts send (strings, sets, counters, streams and
 # consumer groups, pub/sub, MULTI, the stores' Lua scripts, PING, TIME, INFO for the client's
 # ready check), and none of the dangerous ones (KEYS, FLUSHALL, CONFIG, DEBUG, MODULE, ACL,
-# SHUTDOWN, MIGRATE, ...). Passwords are stored as SHA-256 hashes, never in clear.
+# SHUTDOWN, MIGRATE, FUNCTION, ...). Passwords are stored as SHA-256 hashes, never in clear.
 set -eu
 
 if [ "$#" -lt 1 ]; then
@@ -38,7 +38,7 @@ hash() { printf %s "$1" | sha256sum | cut -d ' ' -f 1; }
 
 commands="-@all +@connection +@read +@write +@keyspace +@stream +@pubsub +@transaction"
 commands="$commands +eval +evalsha +eval_ro +evalsha_ro +script|load +script|exists"
-commands="$commands +ping +time -@dangerous +info"
+commands="$commands +ping +time -@dangerous -function +info"
 
 umask 077
 {
