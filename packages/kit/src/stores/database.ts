@@ -88,8 +88,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const found = await orm.em
       .getConnection()
       .execute("select 1 from pg_namespace where nspname = ?", [options.schema]);
-    if (found.length === 0)
-      await orm.em.getConnection().execute(`create schema if not exists ${schema}`);
+    if (found.length === 0) {
+      // `schema` passed quoteIdentifier, and an identifier cannot be a query parameter.
+      const connection = orm.em.getConnection();
+      // eslint-disable-next-line no-restricted-syntax
+      await connection.execute(`create schema if not exists ${schema}`); // nosemgrep: rampart-sql-from-strings
+    }
   } else {
     const dataDir = options.pgliteDataDir ?? "memory://";
     if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.dirname(dataDir), { recursive: true });
