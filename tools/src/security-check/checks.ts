@@ -66,7 +66,7 @@ function runBin(pkg: string, script: string, args: string[], context: CheckConte
 /** The first line of a tool's error output, without colour codes. */
 const firstLine = (text: string): string =>
   text
-    .replace(/\x1b\[[0-9;]*m/g, "")
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "")
     .split("\n")
     .map((line) => line.trim())
     .find(Boolean) ?? "no output";
