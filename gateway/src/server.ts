@@ -33,7 +33,7 @@ import { createSubgraphClient } from "./subgraph-client";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
-import { createWebFaces } from "./web";
+import { createWebFaces, dashboardContentSecurityPolicy } from "./web";
 
 /** A running gateway. */
 export interface Gateway {
@@ -45,18 +45,6 @@ export interface Gateway {
   /** Drains requests, stops the gateway and closes its stores. */
   close(): Promise<void>;
 }
-
-/** Content-Security-Policy of the admin profile, which will also serve the admin UI. */
-const adminUiContentSecurityPolicy = {
-  "default-src": ["'self'"],
-  "script-src": ["'self'"],
-  "style-src": ["'self'"],
-  "img-src": ["'self'", "data:"],
-  "connect-src": ["'self'"],
-  "frame-ancestors": ["'none'"],
-  "base-uri": ["'none'"],
-  "form-action": ["'none'"],
-} as const;
 
 /**
  * Starts the gateway. The request path (docs/architecture.md): request id and security headers, CORS,
@@ -105,7 +93,9 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       allowedOrigins: config.allowedOrigins,
       originsSetting: config.profile === "admin" ? "ADMIN_ORIGINS" : "STOREFRONT_ORIGINS",
       securityHeaders:
-        config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {},
+        config.profile === "admin"
+          ? { contentSecurityPolicy: dashboardContentSecurityPolicy(config.clerkFrontendApi) }
+          : {},
       observe: requestMetrics.middleware,
     });
 
