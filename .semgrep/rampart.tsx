@@ -59,7 +59,7 @@ export function Rendered(): JSX.Element {
 
 export function tls(): void {
   // ruleid: rampart-tls-verification-disabled
-  https.request("https://provider.example", { rejectUnauthorized: false });
+  https.request("https://provider.example", { method: "POST", rejectUnauthorized: false });
   // ruleid: rampart-tls-verification-disabled
   process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
   // ok: rampart-tls-verification-disabled
