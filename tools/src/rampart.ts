@@ -5,6 +5,7 @@ import { keyCommands } from "./cli/keys";
 import { lockdownCommands } from "./cli/lockdown";
 import { operatorConfig } from "./cli/operator";
 import { runCli } from "./cli/run";
+import { secretsCommands } from "./cli/secrets";
 import { sessionCommands } from "./cli/sessions";
 import { auditVerify } from "./audit";
 
@@ -30,6 +31,7 @@ const commands: readonly Command[] = [
   ...sessionCommands,
   ...eventCommands,
   ...keyCommands,
+  ...secretsCommands,
 ];
 
 runCli("rampart", commands, process.argv.slice(2)).then(

@@ -82,7 +82,18 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       clientUrl: options.databaseUrl,
       driverOptions: { connection: { options: `-c search_path=${options.schema}` } },
     });
-    await orm.em.getConnection().execute(`create schema if not exists ${schema}`);
+    // Only when missing: `create schema if not exists` needs CREATE on the database even when
+    // the schema exists, and a subgraph's role owns its schema but may not create others
+    // (compose/postgres/initdb/10-rampart-roles.sh).
+    const found = await orm.em
+      .getConnection()
+      .execute("select 1 from pg_namespace where nspname = ?", [options.schema]);
+    if (found.length === 0) {
+      // `schema` passed quoteIdentifier, and an identifier cannot be a query parameter.
+      const connection = orm.em.getConnection();
+      // eslint-disable-next-line no-restricted-syntax
+      await connection.execute(`create schema if not exists ${schema}`); // nosemgrep: rampart-sql-from-strings
+    }
   } else {
     const dataDir = options.pgliteDataDir ?? "memory://";
     if (!dataDir.startsWith("memory://")) fs.mkdirSync(path.dirname(dataDir), { recursive: true });

@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -41,8 +42,19 @@ function asPostgres(command: string, args: string[]): [string, string[]] {
     : [command, args];
 }
 
-/** Starts a private PostgreSQL cluster (trust auth, database `postgres`) on a free port. */
-export async function startPrivatePostgres(): Promise<PrivateService> {
+/** Options for {@link startPrivatePostgres}. */
+export interface PrivatePostgresOptions {
+  /**
+   * Require passwords over TCP (scram-sha-256), as a deployed server does; the URL then carries
+   * the superuser's generated password. Default false: trust.
+   */
+  passwordAuth?: boolean;
+}
+
+/** Starts a private PostgreSQL cluster (trust auth unless told, database `postgres`) on a free port. */
+export async function startPrivatePostgres(
+  options: PrivatePostgresOptions = {},
+): Promise<PrivateService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-pg-"));
   if (process.getuid?.() === 0) execFileSync("chown", ["postgres", dir]);
   const data = path.join(dir, "data");
@@ -51,7 +63,20 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
     const [command, argv] = asPostgres(postgresBin(tool), args);
     execFileSync(command, argv, { stdio: "ignore" });
   };
-  run("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  const password = options.passwordAuth ? randomBytes(18).toString("base64url") : undefined;
+  const auth = ["-A", "trust"];
+  if (password) {
+    const passwordFile = path.join(dir, "superuser-password");
+    fs.writeFileSync(passwordFile, `${password}\n`, { mode: 0o644 });
+    auth.splice(
+      0,
+      2,
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      `--pwfile=${passwordFile}`,
+    );
+  }
+  run("initdb", ["-D", data, ...auth, "-U", "postgres", "--no-sync"]);
   const start = async () =>
     run("pg_ctl", [
       "-D",
@@ -66,7 +91,7 @@ export async function startPrivatePostgres(): Promise<PrivateService> {
   const stop = async () => run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
   await start();
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres${password ? `:${password}` : ""}@127.0.0.1:${port}/postgres`,
     kill: stop,
     start,
     async remove() {
