@@ -1,11 +1,17 @@
 import type { EntityManager } from "@mikro-orm/core";
+import type { SecretBox } from "@rampart/kit";
+import { AiAssistantSettings } from "./modules/ai-assistant/ai-assistant.entity";
+import { AssistantChannel, Weekday } from "./modules/ai-assistant/ai-assistant.types";
 import { Order, OrderStatus } from "./modules/orders/order.entity";
 import { Organization } from "./modules/organizations/organization.entity";
+import { PaymentSettingsRecord } from "./modules/payment-settings/payment-settings.entity";
+import { PaymentProvider, PayoutSchedule } from "./modules/payment-settings/payment-settings.types";
+import { sealPaymentSecret } from "./modules/payment-settings/payment-settings.service";
 import { Product } from "./modules/products/product.entity";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 12));
 
-/** Inserts the demo tenants, catalogue and orders that are missing. */
+/** Inserts the demo tenants, catalogue, orders and Acme's assistant that are missing. */
 export async function seedCommerce(em: EntityManager): Promise<void> {
   await em.upsertMany(
     Organization,
@@ -74,6 +80,73 @@ export async function seedCommerce(em: EntityManager): Promise<void> {
         totalCents: 3900,
         currency: "EUR",
         createdAt: day(26),
+      },
+    ],
+    { onConflictAction: "ignore" },
+  );
+  // Acme has customized its assistant; Globex runs on the defaults (state DEFAULTS).
+  const weekdays = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY];
+  await em.upsertMany(
+    AiAssistantSettings,
+    [
+      {
+        organizationId: "org_demo_acme",
+        modelName: "gpt-4o-mini",
+        temperature: 0.4,
+        maxTokens: 800,
+        systemPrompt:
+          "You are Acme Outfitters' shop assistant. Help customers choose camping gear and track their orders.",
+        enabledChannels: [AssistantChannel.WEB_CHAT, AssistantChannel.WHATSAPP],
+        businessHours: {
+          timeZone: "America/Denver",
+          windows: [...weekdays, Weekday.FRIDAY].map((day) => ({
+            day,
+            opensAt: "09:00",
+            closesAt: "17:00",
+          })),
+        },
+        handOff: {
+          enabled: true,
+          afterUnresolvedMessages: 3,
+          triggerPhrases: ["talk to a person"],
+        },
+        updatedAt: day(2),
+        updatedBy: "user_demo_alice",
+      },
+    ],
+    { onConflictAction: "ignore" },
+  );
+}
+
+/**
+ * Acme's demo payment settings (Stripe test-mode style keys), sealed with the subgraph's key;
+ * inserted when missing. Globex has none.
+ */
+export async function seedPaymentSettings(em: EntityManager, secretBox: SecretBox): Promise<void> {
+  const organizationId = "org_demo_acme";
+  await em.upsertMany(
+    PaymentSettingsRecord,
+    [
+      {
+        organizationId,
+        provider: PaymentProvider.STRIPE,
+        publishableKey: "pk_test_demo_acme_publishable",
+        secretKeySealed: sealPaymentSecret(
+          secretBox,
+          organizationId,
+          "secretKey",
+          "sk_test_demo_acme_secret_4242",
+        ),
+        webhookSigningSecretSealed: sealPaymentSecret(
+          secretBox,
+          organizationId,
+          "webhookSigningSecret",
+          "whsec_demo_acme_signing_9876",
+        ),
+        payoutSchedule: PayoutSchedule.WEEKLY,
+        currency: "USD",
+        updatedAt: day(2),
+        updatedBy: "user_demo_alice",
       },
     ],
     { onConflictAction: "ignore" },

@@ -7,7 +7,7 @@ export {
   normalizeBackupCode,
   verifyBackupCode,
 } from "./backup-codes";
-export { SecretBox, SecretBoxError } from "./secret-box";
+export { SecretBox, SecretBoxError } from "@rampart/kit";
 export {
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,

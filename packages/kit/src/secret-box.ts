@@ -5,7 +5,7 @@ const ALGORITHM = "aes-256-gcm";
 const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** Far above any sealed TOTP secret; refuses absurd input before decoding it. */
+/** Far above any sealed secret (TOTP secrets, payment keys); refuses absurd input before decoding it. */
 const MAX_SEALED_LENGTH = 8192;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 
@@ -33,7 +33,8 @@ function additionalData(associatedData: string): Buffer {
 }
 
 /**
- * Encrypts small secrets at rest with AES-256-GCM: a random 12-byte IV per seal, the auth tag
+ * Encrypts small secrets at rest (TOTP secrets in security, payment secrets in commerce) with
+ * AES-256-GCM: a random 12-byte IV per seal, the auth tag
  * checked on open. Sealed form: `v1.<iv>.<tag>.<ciphertext>`, each part base64url; the version
  * prefix leaves room to rotate the algorithm or key later.
  */

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { SecretBox, SecretBoxError } from "../../src/modules/two-factor/secret-box";
+import { SecretBox, SecretBoxError } from "../../src/secret-box";
 
 const SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
