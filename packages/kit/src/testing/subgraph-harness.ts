@@ -11,6 +11,7 @@ import {
   type SubgraphOperation,
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
+import type { Database } from "../stores/database";
 import type { SubgraphConfig } from "../subgraph/config";
 import { runSubgraph, type SubgraphDefinition } from "../subgraph/runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
@@ -22,6 +23,8 @@ export interface TestSubgraph {
   readonly url: string;
   /** `postgres` or `pglite`. */
   readonly engine: "postgres" | "pglite";
+  /** The subgraph's open database, to look at what it stored (a test's own reads). */
+  readonly database: Database;
   /**
    * Sends an operation as `identity` (a signed assertion for this subgraph and this operation,
    * as the gateway signs one per fetch), or as anonymous.
@@ -98,6 +101,7 @@ export async function startTestSubgraph<Config extends SubgraphConfig, Services>
   return {
     url,
     engine: running.database.engine,
+    database: running.database,
     async query(query, { identity, variables } = {}) {
       const caller = identity
         ? { ...anonymousIdentity("test-request"), ...identity }
