@@ -63,7 +63,8 @@ describe("attack family: commerce administration", () => {
         },
       ],
     ] as const) {
-      const type = mutation === "updatePaymentSettings" ? "PaymentSettingsInput" : "AiAssistantConfigInput";
+      const type =
+        mutation === "updatePaymentSettings" ? "PaymentSettingsInput" : "AiAssistantConfigInput";
       const body = await as(
         globexAdmin,
         `mutation($input: ${type}!) { ${mutation}(input: $input) { organizationId } }`,

@@ -152,7 +152,10 @@ describe("AI assistant configuration", () => {
       [{ modelName: "" }, "input.modelName"],
       [{ modelName: "gpt 4; drop" }, "input.modelName"],
       [{ enabledChannels: ["SMS", "SMS"] }, "input.enabledChannels"],
-      [{ businessHours: { timeZone: "Mars/Olympus", windows: [] } }, "input.businessHours.timeZone"],
+      [
+        { businessHours: { timeZone: "Mars/Olympus", windows: [] } },
+        "input.businessHours.timeZone",
+      ],
       [
         {
           businessHours: {
@@ -172,10 +175,15 @@ describe("AI assistant configuration", () => {
         "input.businessHours.windows.0.opensAt",
       ],
       [
-        { handOff: { enabled: true, triggerPhrases: Array.from({ length: 21 }, (_, i) => `p${i}`) } },
+        {
+          handOff: { enabled: true, triggerPhrases: Array.from({ length: 21 }, (_, i) => `p${i}`) },
+        },
         "input.handOff.triggerPhrases",
       ],
-      [{ handOff: { enabled: true, afterUnresolvedMessages: 0 } }, "input.handOff.afterUnresolvedMessages"],
+      [
+        { handOff: { enabled: true, afterUnresolvedMessages: 0 } },
+        "input.handOff.afterUnresolvedMessages",
+      ],
     ];
     for (const [input, field] of cases) {
       const body = await as(admin, UPDATE, { input });
@@ -188,7 +196,10 @@ describe("AI assistant configuration", () => {
     }
     const stored = await as(admin, READ);
     expect(stored.data?.aiAssistantConfig).toMatchObject({ state: "DEFAULTS" });
-    const trail = await as(admin, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: admin.organizationId });
+    const trail = await as(admin, TRAIL, {
+      entity: "AI_ASSISTANT_CONFIG",
+      id: admin.organizationId,
+    });
     expect(trail.data?.auditTrail).toEqual([]);
   });
 
@@ -196,7 +207,10 @@ describe("AI assistant configuration", () => {
     const admin = adminOfNewOrganization();
     const body = await as(admin, UPDATE, { input: { systemPrompt: "y".repeat(20_000) } });
     expect(body.errors).toBeUndefined();
-    const trail = await as(admin, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: admin.organizationId });
+    const trail = await as(admin, TRAIL, {
+      entity: "AI_ASSISTANT_CONFIG",
+      id: admin.organizationId,
+    });
     const [entry] = trail.data?.auditTrail as { changes: { field: string; after: string }[] }[];
     // Long text is audited by length and digest, not copied.
     const prompt = entry.changes.find((change) => change.field === "systemPrompt");
@@ -213,7 +227,10 @@ describe("AI assistant configuration", () => {
     expect(reset).toEqual({
       data: { resetAiAssistantConfig: { state: "DEFAULTS", temperature: 0.7 } },
     });
-    const trail = await as(admin, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: admin.organizationId });
+    const trail = await as(admin, TRAIL, {
+      entity: "AI_ASSISTANT_CONFIG",
+      id: admin.organizationId,
+    });
     expect((trail.data?.auditTrail as { action: string }[]).map((e) => e.action)).toEqual([
       "DELETED",
       "CREATED",
@@ -270,7 +287,10 @@ describe("AI assistant configuration", () => {
     const body = await as(other, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: acme.organizationId });
     expect(body).toEqual({ data: { auditTrail: [] } });
     const member = testIdentity({ organizationId: acme.organizationId, role: "org:member" });
-    const refused = await as(member, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: acme.organizationId });
+    const refused = await as(member, TRAIL, {
+      entity: "AI_ASSISTANT_CONFIG",
+      id: acme.organizationId,
+    });
     expect(codeOf(refused)).toBe("FORBIDDEN");
   });
 
@@ -281,7 +301,10 @@ describe("AI assistant configuration", () => {
       temperatures.map((temperature) => as(admin, UPDATE, { input: { temperature } })),
     );
     expect(answers.map((body) => body.errors)).toEqual(temperatures.map(() => undefined));
-    const trail = await as(admin, TRAIL, { entity: "AI_ASSISTANT_CONFIG", id: admin.organizationId });
+    const trail = await as(admin, TRAIL, {
+      entity: "AI_ASSISTANT_CONFIG",
+      id: admin.organizationId,
+    });
     const entries = (
       trail.data?.auditTrail as {
         action: string;

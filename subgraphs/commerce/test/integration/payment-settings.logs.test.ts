@@ -41,7 +41,9 @@ describe("the commerce process's logs", () => {
       RAMPART_DATA_DIR: dataDir,
       DATABASE_URL: database?.url ?? "",
       REDIS_URL: "",
-      GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey.export({ type: "spki", format: "pem" }).toString(),
+      GATEWAY_IDENTITY_PUBLIC_KEY: keys.publicKey
+        .export({ type: "spki", format: "pem" })
+        .toString(),
     });
     await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000, 200, subgraph);
     url = `http://127.0.0.1:${port}/graphql`;
