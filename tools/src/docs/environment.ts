@@ -2,6 +2,7 @@ import path from "node:path";
 import type { z } from "zod";
 import { subgraphConfigShape } from "@rampart/kit/subgraph";
 import { gatewayConfigShape, subgraphNames } from "@rampart/gateway";
+import { commerceConfigShape } from "@rampart/commerce";
 import { securityConfigShape } from "@rampart/security";
 import { cell, code, generatedNote, table } from "./markdown";
 
@@ -60,6 +61,7 @@ export function serviceShapes(defaultPortOf: (name: string) => number): [string,
       {
         ...subgraphConfigShape(defaultPortOf(name)),
         ...(name === "security" ? securityConfigShape : {}),
+        ...(name === "commerce" ? commerceConfigShape : {}),
       },
     ]),
   ];
