@@ -20,6 +20,8 @@ export function commerceRuleTree(rules: Rules): RuleTree {
   const organizationAdmin = chain(member, rules.hasRole(...ORGANIZATION_ADMIN_ROLES));
   // Changes of payment settings also need a second factor verified within the step-up window.
   const organizationAdminSteppedUp = chain(organizationAdmin, rules.recentlyVerified);
+  // KYC review: superadmins with a second factor verified within the step-up window (level 3).
+  const kycReviewer = chain(rules.adminOnly, rules.recentlyVerified);
 
   // Superadmins read any organization's directory fields (security events name them).
   const directory = rules.isOwnOrganizationOrAdmin;
@@ -35,12 +37,20 @@ export function commerceRuleTree(rules: Rules): RuleTree {
       // Which records a caller may see depends on the entity asked for: the resolver decides
       // (own organization as its admin; any AI configuration as a superadmin).
       auditTrail: member,
+      kycVerification: organizationAdmin,
+      kycVerifications: kycReviewer,
+      kycVerificationForReview: kycReviewer,
     },
     Mutation: {
       updateAiAssistantConfig: organizationAdmin,
       resetAiAssistantConfig: organizationAdmin,
       updatePaymentSettings: organizationAdminSteppedUp,
       deletePaymentSettings: organizationAdminSteppedUp,
+      saveKycDraft: organizationAdmin,
+      submitKycVerification: organizationAdmin,
+      startKycReview: kycReviewer,
+      approveKycVerification: kycReviewer,
+      rejectKycVerification: kycReviewer,
     },
     // Settings objects name their organization: its own members, or a superadmin (who reaches
     // them only through admin-only root fields).
@@ -51,6 +61,13 @@ export function commerceRuleTree(rules: Rules): RuleTree {
     // Payment settings are their organization's alone: no superadmin reads them.
     PaymentSettings: ownsTenant,
     AuditEntry: ownsTenantOrAdmin,
+    // A verification: its organization's own admins, or a reviewing superadmin.
+    KycVerification: ownsTenantOrAdmin,
+    KycAddress: member,
+    BeneficialOwner: member,
+    KycDocument: member,
+    // Masked list entries reach reviewers only.
+    KycVerificationSummary: rules.adminOnly,
     AuditChange: member,
     // An organization is the tenant itself: its own id is the tenant id.
     Organization: {

@@ -2,6 +2,7 @@ import { buildFederatedSchema, ruleOptionsFrom, type FederatedSchema } from "@ra
 import type { CommerceConfig } from "./config";
 import { AiAssistantResolver } from "./modules/ai-assistant/ai-assistant.resolver";
 import { AuditResolver } from "./modules/audit/audit.resolver";
+import { KycResolver } from "./modules/kyc/kyc.resolver";
 import { OrderResolver, orderReference } from "./modules/orders/order.resolver";
 import {
   OrganizationResolver,
@@ -25,6 +26,7 @@ export const buildCommerceSchema = (config?: CommerceConfig): Promise<FederatedS
         AiAssistantResolver,
         PaymentSettingsResolver,
         AuditResolver,
+        KycResolver,
       ],
     },
     {

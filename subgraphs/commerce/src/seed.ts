@@ -7,6 +7,10 @@ import { Organization } from "./modules/organizations/organization.entity";
 import { PaymentSettingsRecord } from "./modules/payment-settings/payment-settings.entity";
 import { PaymentProvider, PayoutSchedule } from "./modules/payment-settings/payment-settings.types";
 import { sealPaymentSecret } from "./modules/payment-settings/payment-settings.service";
+import { KycVerificationRecord } from "./modules/kyc/kyc.entity";
+import { sealKycDetails } from "./modules/kyc/kyc.service";
+import { KycStatus } from "./modules/kyc/kyc.types";
+import type { KycDetails } from "./modules/kyc/kyc.validation";
 import { Product } from "./modules/products/product.entity";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 12));
@@ -119,10 +123,11 @@ export async function seedCommerce(em: EntityManager): Promise<void> {
 }
 
 /**
- * Acme's demo payment settings (Stripe test-mode style keys), sealed with the subgraph's key;
- * inserted when missing. Globex has none.
+ * The demo data sealed with the subgraph's key, inserted when missing: Acme's payment settings
+ * (Stripe test-mode style keys; Globex has none), and KYC verifications (Acme's approved,
+ * Globex's submitted and waiting for review).
  */
-export async function seedPaymentSettings(em: EntityManager, secretBox: SecretBox): Promise<void> {
+export async function seedSealedDemoData(em: EntityManager, secretBox: SecretBox): Promise<void> {
   const organizationId = "org_demo_acme";
   await em.upsertMany(
     PaymentSettingsRecord,
@@ -149,6 +154,83 @@ export async function seedPaymentSettings(em: EntityManager, secretBox: SecretBo
         updatedBy: "user_demo_alice",
       },
     ],
+    { onConflictAction: "ignore" },
+  );
+  const document = (fileName: string, digit: string) => ({
+    fileName,
+    contentType: "application/pdf" as const,
+    sizeBytes: 184_320,
+    sha256: digit.repeat(64),
+  });
+  const verifications: [string, KycStatus, KycDetails, Date][] = [
+    [
+      "org_demo_acme",
+      KycStatus.APPROVED,
+      {
+        legalName: "Acme Outfitters LLC",
+        registrationNumber: "CO-20181234567",
+        country: "US",
+        address: {
+          line1: "1600 Demo Trail",
+          line2: null,
+          city: "Denver",
+          postalCode: "80202",
+          country: "US",
+        },
+        beneficialOwners: [
+          {
+            fullName: "Alice Demo",
+            dateOfBirth: "1984-03-12",
+            nationality: "US",
+            ownershipPercent: 100,
+          },
+        ],
+        documents: [document("articles-of-organization.pdf", "a")],
+      },
+      day(3),
+    ],
+    [
+      "org_demo_globex",
+      KycStatus.SUBMITTED,
+      {
+        legalName: "Globex Market GmbH",
+        registrationNumber: "HRB 123456",
+        country: "DE",
+        address: {
+          line1: "Demostraße 1",
+          line2: null,
+          city: "Berlin",
+          postalCode: "10115",
+          country: "DE",
+        },
+        beneficialOwners: [
+          {
+            fullName: "Carol Demo",
+            dateOfBirth: "1979-11-02",
+            nationality: "DE",
+            ownershipPercent: 60,
+          },
+        ],
+        documents: [document("handelsregisterauszug.pdf", "b")],
+      },
+      day(4),
+    ],
+  ];
+  await em.upsertMany(
+    KycVerificationRecord,
+    verifications.map(([organizationId, status, details, at]) => ({
+      organizationId,
+      status,
+      version: status === KycStatus.APPROVED ? 5 : 2,
+      country: details.country,
+      detailsSealed: sealKycDetails(secretBox, organizationId, details),
+      rejectionReason: null,
+      submittedAt: at,
+      reviewedAt: status === KycStatus.APPROVED ? at : null,
+      reviewedBy: status === KycStatus.APPROVED ? "user_rampart_root" : null,
+      updatedAt: at,
+      updatedBy: status === KycStatus.APPROVED ? "user_rampart_root" : "user_demo_carol",
+    })),
     { onConflictAction: "ignore" },
   );
 }

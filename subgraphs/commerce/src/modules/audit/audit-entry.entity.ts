@@ -5,6 +5,7 @@ import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
 export enum AuditedEntity {
   AI_ASSISTANT_CONFIG = "AI_ASSISTANT_CONFIG",
   PAYMENT_SETTINGS = "PAYMENT_SETTINGS",
+  KYC_VERIFICATION = "KYC_VERIFICATION",
 }
 
 registerEnumType(AuditedEntity, {

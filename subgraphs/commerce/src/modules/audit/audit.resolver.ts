@@ -14,7 +14,8 @@ import { AuditChange } from "./audit.types";
 function readableOrganization(context: CommerceContext, entity: AuditedEntity): string | null {
   const { identity, runtime } = context;
   const own = requireTenant(identity);
-  if (entity === AuditedEntity.AI_ASSISTANT_CONFIG && isPlatformAdmin(identity, runtime.config)) {
+  const superadminsRead = [AuditedEntity.AI_ASSISTANT_CONFIG, AuditedEntity.KYC_VERIFICATION];
+  if (superadminsRead.includes(entity) && isPlatformAdmin(identity, runtime.config)) {
     return null;
   }
   if (isOrganizationAdmin(identity)) return own;
@@ -26,7 +27,7 @@ function readableOrganization(context: CommerceContext, entity: AuditedEntity): 
 export class AuditResolver {
   @Query(() => [AuditEntry], {
     description:
-      "One record's history, newest first: AI_ASSISTANT_CONFIG and PAYMENT_SETTINGS records are named by their organization's id. Organization admins see their own organization's; superadmins (second factor) also any organization's AI assistant configuration.",
+      "One record's history, newest first: AI_ASSISTANT_CONFIG, PAYMENT_SETTINGS and KYC_VERIFICATION records are named by their organization's id. Organization admins see their own organization's; superadmins (second factor) also any organization's AI assistant configuration and KYC verification.",
   })
   auditTrail(
     @Arg("entity", () => AuditedEntity) entity: AuditedEntity,

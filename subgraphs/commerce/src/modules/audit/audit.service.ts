@@ -8,6 +8,7 @@ import { redactedDiff, type RedactionPolicy, type Snapshot } from "./audit.diff"
 const SEVERITY: Readonly<Record<AuditedEntity, SecuritySeverity>> = {
   [AuditedEntity.AI_ASSISTANT_CONFIG]: "low",
   [AuditedEntity.PAYMENT_SETTINGS]: "medium",
+  [AuditedEntity.KYC_VERIFICATION]: "medium",
 };
 
 /** The security event type of an entry: `audit.<entity>.<action>`, lower case. */
