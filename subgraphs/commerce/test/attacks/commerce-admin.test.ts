@@ -30,14 +30,25 @@ const as = async (identity: Identity, query: string, variables?: Record<string, 
 
 describe("attack family: commerce administration", () => {
   it("an argument naming another organization reads nothing of it", async () => {
-    // The one argument that names an organization is a superadmin's.
+    // The arguments that name an organization are superadmins'.
     const config = await as(
       globexAdmin,
       `query($id: ID!) { organizationAiAssistantConfig(organizationId: $id) { systemPrompt } }`,
       { id: ACME },
     );
     expect([codeOf(config), config.data]).toEqual(["FORBIDDEN", null]);
-    for (const entity of ["AI_ASSISTANT_CONFIG", "PAYMENT_SETTINGS"]) {
+    for (const query of [
+      `query($id: ID!) { kycVerificationForReview(organizationId: $id) { legalName } }`,
+      `mutation($id: ID!) { startKycReview(organizationId: $id) { status } }`,
+      `mutation($id: ID!) { approveKycVerification(organizationId: $id) { status } }`,
+      `mutation($id: ID!) { rejectKycVerification(organizationId: $id, reason: "x") { status } }`,
+    ]) {
+      const body = await as(globexAdmin, query, { id: ACME });
+      // A nullable root field answers null beside the error; a non-null one nulls `data`.
+      const shown = Object.values(body.data ?? {}).filter((value) => value !== null);
+      expect({ query, code: codeOf(body), shown }).toEqual({ query, code: "FORBIDDEN", shown: [] });
+    }
+    for (const entity of ["AI_ASSISTANT_CONFIG", "PAYMENT_SETTINGS", "KYC_VERIFICATION"]) {
       const trail = await as(
         globexAdmin,
         `query($e: AuditedEntity!, $id: ID!) { auditTrail(entity: $e, id: $id) { id changes { field } } }`,
@@ -89,6 +100,7 @@ describe("attack family: commerce administration", () => {
       { __typename: "AiAssistantConfig", organizationId: ACME },
       { __typename: "PaymentSettings", organizationId: ACME },
       { __typename: "AuditEntry", id: "00000000-0000-4000-8000-000000000000" },
+      { __typename: "KycVerification", organizationId: ACME },
     ];
     for (const representation of representations) {
       const body = await as(
@@ -117,6 +129,8 @@ describe("attack family: commerce administration", () => {
       `mutation { resetAiAssistantConfig { state } }`,
       `mutation { updatePaymentSettings(input: { provider: PAYPAL, publishableKey: "pk_test_attacker_key", secretKey: "sk_test_attacker_secret_0000", webhookSigningSecret: "whsec_attacker_secret_0000", payoutSchedule: DAILY, currency: "USD" }) { currency } }`,
       `mutation { deletePaymentSettings }`,
+      `mutation { saveKycDraft(input: { legalName: "Hijacked Ltd" }) { status } }`,
+      `mutation { submitKycVerification { status } }`,
     ];
     for (const role of ["org:customer", "org:member", "org:editor"]) {
       const caller = testIdentity({
@@ -143,6 +157,52 @@ describe("attack family: commerce administration", () => {
       paymentSettings: { provider: "STRIPE" },
     });
     expect(JSON.stringify(acme.data)).not.toContain("Reveal");
+  });
+
+  it("a KYC verification cannot be moved out of order, nor reviewed by the merchant itself", async () => {
+    const globex = testIdentity({ ...globexAdmin });
+    // Globex's seeded verification is SUBMITTED: the merchant cannot review or re-submit it.
+    for (const [mutation, reason] of [
+      [`mutation { submitKycVerification { status } }`, "KYC_TRANSITION_NOT_ALLOWED"],
+      [
+        `mutation { saveKycDraft(input: { legalName: "Globex Renamed" }) { status } }`,
+        "KYC_NOT_EDITABLE",
+      ],
+    ] as const) {
+      const body = await as(globex, mutation);
+      expect({
+        mutation,
+        code: codeOf(body),
+        reason: body.errors?.[0]?.extensions?.reason,
+      }).toEqual({
+        mutation,
+        code: "BAD_USER_INPUT",
+        reason,
+      });
+    }
+    const ownReview = await as(
+      globex,
+      `mutation { approveKycVerification(organizationId: "org_demo_globex") { status } }`,
+    );
+    expect(codeOf(ownReview)).toBe("FORBIDDEN");
+    const superadmin = testIdentity({
+      userId: "user_rampart_root",
+      organizationId: "org_rampart_admin",
+      role: "org:admin",
+      securityLevel: SecurityLevel.StepUp,
+    });
+    // Approving straight from SUBMITTED skips the review.
+    const skipped = await as(
+      superadmin,
+      `mutation { approveKycVerification(organizationId: "org_demo_globex") { status } }`,
+    );
+    expect([codeOf(skipped), skipped.errors?.[0]?.extensions?.reason]).toEqual([
+      "BAD_USER_INPUT",
+      "KYC_TRANSITION_NOT_ALLOWED",
+    ]);
+    expect((await as(globex, "{ kycVerification { status } }")).data).toEqual({
+      kycVerification: { status: "SUBMITTED" },
+    });
   });
 
   it("a system prompt just over the cap is refused with BAD_USER_INPUT; a 10 MB body never reaches a resolver", async () => {
