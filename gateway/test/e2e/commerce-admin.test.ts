@@ -52,6 +52,9 @@ describe.each(setups)("commerce administration through the gateway on $name", ({
   let platform: TestPlatform;
   let owner: string;
   let member: string;
+  let superadminToken: string | undefined;
+  const superadmin = async () =>
+    (superadminToken ??= await signInSuperadmin(platform, "user_commerce_root"));
   const call = async (
     profile: "main" | "admin",
     token: string | null,
@@ -137,12 +140,12 @@ describe.each(setups)("commerce administration through the gateway on $name", ({
     }[];
     expect(entries[0]).toMatchObject({ action: "UPDATED", actorId: "user_commerce_owner" });
 
-    const superadmin = await signInSuperadmin(platform, "user_commerce_root");
+    const root = await superadmin();
     const feed = `query($types: [String!]) { securityEvents(filter: { types: $types }) { edges { node { id type organizationId } } } }`;
     let nodes: { id: string; type: string }[] = [];
     const deadline = Date.now() + 20_000;
     while (!nodes.some((node) => node.id === entries[0].id) && Date.now() < deadline) {
-      const page = await call("admin", superadmin, feed, {
+      const page = await call("admin", root, feed, {
         types: ["audit.ai_assistant_config.updated", "audit.payment_settings.updated"],
       });
       expect(codeOf(page.body)).toBeNull();
@@ -164,11 +167,55 @@ describe.each(setups)("commerce administration through the gateway on $name", ({
 
     // A superadmin reads any organization's assistant on admin; main does not have the field.
     const any = `{ organizationAiAssistantConfig(organizationId: "org_demo_globex") { state } }`;
-    const onAdmin = await call("admin", superadmin, any);
+    const onAdmin = await call("admin", root, any);
     expect(onAdmin.body).toEqual({
       data: { organizationAiAssistantConfig: { state: "DEFAULTS" } },
     });
-    const onMain = await call("main", superadmin, any);
+    const onMain = await call("main", root, any);
     expect([onMain.status, codeOf(onMain.body)]).toEqual([400, "GRAPHQL_VALIDATION_FAILED"]);
+  });
+
+  it("a merchant saves (docs/examples/kyc-draft.graphql) and submits its KYC; a superadmin at level 3 reviews it on admin", async () => {
+    const merchant = platform.devToken(
+      "--user",
+      "user_kyc_owner",
+      "--org",
+      "org_e2e_kyc",
+      "--role",
+      "admin",
+    );
+    const draft = await call("main", merchant, example("kyc-draft.graphql"));
+    expect([draft.status, codeOf(draft.body)]).toEqual([200, null]);
+    expect(draft.body.data?.saveKycDraft).toMatchObject({ status: "DRAFT", version: 1 });
+    const submitted = await call("main", merchant, "mutation { submitKycVerification { status } }");
+    expect(submitted.body).toEqual({ data: { submitKycVerification: { status: "SUBMITTED" } } });
+
+    const approve = `mutation { approveKycVerification(organizationId: "org_e2e_kyc") { status } }`;
+    const onMain = await call("main", await superadmin(), approve);
+    expect([onMain.status, codeOf(onMain.body)]).toEqual([400, "GRAPHQL_VALIDATION_FAILED"]);
+    const byMerchant = await call("admin", merchant, approve);
+    expect(byMerchant.status).toBe(403);
+    const root = await superadmin();
+    const queue = await call(
+      "admin",
+      root,
+      "{ kycVerifications(status: SUBMITTED) { organizationId legalNameMasked } }",
+    );
+    expect(queue.body.data?.kycVerifications).toContainEqual({
+      organizationId: "org_e2e_kyc",
+      legalNameMasked: "N*** P*** L***",
+    });
+    const started = await call(
+      "admin",
+      root,
+      `mutation { startKycReview(organizationId: "org_e2e_kyc") { status } }`,
+    );
+    expect(started.body).toEqual({ data: { startKycReview: { status: "IN_REVIEW" } } });
+    const approved = await call("admin", root, approve);
+    expect(approved.body).toEqual({ data: { approveKycVerification: { status: "APPROVED" } } });
+    const seen = await call("main", merchant, "{ kycVerification { status rejectionReason } }");
+    expect(seen.body).toEqual({
+      data: { kycVerification: { status: "APPROVED", rejectionReason: null } },
+    });
   });
 });
