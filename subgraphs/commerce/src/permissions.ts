@@ -1,13 +1,14 @@
 import {
   chain,
   createPermissions,
+  allow,
   createRules,
   type Permissions,
   type RuleOptions,
   type RuleTree,
   type Rules,
 } from "@rampart/kit/subgraph";
-import { ORGANIZATION_ADMIN_ROLES } from "./access";
+import { ORGANIZATION_ADMIN_ROLES, ORGANIZATION_EDITOR_ROLE } from "./access";
 
 /**
  * Who may read what in commerce: members of an organization, and only their own tenant's
@@ -20,6 +21,11 @@ export function commerceRuleTree(rules: Rules): RuleTree {
   const organizationAdmin = chain(member, rules.hasRole(...ORGANIZATION_ADMIN_ROLES));
   // Changes of payment settings also need a second factor verified within the step-up window.
   const organizationAdminSteppedUp = chain(organizationAdmin, rules.recentlyVerified);
+  // Storefront drafts: editors too.
+  const organizationEditor = chain(
+    member,
+    rules.hasRole(...ORGANIZATION_ADMIN_ROLES, ORGANIZATION_EDITOR_ROLE),
+  );
   // KYC review: superadmins with a second factor verified within the step-up window (level 3).
   const kycReviewer = chain(rules.adminOnly, rules.recentlyVerified);
 
@@ -40,6 +46,9 @@ export function commerceRuleTree(rules: Rules): RuleTree {
       kycVerification: organizationAdmin,
       kycVerifications: kycReviewer,
       kycVerificationForReview: kycReviewer,
+      // Published pages are public: storefronts read them anonymously.
+      storefrontPage: allow,
+      storefrontPageLayouts: organizationEditor,
     },
     Mutation: {
       updateAiAssistantConfig: organizationAdmin,
@@ -51,6 +60,9 @@ export function commerceRuleTree(rules: Rules): RuleTree {
       startKycReview: kycReviewer,
       approveKycVerification: kycReviewer,
       rejectKycVerification: kycReviewer,
+      saveStorefrontPageDraft: organizationEditor,
+      publishStorefrontPage: organizationAdmin,
+      rollbackStorefrontPage: organizationAdmin,
     },
     // Settings objects name their organization: its own members, or a superadmin (who reaches
     // them only through admin-only root fields).
@@ -68,6 +80,9 @@ export function commerceRuleTree(rules: Rules): RuleTree {
     KycDocument: member,
     // Masked list entries reach reviewers only.
     KycVerificationSummary: rules.adminOnly,
+    StorefrontPageLayout: ownsTenant,
+    StorefrontPageVersion: ownsTenant,
+    StorefrontPage: allow,
     AuditChange: member,
     // An organization is the tenant itself: its own id is the tenant id.
     Organization: {

@@ -3,6 +3,7 @@ import type { CommerceConfig } from "./config";
 import { AiAssistantResolver } from "./modules/ai-assistant/ai-assistant.resolver";
 import { AuditResolver } from "./modules/audit/audit.resolver";
 import { KycResolver } from "./modules/kyc/kyc.resolver";
+import { StorefrontResolver } from "./modules/storefront/storefront.resolver";
 import { OrderResolver, orderReference } from "./modules/orders/order.resolver";
 import {
   OrganizationResolver,
@@ -27,6 +28,7 @@ export const buildCommerceSchema = (config?: CommerceConfig): Promise<FederatedS
         PaymentSettingsResolver,
         AuditResolver,
         KycResolver,
+        StorefrontResolver,
       ],
     },
     {

@@ -12,10 +12,12 @@ import { sealKycDetails } from "./modules/kyc/kyc.service";
 import { KycStatus } from "./modules/kyc/kyc.types";
 import type { KycDetails } from "./modules/kyc/kyc.validation";
 import { Product } from "./modules/products/product.entity";
+import { StorefrontPage, StorefrontPageVersion } from "./modules/storefront/storefront-page.entity";
+import type { LayoutBlock } from "./modules/storefront/storefront-layout";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 12));
 
-/** Inserts the demo tenants, catalogue, orders and Acme's assistant that are missing. */
+/** Inserts the demo tenants, catalogue, orders, Acme's home page and assistant that are missing. */
 export async function seedCommerce(em: EntityManager): Promise<void> {
   await em.upsertMany(
     Organization,
@@ -88,6 +90,7 @@ export async function seedCommerce(em: EntityManager): Promise<void> {
     ],
     { onConflictAction: "ignore" },
   );
+  await seedStorefront(em);
   // Acme has customized its assistant; Globex runs on the defaults (state DEFAULTS).
   const weekdays = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY];
   await em.upsertMany(
@@ -116,6 +119,61 @@ export async function seedCommerce(em: EntityManager): Promise<void> {
         },
         updatedAt: day(2),
         updatedBy: "user_demo_alice",
+      },
+    ],
+    { onConflictAction: "ignore" },
+  );
+}
+
+/** Acme's home page: version 1 published, and a draft with one more block. */
+async function seedStorefront(em: EntityManager): Promise<void> {
+  const published: LayoutBlock[] = [
+    {
+      type: "HERO",
+      heading: "Gear for every trail",
+      subheading: "Tents, stoves and everything between.",
+    },
+    {
+      type: "PRODUCT_GRID",
+      title: "Best sellers",
+      productIds: ["prod_acme_tent", "prod_acme_stove"],
+      columns: 2,
+    },
+    { type: "CHAT_WIDGET", greeting: "Questions about a trip? Ask us.", position: "BOTTOM_RIGHT" },
+  ];
+  const pageId = "5d2c7a4e-9b1f-4c3a-8e6d-0a1b2c3d4e5f";
+  await em.upsertMany(
+    StorefrontPage,
+    [
+      {
+        id: pageId,
+        organizationId: "org_demo_acme",
+        path: "/",
+        draftBlocks: [
+          ...published,
+          {
+            type: "FAQ",
+            items: [{ question: "Do you ship abroad?", answer: "Within the US only." }],
+          },
+        ],
+        draftUpdatedAt: day(6),
+        draftUpdatedBy: "user_demo_alice",
+        publishedVersion: 1,
+      },
+    ],
+    { onConflictAction: "ignore" },
+  );
+  await em.upsertMany(
+    StorefrontPageVersion,
+    [
+      {
+        id: "8f3e2d1c-0b9a-4f8e-9d7c-6b5a4f3e2d1c",
+        pageId,
+        organizationId: "org_demo_acme",
+        number: 1,
+        blocks: published,
+        publishedAt: day(5),
+        publishedBy: "user_demo_alice",
       },
     ],
     { onConflictAction: "ignore" },

@@ -4,6 +4,7 @@ import { migrations } from "./migrations";
 import { AiAssistantSettings } from "./modules/ai-assistant/ai-assistant.entity";
 import { AuditEntry } from "./modules/audit/audit-entry.entity";
 import { KycVerificationRecord } from "./modules/kyc/kyc.entity";
+import { StorefrontPage, StorefrontPageVersion } from "./modules/storefront/storefront-page.entity";
 import { Order } from "./modules/orders/order.entity";
 import { Organization } from "./modules/organizations/organization.entity";
 import { PaymentSettingsRecord } from "./modules/payment-settings/payment-settings.entity";
@@ -23,6 +24,8 @@ export const commerceSubgraph: SubgraphDefinition<CommerceConfig, CommerceServic
     AiAssistantSettings,
     PaymentSettingsRecord,
     KycVerificationRecord,
+    StorefrontPage,
+    StorefrontPageVersion,
     AuditEntry,
   ],
   migrations,

@@ -27,7 +27,7 @@ function readableOrganization(context: CommerceContext, entity: AuditedEntity): 
 export class AuditResolver {
   @Query(() => [AuditEntry], {
     description:
-      "One record's history, newest first: AI_ASSISTANT_CONFIG, PAYMENT_SETTINGS and KYC_VERIFICATION records are named by their organization's id. Organization admins see their own organization's; superadmins (second factor) also any organization's AI assistant configuration and KYC verification.",
+      "One record's history, newest first: AI_ASSISTANT_CONFIG, PAYMENT_SETTINGS and KYC_VERIFICATION records are named by their organization's id, STOREFRONT_PAGE records by the page's id. Organization admins see their own organization's; superadmins (second factor) also any organization's AI assistant configuration and KYC verification.",
   })
   auditTrail(
     @Arg("entity", () => AuditedEntity) entity: AuditedEntity,

@@ -9,6 +9,7 @@ const SEVERITY: Readonly<Record<AuditedEntity, SecuritySeverity>> = {
   [AuditedEntity.AI_ASSISTANT_CONFIG]: "low",
   [AuditedEntity.PAYMENT_SETTINGS]: "medium",
   [AuditedEntity.KYC_VERIFICATION]: "medium",
+  [AuditedEntity.STOREFRONT_PAGE]: "info",
 };
 
 /** The security event type of an entry: `audit.<entity>.<action>`, lower case. */
