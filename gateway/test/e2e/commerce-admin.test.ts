@@ -218,4 +218,36 @@ describe.each(setups)("commerce administration through the gateway on $name", ({
       data: { kycVerification: { status: "APPROVED", rejectionReason: null } },
     });
   });
+
+  it("anyone reads the published storefront page (docs/examples/storefront-page.graphql) on main; an editor's draft shows only once an admin publishes it", async () => {
+    const anonymous = await call("main", null, example("storefront-page.graphql"));
+    expect([anonymous.status, codeOf(anonymous.body)]).toEqual([200, null]);
+    expect(anonymous.body.data?.storefrontPage).toMatchObject({ path: "/", version: 1 });
+    const editor = platform.devToken(
+      "--user",
+      "user_demo_erin",
+      "--org",
+      "org_demo_acme",
+      "--role",
+      "editor",
+    );
+    const blocks = [{ type: "TEXT", text: "Winter sale <b>now</b>" }];
+    const draft = await call(
+      "main",
+      editor,
+      `mutation($blocks: JSON!) { saveStorefrontPageDraft(path: "/", blocks: $blocks) { publishedVersion } }`,
+      { blocks },
+    );
+    expect(draft.body).toEqual({ data: { saveStorefrontPageDraft: { publishedVersion: 1 } } });
+    expect(
+      (await call("main", null, example("storefront-page.graphql"))).body.data?.storefrontPage,
+    ).toMatchObject({ version: 1 });
+    const publish = `mutation { publishStorefrontPage(path: "/") { publishedVersion } }`;
+    const byEditor = await call("main", editor, publish);
+    expect([byEditor.status, codeOf(byEditor.body)]).toEqual([403, "FORBIDDEN"]);
+    const byAdmin = await call("main", owner, publish);
+    expect(byAdmin.body).toEqual({ data: { publishStorefrontPage: { publishedVersion: 2 } } });
+    const after = await call("main", null, example("storefront-page.graphql"));
+    expect(after.body.data?.storefrontPage).toMatchObject({ version: 2, blocks });
+  });
 });
