@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useState, type ReactNode } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from "react";
+import { signInConfig, type SignInConfig } from "./api/client";
 import { Alerts } from "./panels/Alerts";
 import { Allowlist } from "./panels/Allowlist";
 import { EventFeed } from "./panels/EventFeed";
@@ -122,14 +123,19 @@ function Dashboard(): ReactNode {
   );
 }
 
-/** The dashboard: sign-in until there is a token, then the panels. */
-export function App(): ReactNode {
-  const { signedIn, signIn, signOut } = useSignIn();
-  const onToken = useCallback(
-    (token: string) => signIn(token, (signedIn as SignedIn | null)?.devSignIn ?? null),
-    [signIn, signedIn],
-  );
-  if (!signedIn) return <SignIn onSignedIn={signIn} />;
+/** Clerk's sign-in, with clerk-js, in a chunk of its own: loaded only when Clerk is configured. */
+const ClerkSignIn = lazy(() => import("./ClerkSignIn"));
+
+/** The panels for a signed-in admin, with the step-up prompt. */
+function SignedInDashboard({
+  signedIn,
+  onToken,
+  signOut,
+}: {
+  signedIn: SignedIn;
+  onToken: (token: string) => void;
+  signOut: () => void;
+}): ReactNode {
   return (
     <SessionProvider
       key={signedIn.claims.sid}
@@ -141,4 +147,50 @@ export function App(): ReactNode {
       <Dashboard />
     </SessionProvider>
   );
+}
+
+/** Development sign-in (or a pasted token) until there is a token, then the panels. */
+function TokenApp({ config }: { config: SignInConfig }): ReactNode {
+  const { signedIn, signIn, signOut } = useSignIn();
+  const onToken = useCallback(
+    (token: string) => signIn(token, (signedIn as SignedIn | null)?.devSignIn ?? null),
+    [signIn, signedIn],
+  );
+  if (!signedIn) return <SignIn offered={config.devSignIn} onSignedIn={signIn} />;
+  return <SignedInDashboard signedIn={signedIn} onToken={onToken} signOut={signOut} />;
+}
+
+/** Clerk refreshes its own token: the dashboard follows it and has nothing to store. */
+const ignoreToken = () => undefined;
+
+/**
+ * The dashboard: asks the gateway how to sign in (`/auth/config`), then Clerk's sign-in when
+ * it names a publishable key, else development sign-in where offered, then the panels.
+ */
+export function App(): ReactNode {
+  const [config, setConfig] = useState<SignInConfig | null>(null);
+  useEffect(() => {
+    void signInConfig().then(setConfig);
+  }, []);
+  if (!config) {
+    return (
+      <main className="sign-in">
+        <h1>Rampart admin</h1>
+        <p role="status">Checking how to sign in…</p>
+      </main>
+    );
+  }
+  if (config.clerkPublishableKey) {
+    return (
+      <Suspense fallback={<p role="status">Loading Clerk sign-in…</p>}>
+        <ClerkSignIn
+          publishableKey={config.clerkPublishableKey}
+          render={(signedIn, signOut) => (
+            <SignedInDashboard signedIn={signedIn} onToken={ignoreToken} signOut={signOut} />
+          )}
+        />
+      </Suspense>
+    );
+  }
+  return <TokenApp config={config} />;
 }

@@ -143,8 +143,15 @@ export function SessionProvider({
     };
   }, [secondFactor, sessionId]);
 
-  // Development tokens are refreshed for the same session before they expire, like Clerk's; the
-  // open socket re-authenticates with the new one.
+  // Every new token of this session (a development refresh, or Clerk's about every minute) goes
+  // to the open socket at once: the gateway closes it at the old token's expiry otherwise.
+  const liveRef = useRef(live);
+  liveRef.current = live;
+  useEffect(() => {
+    liveRef.current?.reauthenticate(`Bearer ${signedIn.token}`);
+  }, [signedIn.token]);
+
+  // Development tokens are refreshed for the same session before they expire, like Clerk's.
   useEffect(() => {
     const from = signedIn.devSignIn;
     if (!from) return;
@@ -153,13 +160,12 @@ export function SessionProvider({
       try {
         const { token } = await devSignIn({ ...from, sessionId: signedIn.claims.sid });
         onToken(token);
-        live?.reauthenticate(`Bearer ${token}`);
       } catch {
         // The next request shows the problem; the socket closes at expiry and says so.
       }
     }, refreshInMs);
     return () => clearTimeout(timer);
-  }, [signedIn, onToken, live]);
+  }, [signedIn, onToken]);
 
   const stepUp = useCallback(async (): Promise<boolean> => {
     const verified = await new Promise<boolean>((resolve) => setStepUp(() => resolve));

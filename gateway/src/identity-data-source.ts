@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from "@apollo/gateway";
-import { ErrorCode, IDENTITY_HEADER, signIdentity } from "@rampart/kit";
+import { ErrorCode, IDENTITY_HEADER, signIdentity, type IdentitySigner } from "@rampart/kit";
 import { GraphQLError } from "graphql";
 import type { GatewayContext } from "./context";
 import type { Fetcher } from "./subgraph-client";
@@ -11,8 +11,8 @@ export interface IdentityDataSourceOptions {
   name: string;
   /** Subgraph endpoint. */
   url: string;
-  /** The gateway's Ed25519 private key. */
-  privateKey: KeyObject;
+  /** The gateway's Ed25519 private key, or its signer that follows key rotations. */
+  privateKey: KeyObject | IdentitySigner;
   /** The HTTP client (see `createSubgraphClient`); Apollo's default when absent. */
   fetcher?: Fetcher;
 }
@@ -24,7 +24,7 @@ export interface IdentityDataSourceOptions {
  */
 export class IdentityDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly audience: string;
-  private readonly privateKey: KeyObject;
+  private readonly privateKey: KeyObject | IdentitySigner;
 
   constructor(options: IdentityDataSourceOptions) {
     super({ url: options.url, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });

@@ -1,3 +1,4 @@
+import { createPublicKey } from "node:crypto";
 import fs from "node:fs";
 import type { AddressInfo } from "node:net";
 import { ApolloGateway } from "@apollo/gateway";
@@ -16,7 +17,9 @@ import {
   loadOrCreateDevKeyPair,
   maskUnexpected,
   notFoundHandler,
+  IdentitySigningKeys,
   privateKeyFromPem,
+  watchIdentityKeyRing,
   startProcessRecorder,
   type Logger,
 } from "@rampart/kit";
@@ -33,7 +36,7 @@ import { createSubgraphClient } from "./subgraph-client";
 import { createSubscriptionServer } from "./subscriptions";
 import { SubscriptionPlanner } from "./subscriptions/planner";
 import { SharedExecutions } from "./subscriptions/shared-executions";
-import { createWebFaces } from "./web";
+import { createWebFaces, dashboardContentSecurityPolicy } from "./web";
 
 /** A running gateway. */
 export interface Gateway {
@@ -45,18 +48,6 @@ export interface Gateway {
   /** Drains requests, stops the gateway and closes its stores. */
   close(): Promise<void>;
 }
-
-/** Content-Security-Policy of the admin profile, which will also serve the admin UI. */
-const adminUiContentSecurityPolicy = {
-  "default-src": ["'self'"],
-  "script-src": ["'self'"],
-  "style-src": ["'self'"],
-  "img-src": ["'self'", "data:"],
-  "connect-src": ["'self'"],
-  "frame-ancestors": ["'none'"],
-  "base-uri": ["'none'"],
-  "form-action": ["'none'"],
-} as const;
 
 /**
  * Starts the gateway. The request path (docs/architecture.md): request id and security headers, CORS,
@@ -105,14 +96,30 @@ export async function startGateway(config: GatewayConfig): Promise<Gateway> {
       allowedOrigins: config.allowedOrigins,
       originsSetting: config.profile === "admin" ? "ADMIN_ORIGINS" : "STOREFRONT_ORIGINS",
       securityHeaders:
-        config.profile === "admin" ? { contentSecurityPolicy: adminUiContentSecurityPolicy } : {},
+        config.profile === "admin"
+          ? { contentSecurityPolicy: dashboardContentSecurityPolicy(config.clerkFrontendApi) }
+          : {},
       observe: requestMetrics.middleware,
     });
 
-    const identityKey = privateKeyFromPem(
+    const identityAnchor = privateKeyFromPem(
       config.identityPrivateKeyPem ??
         loadOrCreateDevKeyPair(config.dataDir, "identity-ed25519").privateKeyPem,
     );
+    // Rotated keys (`rampart keys rotate identity`) are signed with from their activation on,
+    // without a restart; until then, and whenever the ring cannot be read, the configured key.
+    const identityKey = new IdentitySigningKeys(identityAnchor);
+    const identityKeyRing = watchIdentityKeyRing({
+      stores,
+      anchorPublicKey: createPublicKey(identityAnchor),
+      onRing: (ring) =>
+        identityKey.update(ring, (kid) =>
+          logger.error({ kid }, "a rotated identity key does not unseal with the configured key"),
+        ),
+      logger,
+    });
+    await identityKeyRing.ready();
+    lifecycle.onShutdown("identity key ring", () => identityKeyRing.close());
     const supergraphSdl = fs.readFileSync(config.supergraphPath, "utf8");
     const subgraphClient = createSubgraphClient();
     lifecycle.onShutdown("subgraph-client", () => subgraphClient.close());

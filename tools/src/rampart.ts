@@ -1,6 +1,7 @@
 import { allowlistCommands } from "./cli/allowlist";
 import { ExitCode, type Command } from "./cli/command";
 import { eventCommands } from "./cli/events";
+import { keyCommands } from "./cli/keys";
 import { lockdownCommands } from "./cli/lockdown";
 import { operatorConfig } from "./cli/operator";
 import { runCli } from "./cli/run";
@@ -28,6 +29,7 @@ const commands: readonly Command[] = [
   ...allowlistCommands,
   ...sessionCommands,
   ...eventCommands,
+  ...keyCommands,
 ];
 
 runCli("rampart", commands, process.argv.slice(2)).then(

@@ -100,14 +100,27 @@ export function claimsOf(token: string): TokenClaims {
   return JSON.parse(json) as TokenClaims;
 }
 
-/** Whether this gateway offers development sign-in (`GET /auth/config`). */
-export async function devSignInOffered(): Promise<boolean> {
+/** How this gateway signs admins in (`GET /auth/config`). */
+export interface SignInConfig {
+  /** Whether `POST /auth/dev-token` signs development tokens here. */
+  devSignIn: boolean;
+  /** Clerk's publishable key when admins sign in with Clerk, else null. */
+  clerkPublishableKey: string | null;
+}
+
+/** Asks the gateway how to sign in; neither way when it does not say (a token can be pasted). */
+export async function signInConfig(): Promise<SignInConfig> {
   try {
     const response = await fetch("/auth/config");
-    if (!response.ok) return false;
-    return ((await response.json()) as { devSignIn?: boolean }).devSignIn === true;
+    if (!response.ok) return { devSignIn: false, clerkPublishableKey: null };
+    const body = (await response.json()) as Partial<SignInConfig>;
+    return {
+      devSignIn: body.devSignIn === true,
+      clerkPublishableKey:
+        typeof body.clerkPublishableKey === "string" ? body.clerkPublishableKey : null,
+    };
   } catch {
-    return false;
+    return { devSignIn: false, clerkPublishableKey: null };
   }
 }
 

@@ -1,23 +1,22 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { devSignIn, devSignInOffered, type DevSignInRequest } from "../api/client";
+import { useState, type FormEvent, type ReactNode } from "react";
+import { devSignIn, type DevSignInRequest } from "../api/client";
 import { ErrorNote, useAction } from "../ui";
 
 /** Development sign-in: a token from the local development issuer (off in production). */
 export function SignIn({
+  offered,
   onSignedIn,
 }: {
+  /** Whether the gateway offers development sign-in (`GET /auth/config`). */
+  offered: boolean;
   onSignedIn: (token: string, from: Omit<DevSignInRequest, "sessionId"> | null) => void;
 }): ReactNode {
-  const [offered, setOffered] = useState<boolean | null>(null);
   const [userId, setUserId] = useState("user_demo_alice");
   const [organizationId, setOrganizationId] = useState("org_rampart_admin");
   const [role, setRole] = useState("admin");
   const [ttl, setTtl] = useState("3600");
   const [pasted, setPasted] = useState("");
   const action = useAction();
-  useEffect(() => {
-    void devSignInOffered().then(setOffered);
-  }, []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -41,7 +40,6 @@ export function SignIn({
   return (
     <main className="sign-in">
       <h1>Rampart admin</h1>
-      {offered === null && <p role="status">Checking how to sign in…</p>}
       {offered === true && (
         <form onSubmit={submit} aria-labelledby="dev-sign-in-title" className="card">
           <h2 id="dev-sign-in-title">Development sign-in</h2>

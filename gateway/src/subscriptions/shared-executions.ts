@@ -8,6 +8,7 @@ import {
   RampartError,
   signIdentity,
   type Identity,
+  type IdentitySigner,
   type Logger,
 } from "@rampart/kit";
 import { GraphQLError, print, type ExecutionResult, type GraphQLFormattedError } from "graphql";
@@ -23,7 +24,7 @@ export interface SharedExecutionsOptions {
   /** Subgraph HTTP endpoints by name; subscriptions use the same URL over `ws(s)://`. */
   subgraphUrls: Readonly<Record<string, string>>;
   /** The gateway's Ed25519 key, signing the identity each upstream socket presents. */
-  privateKey: KeyObject;
+  privateKey: KeyObject | IdentitySigner;
   logger: Logger;
   /** Events a subscriber may have queued before it counts as stuck and is dropped. Default 256. */
   maxQueuedEvents?: number;

@@ -16,6 +16,19 @@ export interface DevSignInOptions {
   issuer: string;
   /** `azp` of the tokens. */
   authorizedParty: string;
+  /**
+   * Clerk's publishable key (`CLERK_PUBLISHABLE_KEY`), handed to the dashboard so that it signs in
+   * with Clerk; null when the dashboard has no Clerk sign-in.
+   */
+  clerkPublishableKey: string | null;
+}
+
+/** What the dashboard asks for at start (`GET /auth/config`): how to sign in. */
+export interface SignInConfig {
+  /** Whether `POST /auth/dev-token` signs tokens here. */
+  readonly devSignIn: boolean;
+  /** Clerk's publishable key when the dashboard signs in with Clerk, else null. */
+  readonly clerkPublishableKey: string | null;
 }
 
 /** Whether a gateway with this configuration may offer development sign-in. */
@@ -58,7 +71,9 @@ const isLoopback = (address: string | undefined): boolean =>
   address !== undefined && /^(?:::ffff:)?127\.|^::1$/.test(address);
 
 /**
- * Development sign-in for the admin dashboard: `GET /auth/config` says whether it is on, and
+ * Sign-in for the admin dashboard: `GET /auth/config` says how (Clerk's publishable key, or
+ * whether development sign-in is on; the key travels in this answer because the CSP forbids an
+ * inline script that could carry it), and
  * `POST /auth/dev-token` (JSON) signs a token with the local development issuer, as
  * `npm run dev-token` does. Off (403 `FORBIDDEN`, reason `DEV_SIGN_IN_DISABLED`) in production
  * and whenever Clerk is configured; refused (reason `DEV_SIGN_IN_LOOPBACK_ONLY`) to any peer but
@@ -68,7 +83,11 @@ const isLoopback = (address: string | undefined): boolean =>
 export function createDevSignIn(options: DevSignInOptions): Router {
   const router = express.Router({ caseSensitive: true, strict: true });
   router.get("/auth/config", (_req: Request, res: Response) => {
-    res.json({ devSignIn: options.enabled });
+    const signInConfig: SignInConfig = {
+      devSignIn: options.enabled,
+      clerkPublishableKey: options.clerkPublishableKey,
+    };
+    res.json(signInConfig);
   });
   router.post(
     "/auth/dev-token",

@@ -11,14 +11,21 @@ export { createStaticFiles, type StaticFilesOptions } from "./static-files";
 export {
   createPlayground,
   playgroundContentSecurityPolicy,
-  playgroundProductionProblems,
+  defaultPlaygroundMode,
+  playgroundProblems,
   playgroundSetting,
   type PlaygroundMode,
   type PlaygroundOptions,
 } from "./playground";
-export { createDevSignIn, devSignInAvailable, type DevSignInOptions } from "./dev-sign-in";
+export {
+  createDevSignIn,
+  devSignInAvailable,
+  type DevSignInOptions,
+  type SignInConfig,
+} from "./dev-sign-in";
 
 export { defaultWebRoot } from "./paths";
+export { dashboardContentSecurityPolicy } from "./dashboard-csp";
 
 /**
  * The gateway's human faces, for `app.use` after the perimeter's head and guard (so the security
@@ -42,9 +49,10 @@ export function createWebFaces(config: GatewayConfig): Router {
         privateKeyPem: () => loadOrCreateDevKeyPair(config.dataDir, "dev-issuer-rsa").privateKeyPem,
         issuer: config.issuer,
         authorizedParty: config.authorizedParties[0],
+        clerkPublishableKey: config.clerkPublishableKey ?? null,
       }),
     );
-    // The admin CSP the security headers set already fits the dashboard (no inline script).
+    // The admin CSP the security headers set fits the dashboard (dashboardContentSecurityPolicy).
     router.use(createStaticFiles({ root: path.join(config.webRoot, "app") }));
   }
   return router;

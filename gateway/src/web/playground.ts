@@ -4,31 +4,62 @@ import { z } from "zod";
 import { createStaticFiles } from "./static-files";
 
 /**
- * Who gets the GraphiQL playground at `/graphiql` (`PLAYGROUND`): `open` (development default:
- * anyone the profile's perimeter admits), `superadmin` (admin profile only: the page is served
- * behind the IP allowlist and, without a schema file, loads the schema by introspection, which
- * only superadmins may run), `off` (production default).
+ * Who gets the GraphiQL playground at `/graphiql` (`PLAYGROUND`): `open` (anyone the profile's
+ * perimeter admits; the page loads the profile's committed API schema file instead of
+ * introspecting), `superadmin` (admin profile only: the page is served behind the IP allowlist
+ * and, without a schema file, loads the schema by introspection, which only superadmins may
+ * run), `off`. Default: see {@link defaultPlaygroundMode}.
  */
 export type PlaygroundMode = "open" | "superadmin" | "off";
+
+/** Who may introspect (`INTROSPECTION`), as the playground's rule needs it. */
+type IntrospectionSetting = "superadmin" | "off" | "everyone";
 
 /** The `PLAYGROUND` setting, for the gateway's config schema. */
 export const playgroundSetting = z
   .enum(["open", "superadmin", "off"])
   .optional()
   .describe(
-    "Set PLAYGROUND to open (development default), superadmin (admin profile; superadmins only, by introspection) or off (production default)",
+    "Set PLAYGROUND to open (development default; anyone, with the API schema file), superadmin (admin profile; superadmins only, by introspection) or off (production default, and the default whenever INTROSPECTION=off)",
   );
 
-/** Production refusals for `PLAYGROUND`, as the config reports them. */
-export function playgroundProductionProblems(
-  mode: PlaygroundMode,
-  introspection: "superadmin" | "off" | "everyone",
+/**
+ * `PLAYGROUND` when unset: it follows `INTROSPECTION`, so that the playground never hands out a
+ * schema the operator hid. Off in production and whenever introspection is off; open otherwise
+ * (development).
+ */
+export function defaultPlaygroundMode(
+  introspection: IntrospectionSetting,
+  production: boolean,
+): PlaygroundMode {
+  return production || introspection === "off" ? "off" : "open";
+}
+
+/**
+ * Combinations of `PLAYGROUND` (as set, or undefined) and `INTROSPECTION` that cannot work or
+ * would undo one another, as the config reports them: `open` publishes the API schema file, so
+ * it is refused with `INTROSPECTION=off` (and in production); `superadmin` loads the schema by
+ * introspection, so it needs `INTROSPECTION=superadmin`.
+ */
+export function playgroundProblems(
+  mode: PlaygroundMode | undefined,
+  introspection: IntrospectionSetting,
+  production: boolean,
 ): { variable: string; message: string }[] {
-  if (mode === "open") {
+  if (mode === "open" && production) {
     return [
       {
         variable: "PLAYGROUND",
         message: "open is refused in production; use superadmin or off (the default)",
+      },
+    ];
+  }
+  if (mode === "open" && introspection === "off") {
+    return [
+      {
+        variable: "PLAYGROUND",
+        message:
+          "open hands out the API schema that INTROSPECTION=off hides: set PLAYGROUND=off (the default with INTROSPECTION=off), or INTROSPECTION=superadmin",
       },
     ];
   }
@@ -37,7 +68,7 @@ export function playgroundProductionProblems(
       {
         variable: "PLAYGROUND",
         message:
-          "superadmin needs introspection for superadmins: set INTROSPECTION=superadmin, or PLAYGROUND=off",
+          "superadmin loads the schema by introspection for superadmins: set INTROSPECTION=superadmin, or PLAYGROUND=off",
       },
     ];
   }

@@ -249,7 +249,10 @@ describe("development sign-in (admin profile)", () => {
   });
 
   it("signs a token of the development issuer that the gateway accepts", async () => {
-    expect(await (await fetch(`${origin}/auth/config`)).json()).toEqual({ devSignIn: true });
+    expect(await (await fetch(`${origin}/auth/config`)).json()).toEqual({
+      devSignIn: true,
+      clerkPublishableKey: null,
+    });
     const answer = await signIn({
       userId: "user_demo_alice",
       organizationId: "org_demo_acme",
@@ -321,7 +324,10 @@ describe("development sign-in (admin profile)", () => {
       CLERK_ISSUER: "https://clerk.example.com",
       CLERK_AUTHORIZED_PARTIES: "https://admin.example.com",
     });
-    expect(await (await fetch(`${clerk}/auth/config`)).json()).toEqual({ devSignIn: false });
+    expect(await (await fetch(`${clerk}/auth/config`)).json()).toEqual({
+      devSignIn: false,
+      clerkPublishableKey: null,
+    });
     const answer = await fetch(`${clerk}/auth/dev-token`, {
       method: "POST",
       headers: { "content-type": "application/json" },
@@ -370,4 +376,58 @@ describe("development sign-in (admin profile)", () => {
       expect((await rawGet(production, "/")).status).toBe(200);
     },
   );
+});
+
+describe("Clerk sign-in (admin profile, CLERK_PUBLISHABLE_KEY)", () => {
+  const publishableKey = `pk_test_${Buffer.from("clerk.admin.example$").toString("base64")}`;
+  let origin: string;
+  beforeAll(async () => {
+    origin = await gatewayWith({
+      GATEWAY_PROFILE: "admin",
+      CLERK_JWT_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 })
+        .publicKey.export({ type: "spki", format: "pem" })
+        .toString(),
+      CLERK_ISSUER: "https://clerk.admin.example",
+      CLERK_AUTHORIZED_PARTIES: "https://admin.example",
+      CLERK_PUBLISHABLE_KEY: publishableKey,
+    });
+  });
+
+  it("tells the dashboard the publishable key, and offers no development sign-in", async () => {
+    const answer = await rawGet(origin, "/auth/config");
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({
+      devSignIn: false,
+      clerkPublishableKey: publishableKey,
+    });
+    const devToken = await fetch(`${origin}/auth/dev-token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ userId: "user_demo_alice" }),
+    });
+    expect(devToken.status).toBe(403);
+    expect(JSON.stringify(await devToken.json())).toContain("DEV_SIGN_IN_DISABLED");
+  });
+
+  it("widens the CSP by Clerk's Frontend API and documented hosts only, on every answer", async () => {
+    for (const target of ["/", "/assets/app-abc123.js", "/auth/config", "/no-such-file"]) {
+      const csp = cspOf((await rawGet(origin, target)).headers["content-security-policy"]);
+      expect([target, csp.get("script-src")]).toEqual([
+        target,
+        ["'self'", "https://clerk.admin.example", "https://challenges.cloudflare.com"],
+      ]);
+      expect(csp.get("connect-src")).toEqual(["'self'", "https://clerk.admin.example"]);
+      expect(csp.get("frame-src")).toEqual(["https://challenges.cloudflare.com"]);
+      expect(csp.get("img-src")).toEqual(["'self'", "data:", "https://img.clerk.com"]);
+      expect(csp.get("worker-src")).toEqual(["'self'", "blob:"]);
+      expect(csp.get("style-src")).toEqual(["'self'", "'unsafe-inline'"]);
+      expect(csp.get("frame-ancestors")).toEqual(["'none'"]);
+      expect([...csp.values()].flat()).not.toContain("'unsafe-eval'");
+      expect(csp.get("script-src")).not.toContain("'unsafe-inline'");
+    }
+  });
+
+  it("leaves GraphiQL's own CSP as strict as without Clerk", async () => {
+    expectStrictScripts((await rawGet(origin, "/graphiql/")).headers["content-security-policy"]);
+  });
 });

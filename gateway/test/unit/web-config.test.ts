@@ -42,8 +42,39 @@ describe("PLAYGROUND and development sign-in in the gateway's configuration", ()
 
   it("refuses PLAYGROUND=superadmin in production without introspection for superadmins", () => {
     expect(refused({ ...production, PLAYGROUND: "superadmin", INTROSPECTION: "off" })).toEqual([
-      expect.stringMatching(/^PLAYGROUND: superadmin needs introspection/),
+      expect.stringMatching(/^PLAYGROUND: superadmin loads the schema by introspection/),
     ]);
+  });
+
+  // Regression: PLAYGROUND defaulted to open outside production even with INTROSPECTION=off, so
+  // the page was served and handed out the API schema that the setting hides.
+  it("follows INTROSPECTION by default: off when introspection is off, in development too", () => {
+    expect(loadConfig({ INTROSPECTION: "off" }).playground).toBe("off");
+    expect(loadConfig({ GATEWAY_PROFILE: "admin", INTROSPECTION: "off" }).playground).toBe("off");
+    expect(loadConfig({ INTROSPECTION: "superadmin" }).playground).toBe("open");
+    expect(loadConfig({ INTROSPECTION: "everyone" }).playground).toBe("open");
+    expect(loadConfig({ ...production, INTROSPECTION: "off" }).playground).toBe("off");
+  });
+
+  it("refuses at start a PLAYGROUND that cannot work with INTROSPECTION, in development too", () => {
+    expect(refused({ PLAYGROUND: "open", INTROSPECTION: "off" })).toEqual([
+      expect.stringMatching(/^PLAYGROUND: open hands out the API schema that INTROSPECTION=off/),
+    ]);
+    for (const introspection of ["off", "everyone"]) {
+      expect(
+        refused({
+          GATEWAY_PROFILE: "admin",
+          PLAYGROUND: "superadmin",
+          INTROSPECTION: introspection,
+        }),
+      ).toEqual([
+        expect.stringMatching(/^PLAYGROUND: superadmin loads the schema by introspection/),
+      ]);
+    }
+    expect(loadConfig({ PLAYGROUND: "off", INTROSPECTION: "off" }).playground).toBe("off");
+    expect(loadConfig({ GATEWAY_PROFILE: "admin", PLAYGROUND: "superadmin" }).playground).toBe(
+      "superadmin",
+    );
   });
 
   it("refuses an unknown PLAYGROUND value, naming the variable", () => {

@@ -3,6 +3,8 @@ import { createSigner } from "fast-jwt";
 import { jwtVerify, errors as joseErrors } from "jose";
 import { RampartError } from "./errors";
 import type { KeyValueStore } from "./stores/types";
+import type { IdentityKeyResolver, IdentitySigner } from "./identity-keys/key-sets";
+import { identityKeyId } from "./identity-keys/ring";
 
 /** How strongly the caller is authenticated (docs/architecture.md, "A request, as built"). */
 export enum SecurityLevel {
@@ -128,8 +130,10 @@ type AssertionSigner = (payload: Record<string, unknown>) => string;
 
 /** One signer per key and audience: fast-jwt prepares the key and the fixed claims once. */
 const signers = new WeakMap<KeyObject, Map<string, AssertionSigner>>();
+/** Key ids of bare keys handed to {@link signIdentity}, computed once per key. */
+const keyIds = new WeakMap<KeyObject, string>();
 
-function signerFor(privateKey: KeyObject, audience: string): AssertionSigner {
+function signerFor(privateKey: KeyObject, kid: string, audience: string): AssertionSigner {
   let byAudience = signers.get(privateKey);
   if (!byAudience) {
     byAudience = new Map();
@@ -140,7 +144,7 @@ function signerFor(privateKey: KeyObject, audience: string): AssertionSigner {
     signer = createSigner({
       key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
       algorithm: "EdDSA",
-      header: { alg: "EdDSA", typ: ASSERTION_TYPE },
+      header: { alg: "EdDSA", typ: ASSERTION_TYPE, kid },
       iss: IDENTITY_ISSUER,
       aud: audience,
       expiresIn: IDENTITY_TTL_SECONDS * 1000,
@@ -154,14 +158,24 @@ function signerFor(privateKey: KeyObject, audience: string): AssertionSigner {
  * Signs an Ed25519 JWS asserting `identity` to one subgraph (`audience`) for one `operation`:
  * the subgraph accepts it only with that operation, and only once (a fresh `jti` each time).
  * Synchronous: Node's own Ed25519 signature (through fast-jwt) costs a third of a WebCrypto
- * one, and one is made per subgraph fetch.
+ * one, and one is made per subgraph fetch. `key` is a private key or a signer (the gateway's
+ * {@link IdentitySigner}, which follows key rotations); its key id goes in the `kid` header.
  */
 export function signIdentity(
   identity: Identity,
   audience: string,
-  privateKey: KeyObject,
+  key: KeyObject | IdentitySigner,
   operation: SubgraphOperation,
 ): string {
+  let privateKey: KeyObject;
+  let kid: string | undefined;
+  if ("current" in key) {
+    ({ privateKey, kid } = key.current());
+  } else {
+    privateKey = key;
+    kid = keyIds.get(key);
+    if (kid === undefined) keyIds.set(key, (kid = identityKeyId(key)));
+  }
   const claims: IdentityClaims & { sub?: string; jti: string } = {
     oph: operationDigest(operation),
     lvl: identity.securityLevel,
@@ -177,7 +191,7 @@ export function signIdentity(
     sub: identity.userId ?? undefined,
     jti: randomUUID(),
   };
-  return signerFor(privateKey, audience)(claims as unknown as Record<string, unknown>);
+  return signerFor(privateKey, kid, audience)(claims as unknown as Record<string, unknown>);
 }
 
 /** An assertion whose signature and claims were verified; not yet bound nor used up. */
@@ -195,17 +209,27 @@ export interface VerifiedAssertion {
 /**
  * Verifies the signature and claims of an assertion meant for `audience`. The binding and
  * single use are separate steps ({@link checkOperationBinding}, {@link AssertionReplayGuard}):
- * on a socket, the operation arrives after the assertion. Throws an `UNAUTHENTICATED`
- * {@link RampartError} whose message is safe to return.
+ * on a socket, the operation arrives after the assertion. `keys` is the gateway's public key
+ * or a resolver by `kid` (a subgraph's {@link IdentityKeyResolver}, which follows key
+ * rotations; a synchronous lookup). Throws an `UNAUTHENTICATED` {@link RampartError} whose
+ * message is safe to return.
  */
 export async function verifyAssertion(
   assertion: string | undefined,
   audience: string,
-  publicKey: KeyObject,
+  keys: KeyObject | IdentityKeyResolver,
 ): Promise<VerifiedAssertion> {
   if (!assertion) throw RampartError.unauthenticated("Missing gateway identity assertion.");
+  const key =
+    "resolve" in keys
+      ? (header: { kid?: string }) => {
+          const resolved = keys.resolve(header.kid);
+          if (!resolved) throw RampartError.unauthenticated("Invalid gateway identity assertion.");
+          return resolved;
+        }
+      : keys;
   try {
-    const { payload } = await jwtVerify<IdentityClaims>(assertion, publicKey, {
+    const { payload } = await jwtVerify<IdentityClaims>(assertion, key, {
       algorithms: ["EdDSA"],
       issuer: IDENTITY_ISSUER,
       audience,
@@ -329,10 +353,10 @@ export class AssertionReplayGuard {
 export async function verifyIdentity(
   assertion: string | undefined,
   audience: string,
-  publicKey: KeyObject,
+  keys: KeyObject | IdentityKeyResolver,
   call: { operation: SubgraphOperation; replayGuard: AssertionReplayGuard },
 ): Promise<Identity> {
-  const verified = await verifyAssertion(assertion, audience, publicKey);
+  const verified = await verifyAssertion(assertion, audience, keys);
   checkOperationBinding(verified, call.operation);
   await call.replayGuard.consume(verified);
   return verified.identity;

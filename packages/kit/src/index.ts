@@ -13,6 +13,7 @@ export * from "./event-text";
 export * from "./health";
 export * from "./http";
 export * from "./identity";
+export * from "./identity-keys";
 export * from "./ip-allowlist";
 export * from "./keys";
 export * from "./lifecycle";

@@ -11,6 +11,7 @@ import { alertsConfigShape } from "./modules/alerts/alert.config";
 import { monitoringConfigShape } from "./modules/monitoring/monitoring.config";
 import { securityEventsConfigShape } from "./modules/security-events/security-event.config";
 import {
+  configuredTwoFactorKeys,
   TWO_FACTOR_DEV_SECRET,
   twoFactorConfigShape,
 } from "./modules/two-factor/two-factor.config";
@@ -39,8 +40,8 @@ export function parseSecurityConfig(
   const base = parseSubgraphConfig(4001, environment);
   const own = parseConfig(securityShape, environment);
   if (base.NODE_ENV === "production") {
-    const key = own.TWO_FACTOR_ENCRYPTION_KEY;
-    if (!key) {
+    const keys = configuredTwoFactorKeys(own);
+    if (keys.length === 0) {
       throw ConfigError.invalid(
         "TWO_FACTOR_ENCRYPTION_KEY",
         "is required in production (generated keys are for development)",
@@ -52,10 +53,18 @@ export function parseSecurityConfig(
     const developmentKeys = [...new Set([base.RAMPART_DATA_DIR, defaultDataDir])].map((dir) =>
       readDevSecret(dir, TWO_FACTOR_DEV_SECRET),
     );
-    if (developmentKeys.some((devKey) => devKey !== null && devKey.equals(key))) {
+    const isDevelopmentKey = (key: Buffer) =>
+      developmentKeys.some((devKey) => devKey !== null && devKey.equals(key));
+    if (own.TWO_FACTOR_ENCRYPTION_KEY && isDevelopmentKey(own.TWO_FACTOR_ENCRYPTION_KEY)) {
       throw ConfigError.invalid(
         "TWO_FACTOR_ENCRYPTION_KEY",
         "is the development key generated under RAMPART_DATA_DIR/keys. Set TWO_FACTOR_ENCRYPTION_KEY to a key of your own (openssl rand -base64 32)",
+      );
+    }
+    if (own.TWO_FACTOR_ENCRYPTION_KEYS?.some(isDevelopmentKey)) {
+      throw ConfigError.invalid(
+        "TWO_FACTOR_ENCRYPTION_KEYS",
+        "holds the development key generated under RAMPART_DATA_DIR/keys. Set TWO_FACTOR_ENCRYPTION_KEYS to keys of your own (openssl rand -base64 32)",
       );
     }
   }

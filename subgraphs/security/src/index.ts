@@ -7,3 +7,12 @@ export { generateTotpSecret, verifyTotp } from "./modules/two-factor/totp";
 export { IpAllowlistEntry, IpAllowlistService } from "./modules/ip-allowlist";
 export { migrations } from "./migrations";
 export { securityConfigShape } from "./config";
+// `rampart keys rotate totp`: the configuration (one reader), the key ring and the re-seal.
+export { parseSecurityConfig, type SecurityConfig } from "./config";
+export {
+  resealTwoFactorSecrets,
+  SecretBox,
+  twoFactorSecretBox,
+  TwoFactorCredential,
+  type TwoFactorResealReport,
+} from "./modules/two-factor";

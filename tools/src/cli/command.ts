@@ -40,8 +40,11 @@ export interface Command {
   run(args: CommandArgs): Promise<number>;
 }
 
-const optionText = (name: string, option: Options[string] & { help: string }): string =>
-  `--${name}${option.type === "string" ? " <value>" : ""}`.padEnd(26) + option.help;
+const optionText = (name: string, option: Options[string] & { help: string }): string => {
+  const flag = `--${name}${option.type === "string" ? " <value>" : ""}`;
+  // A flag longer than the column still gets a gap before its help.
+  return `${flag.padEnd(25)} ${option.help}`;
+};
 
 /** `usage: <program> lockdown on --reason <value>` and its options, for `help lockdown on`. */
 export function commandUsage(program: string, command: Command): string {

@@ -60,7 +60,7 @@ export async function runCli(
         : argv[0].startsWith("-")
           ? `unknown option '${argv[0]}'`
           : group.length > 0
-            ? `${argv[0]} needs one of: ${group.map((command) => command.name[1]).join(", ")}`
+            ? `${argv[0]} needs one of: ${group.map((command) => command.name.slice(1).join(" ")).join(", ")}`
             : `unknown command "${argv.join(" ")}"`;
     output.err(`${program}: ${what}\n\n${usage}`);
     return ExitCode.Usage;

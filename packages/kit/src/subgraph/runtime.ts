@@ -4,6 +4,8 @@ import { openDatabase, type Database, type MigrationEntry } from "../stores/data
 import type { Environment } from "../config";
 import type { FederatedSchema } from "./federation";
 import { loadOrCreateDevKeyPair, publicKeyFromPem } from "../keys";
+import { IdentityVerificationKeys } from "../identity-keys/key-sets";
+import { watchIdentityKeyRing } from "../identity-keys/watcher";
 import { exitWithStartupError, Lifecycle, type Closer } from "../lifecycle";
 import { createLogger, type Logger } from "../logger";
 import { createMetrics, type Metrics } from "../metrics";
@@ -108,6 +110,17 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
       }),
       logger,
     };
+    // Rotated identity keys reach this process through the shared stores, without a restart.
+    const anchorPublicKey = publicKeyFromPem(publicKeyPem);
+    const identityKeys = new IdentityVerificationKeys(anchorPublicKey);
+    const identityKeyRing = watchIdentityKeyRing({
+      stores,
+      anchorPublicKey,
+      onRing: (ring) => identityKeys.update(ring),
+      logger,
+    });
+    await identityKeyRing.ready();
+    lifecycle.onShutdown("identity key ring", () => identityKeyRing.close());
     const services = definition.services(runtime);
     const stopStarted = definition.start
       ? await definition.start(runtime, database.orm.em.fork())
@@ -118,7 +131,7 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
     const server = await startSubgraphServer({
       name: definition.name,
       schema,
-      identityPublicKey: publicKeyFromPem(publicKeyPem),
+      identityPublicKey: identityKeys,
       em: database.orm.em,
       runtime,
       services,

@@ -24,6 +24,7 @@ import {
   type SubgraphOperation,
   type VerifiedAssertion,
 } from "../identity";
+import type { IdentityKeyResolver } from "../identity-keys/key-sets";
 import { createMetricsEndpoint, createRequestMetrics, type Metrics } from "../metrics";
 import type { SubgraphConfig } from "./config";
 import type { SubgraphContext, SubgraphRuntime } from "./context";
@@ -37,8 +38,11 @@ export interface SubgraphServerOptions<
   name: string;
   /** Executable subgraph schema. */
   schema: GraphQLSchema;
-  /** The gateway's Ed25519 public key. */
-  identityPublicKey: KeyObject;
+  /**
+   * The gateway's Ed25519 public key, or the verification keys that follow its rotations
+   * (`IdentityVerificationKeys`, resolved by the assertion's `kid`).
+   */
+  identityPublicKey: KeyObject | IdentityKeyResolver;
   /** Root entity manager; forked per request. */
   em: EntityManager;
   /** Shared runtime handed to resolvers. */

@@ -115,7 +115,7 @@ describe("TwoFactorService enrollment", () => {
 
     const pending = await credentialOf(userId);
     expect(pending?.enabledAt).toBeNull();
-    expect(pending?.sealedSecret).toMatch(/^v1\./);
+    expect(pending?.sealedSecret).toMatch(/^v2\./);
     expect(pending?.sealedSecret).not.toContain(secret);
 
     const { backupCodes } = await service.confirmEnrollment(userId, codeAt(secret, now), IP);

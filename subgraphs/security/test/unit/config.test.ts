@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { ConfigError, loadOrCreateDevSecret } from "@rampart/kit";
 import { parseSecurityConfig, TWO_FACTOR_DEV_SECRET } from "../../src/config";
+import { configuredTwoFactorKeys } from "../../src/modules/two-factor";
 
 const problemsOf = (environment: Record<string, string>) => {
   try {
@@ -45,6 +46,46 @@ describe("security subgraph configuration in production", () => {
         variable: "TWO_FACTOR_ENCRYPTION_KEY",
         message: expect.stringMatching(/development key.*Set TWO_FACTOR_ENCRYPTION_KEY to/),
       },
+    ]);
+  });
+
+  it("takes a TOTP key ring for a rotation: the new key seals, the old single key still opens", () => {
+    const newKey = randomBytes(32);
+    const config = parseSecurityConfig({
+      ...production,
+      TWO_FACTOR_ENCRYPTION_KEYS: ` ${newKey.toString("base64")} ,`,
+    });
+    expect(configuredTwoFactorKeys(config)).toEqual([
+      newKey,
+      Buffer.from(production.TWO_FACTOR_ENCRYPTION_KEY, "base64"),
+    ]);
+    const { TWO_FACTOR_ENCRYPTION_KEY: _single, ...withoutSingle } = production;
+    const ringOnly = parseSecurityConfig({
+      ...withoutSingle,
+      TWO_FACTOR_ENCRYPTION_KEYS: newKey.toString("base64"),
+    });
+    expect(configuredTwoFactorKeys(ringOnly)).toEqual([newKey]);
+    expect(problemsOf(withoutSingle)).toEqual([
+      { variable: "TWO_FACTOR_ENCRYPTION_KEY", message: expect.stringMatching(/required/) },
+    ]);
+  });
+
+  it("refuses a TOTP key ring holding the development key, or a key of the wrong size", () => {
+    const devKey = loadOrCreateDevSecret(dataDir, TWO_FACTOR_DEV_SECRET).toString("base64");
+    const own = randomBytes(32).toString("base64");
+    expect(problemsOf({ ...production, TWO_FACTOR_ENCRYPTION_KEYS: `${own},${devKey}` })).toEqual([
+      {
+        variable: "TWO_FACTOR_ENCRYPTION_KEYS",
+        message: expect.stringMatching(/development key.*Set TWO_FACTOR_ENCRYPTION_KEYS to/),
+      },
+    ]);
+    expect(
+      problemsOf({
+        ...production,
+        TWO_FACTOR_ENCRYPTION_KEYS: `${own},${randomBytes(16).toString("base64")}`,
+      }),
+    ).toEqual([
+      { variable: "TWO_FACTOR_ENCRYPTION_KEYS", message: expect.stringMatching(/32-byte keys/) },
     ]);
   });
 

@@ -7,7 +7,12 @@ export {
   normalizeBackupCode,
   verifyBackupCode,
 } from "./backup-codes";
-export { SecretBox, SecretBoxError } from "@rampart/kit";
+export { SecretBox, SecretBoxError, secretBoxKeyId } from "@rampart/kit";
+export {
+  resealTwoFactorSecrets,
+  type TwoFactorResealOptions,
+  type TwoFactorResealReport,
+} from "./key-rotation";
 export {
   TOTP_DIGITS,
   TOTP_PERIOD_SECONDS,
@@ -28,12 +33,14 @@ export {
   type TwoFactorStatus,
 } from "./two-factor.service";
 export {
+  configuredTwoFactorKeys,
   TWO_FACTOR_DEV_SECRET,
   twoFactorConfigShape,
   type TwoFactorConfig,
 } from "./two-factor.config";
 export {
   createTwoFactorServices,
+  twoFactorSecretBox,
   type TwoFactorContext,
   type TwoFactorModuleConfig,
   type TwoFactorServices,

@@ -153,15 +153,32 @@ export class TwoFactorService {
     const backupCodes = generateBackupCodes(this.#backupCodeCount);
     const hashes = await Promise.all(backupCodes.map(hashBackupCode));
     const now = new Date(this.#clock());
+    const secret = this.#open(credential);
     const confirmed = await em.transactional(async (tx) => {
       // Matching on the sealed secret too: a concurrent beginEnrollment may have replaced the
-      // secret this code was checked against, and that one must not be switched on.
-      const updated = await tx.nativeUpdate(
-        TwoFactorCredential,
-        { userId, enabledAt: null, sealedSecret: credential.sealedSecret },
-        { enabledAt: now, lastUsedStep: step, updatedAt: now },
-      );
-      if (updated !== 1) return false;
+      // secret this code was checked against, and that one must not be switched on. A key
+      // rotation re-seals the same secret (new ciphertext): then the match is made again on
+      // the re-sealed value, once the secret inside is seen to be the one the code matched.
+      let sealedSecret = credential.sealedSecret;
+      for (let attempt = 0; ; attempt++) {
+        const updated = await tx.nativeUpdate(
+          TwoFactorCredential,
+          { userId, enabledAt: null, sealedSecret },
+          { enabledAt: now, lastUsedStep: step, updatedAt: now },
+        );
+        if (updated === 1) break;
+        const [row] = await tx
+          .getConnection()
+          .execute<{ sealed_secret: string }[]>(
+            "select sealed_secret from two_factor_credentials where user_id = ? and enabled_at is null",
+            [userId],
+            "all",
+            tx.getTransactionContext(),
+          );
+        if (attempt >= 2 || !row || row.sealed_secret === sealedSecret) return false;
+        if (!this.#opensTo(row.sealed_secret, userId, secret)) return false;
+        sealedSecret = row.sealed_secret;
+      }
       await this.#replaceBackupCodes(tx, userId, hashes, now);
       return true;
     });
@@ -334,6 +351,15 @@ export class TwoFactorService {
 
   #open(credential: TwoFactorCredential): string {
     return this.#secretBox.open(credential.sealedSecret, credential.userId);
+  }
+
+  /** Whether `sealed` holds `secret` (a re-sealed copy of it); false when it does not open. */
+  #opensTo(sealed: string, userId: string, secret: string): boolean {
+    try {
+      return this.#secretBox.open(sealed, userId) === secret;
+    } catch {
+      return false;
+    }
   }
 
   async #fail(userId: string, ip: string | null, error: RampartError): Promise<never> {
