@@ -33,6 +33,7 @@ export const commerceSubgraph: SubgraphDefinition<CommerceConfig, CommerceServic
   services: createCommerceServices,
   seed: seedCommerce,
   async start(runtime, em) {
+    // `start` is not handed the services the runtime made: the same key makes the same box.
     const services = createCommerceServices(runtime);
     // Demo payment settings and KYC details need the sealing key, which `seed` does not get.
     if (runtime.config.SEED_DEMO_DATA) await seedSealedDemoData(em, services.secretBox);

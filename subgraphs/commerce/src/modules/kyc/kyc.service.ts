@@ -225,10 +225,10 @@ export class KycService {
       );
       if (applied === 0) {
         // Someone else moved it first: say where it is now.
-        const now = await tx.findOneOrFail(KycVerificationRecord, { organizationId });
-        throw now.status !== from
-          ? KycErrors.transitionNotAllowed(now.status, to)
-          : KycErrors.versionConflict(now.version);
+        const current = await tx.findOneOrFail(KycVerificationRecord, { organizationId });
+        throw current.status !== from
+          ? KycErrors.transitionNotAllowed(current.status, to)
+          : KycErrors.versionConflict(current.version);
       }
       const after = Object.assign(new KycVerificationRecord(), seen, changes);
       const auditEntry = this.audit.entryFor(tx, identity, {
