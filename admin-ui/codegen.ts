@@ -15,7 +15,7 @@ const config: CodegenConfig = {
         documentMode: "string",
         enumsAsTypes: true,
         useTypeImports: true,
-        scalars: { DateTimeISO: "string" },
+        scalars: { DateTimeISO: "string", JSON: "unknown" },
         strictScalars: true,
         skipTypename: true,
       },

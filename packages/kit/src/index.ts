@@ -21,6 +21,7 @@ export * from "./lockdown";
 export * from "./logger";
 export * from "./metrics";
 export * from "./refusal-events";
+export * from "./secret-box";
 export * from "./security-event-spool";
 export * from "./security-event-types";
 export * from "./security-events";

@@ -29,5 +29,11 @@ export interface SecurityEvent {
   readonly occurredAt: string;
 }
 
-/** What a caller supplies; id and time are filled in. */
-export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & { occurredAt?: string };
+/**
+ * What a caller supplies; id and time are filled in unless given (a change's audit record
+ * carries the id of the event that announces it, so both name one record).
+ */
+export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & {
+  id?: string;
+  occurredAt?: string;
+};

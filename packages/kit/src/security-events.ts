@@ -112,7 +112,7 @@ export class SecurityEventRecorder {
     // Field by field, so that nothing a caller adds beyond the event's shape reaches the stream.
     const event = boundSecurityEvent({
       ...input,
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       occurredAt: input.occurredAt ?? new Date().toISOString(),
     });
     if (this.#buffer.length > 0) {

@@ -21,6 +21,7 @@ export const generatedSecretNames = [
   "GATEWAY_IDENTITY_PRIVATE_KEY",
   "GATEWAY_IDENTITY_PUBLIC_KEY",
   "TWO_FACTOR_ENCRYPTION_KEY",
+  "COMMERCE_ENCRYPTION_KEY",
 ] as const;
 
 /** A PEM as one `.env` line: single-quoted (literal for compose), newlines written `\n`. */
@@ -28,7 +29,8 @@ const pemLine = (pem: string): string => `'${pem.trim().replace(/\n/g, "\\n")}'`
 
 /**
  * Fresh values for every generated variable, as `.env` text: 192-bit URL-safe passwords (they
- * go inside connection URLs), an Ed25519 identity key pair, a 256-bit TOTP encryption key.
+ * go inside connection URLs), an Ed25519 identity key pair, 256-bit keys sealing TOTP secrets
+ * and commerce's payment secrets and KYC details (two different keys).
  */
 export function generateSecrets(): Record<(typeof generatedSecretNames)[number], string> {
   const password = () => randomBytes(24).toString("base64url");
@@ -44,6 +46,7 @@ export function generateSecrets(): Record<(typeof generatedSecretNames)[number],
     GATEWAY_IDENTITY_PRIVATE_KEY: pemLine(identity.privateKey),
     GATEWAY_IDENTITY_PUBLIC_KEY: pemLine(identity.publicKey),
     TWO_FACTOR_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    COMMERCE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   };
 }
 

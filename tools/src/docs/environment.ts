@@ -4,6 +4,7 @@ import { subgraphPortOf } from "@rampart/kit";
 import { subgraphConfigShape } from "@rampart/kit/subgraph";
 import { gatewayConfigShape, subgraphNames } from "@rampart/gateway";
 import { notificationsConfigShape } from "@rampart/notifications";
+import { commerceConfigShape } from "@rampart/commerce";
 import { securityConfigShape } from "@rampart/security";
 import { cell, code, generatedNote, table } from "./markdown";
 
@@ -63,6 +64,7 @@ export function serviceShapes(): [string, Shape][] {
         ...subgraphConfigShape(subgraphPortOf(name)),
         ...(name === "security" ? securityConfigShape : {}),
         ...(name === "notifications" ? notificationsConfigShape : {}),
+        ...(name === "commerce" ? commerceConfigShape : {}),
       },
     ]),
   ];

@@ -12,6 +12,7 @@ import {
 } from "../identity";
 import { parseSecurityEvent, SECURITY_EVENT_STREAM, type SecurityEvent } from "../security-events";
 import type { Environment } from "../config";
+import type { Database } from "../stores/database";
 import type { SubgraphConfig } from "../subgraph/config";
 import type { SubgraphRuntime } from "../subgraph/context";
 import { runSubgraph, type SubgraphDefinition } from "../subgraph/runtime";
@@ -26,6 +27,8 @@ export interface TestSubgraph {
   readonly engine: "postgres" | "pglite";
   /** The running subgraph's runtime (its configuration and stores). */
   readonly runtime: SubgraphRuntime<SubgraphConfig>;
+  /** The subgraph's open database, to look at what it stored (a test's own reads). */
+  readonly database: Database;
   /**
    * Sends an operation as `identity` (a signed assertion for this subgraph and this operation,
    * as the gateway signs one per fetch), or as anonymous.
@@ -108,6 +111,7 @@ export async function startTestSubgraph<Config extends SubgraphConfig, Services>
     url,
     engine: running.database.engine,
     runtime: running.runtime,
+    database: running.database,
     async query(query, { identity, variables } = {}) {
       const caller = identity
         ? { ...anonymousIdentity("test-request"), ...identity }

@@ -3,7 +3,7 @@ import { openDatabase, type Database } from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { generateSync } from "otplib";
 import { resealTwoFactorSecrets } from "../../src/modules/two-factor/key-rotation";
-import { SecretBox } from "../../src/modules/two-factor/secret-box";
+import { SecretBox } from "@rampart/kit";
 import { BackupCode, TwoFactorCredential } from "../../src/modules/two-factor/two-factor.entity";
 import {
   TwoFactorService,

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { openDatabase, type Database } from "@rampart/kit/stores";
 import { dropSchema, testServices, uniqueName } from "@rampart/kit/testing";
 import { generateSync } from "otplib";
-import { SecretBox, SecretBoxError } from "../../src/modules/two-factor/secret-box";
+import { SecretBox, SecretBoxError } from "@rampart/kit";
 import { BackupCode, TwoFactorCredential } from "../../src/modules/two-factor/two-factor.entity";
 import { TwoFactorReason, twoFactorReasonOf } from "../../src/modules/two-factor/two-factor.errors";
 import {

@@ -64,6 +64,11 @@ export interface Rules {
    * not `or(...)`: a branch of `or` that fails would record a refusal although the rule passed).
    */
   readonly isOwnOrganizationOrAdmin: ShieldRule;
+  /**
+   * The parent object carries `organizationId` equal to the caller's active organization, or
+   * the caller passes `adminOnly` (one rule, for the same reason as `isOwnOrganizationOrAdmin`).
+   */
+  readonly ownsTenantOrAdmin: ShieldRule;
   /** The parent object carries `userId` equal to the caller's user id. */
   readonly ownsRecord: ShieldRule;
   /** The parent object is the caller's own user (`parent.id`). */
@@ -270,6 +275,20 @@ export function createRules(options: RuleOptions = {}): Rules {
         : RampartError.forbidden("This belongs to someone else.");
     });
 
+  /** The parent's `field` names the caller's organization, or the caller is an admin. */
+  const ownOrganizationOrAdmin = (name: string, field: string) =>
+    perParent(name, (parent, _a, context) => {
+      const identity = identityOf(context);
+      if (!isSignedIn(identity)) return signInFirst();
+      if (identity.organizationId && parentField(parent, field) === identity.organizationId) {
+        return true;
+      }
+      const admin =
+        isSuperAdminIdentity(identity, superAdminOrganizationId) &&
+        (!adminRequiresSecondFactor || identity.securityLevel >= SecurityLevel.SecondFactor);
+      return admin ? true : RampartError.forbidden("This belongs to someone else.");
+    });
+
   return {
     isAuthenticated,
     isMemberOf,
@@ -281,17 +300,8 @@ export function createRules(options: RuleOptions = {}): Rules {
     adminOnly: adminRequiresSecondFactor ? chain(isSuperAdmin, hasSecondFactor) : isSuperAdmin,
     ownsTenant: sameAsCaller("ownsTenant", "organizationId", "organizationId"),
     isOwnOrganization: sameAsCaller("isOwnOrganization", "id", "organizationId"),
-    isOwnOrganizationOrAdmin: perParent("isOwnOrganizationOrAdmin", (parent, _a, context) => {
-      const identity = identityOf(context);
-      if (!isSignedIn(identity)) return signInFirst();
-      if (identity.organizationId && parentField(parent, "id") === identity.organizationId) {
-        return true;
-      }
-      const admin =
-        isSuperAdminIdentity(identity, superAdminOrganizationId) &&
-        (!adminRequiresSecondFactor || identity.securityLevel >= SecurityLevel.SecondFactor);
-      return admin ? true : RampartError.forbidden("This belongs to someone else.");
-    }),
+    isOwnOrganizationOrAdmin: ownOrganizationOrAdmin("isOwnOrganizationOrAdmin", "id"),
+    ownsTenantOrAdmin: ownOrganizationOrAdmin("ownsTenantOrAdmin", "organizationId"),
     ownsRecord: sameAsCaller("ownsRecord", "userId", "userId"),
     isSelf: sameAsCaller("isSelf", "id", "userId"),
     deny: once("deny", createDenyRule),

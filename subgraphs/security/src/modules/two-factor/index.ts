@@ -7,7 +7,7 @@ export {
   normalizeBackupCode,
   verifyBackupCode,
 } from "./backup-codes";
-export { SecretBox, SecretBoxError, secretBoxKeyId } from "./secret-box";
+export { SecretBox, SecretBoxError, secretBoxKeyId } from "@rampart/kit";
 export {
   resealTwoFactorSecrets,
   type TwoFactorResealOptions,

@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/core";
-import type { SecretBox } from "./secret-box";
+import type { SecretBox } from "@rampart/kit";
 import { TwoFactorCredential } from "./two-factor.entity";
 
 /** What one re-seal pass did. */

@@ -1,8 +1,7 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { loadOrCreateDevSecret } from "@rampart/kit";
+import { loadOrCreateDevSecret, SecretBox } from "@rampart/kit";
 import type { SubgraphConfig, SubgraphContext, SubgraphRuntime } from "@rampart/kit/subgraph";
 import { StoreAttemptGuard } from "../brute-force/attempt-guard";
-import { SecretBox } from "./secret-box";
 import {
   configuredTwoFactorKeys,
   TWO_FACTOR_DEV_SECRET,

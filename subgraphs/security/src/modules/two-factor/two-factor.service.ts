@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { UniqueConstraintViolationException, type EntityManager } from "@mikro-orm/core";
-import { RampartError } from "@rampart/kit";
+import { RampartError, type SecretBox } from "@rampart/kit";
 import {
   generateBackupCodes,
   hashBackupCode,
   normalizeBackupCode,
   verifyBackupCode,
 } from "./backup-codes";
-import type { SecretBox } from "./secret-box";
 import { generateTotpSecret, isWellFormedCode, totpUri, verifyTotp } from "./totp";
 import { TwoFactorErrors } from "./two-factor.errors";
 import { BackupCode, TwoFactorCredential } from "./two-factor.entity";

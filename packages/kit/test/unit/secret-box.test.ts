@@ -1,5 +1,5 @@
 import { createCipheriv, randomBytes } from "node:crypto";
-import { SecretBox, SecretBoxError, secretBoxKeyId } from "../../src/modules/two-factor/secret-box";
+import { SecretBox, SecretBoxError, secretBoxKeyId } from "../../src/secret-box";
 
 const SECRET = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
