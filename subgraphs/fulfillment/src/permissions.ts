@@ -10,13 +10,13 @@ import {
 
 /**
  * Who may read what in fulfillment: members of an organization, and only their own tenant's
- * shipments. `Order` comes from commerce as a bare id; its shipments are filtered by tenant.
+ * shipments and their task history. `Order` comes from commerce as a bare id; its shipments are filtered by tenant.
  */
 export function fulfillmentRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
   const { ownsTenant } = rules;
   return {
-    Query: { shipment: member },
+    Query: { shipment: member, shipments: member },
     Order: { id: member, shipments: member },
     Shipment: {
       id: ownsTenant,
@@ -25,8 +25,23 @@ export function fulfillmentRuleTree(rules: Rules): RuleTree {
       carrier: ownsTenant,
       trackingNumber: ownsTenant,
       status: ownsTenant,
+      provider: ownsTenant,
+      attempts: ownsTenant,
       shippedAt: ownsTenant,
       deliveredAt: ownsTenant,
+      createdAt: ownsTenant,
+      updatedAt: ownsTenant,
+      history: ownsTenant,
+    },
+    // History entries carry their shipment's tenant.
+    ShipmentEvent: {
+      id: ownsTenant,
+      step: ownsTenant,
+      status: ownsTenant,
+      outcome: ownsTenant,
+      source: ownsTenant,
+      detail: ownsTenant,
+      occurredAt: ownsTenant,
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
-import { Shipment, ShipmentStatus } from "./modules/shipments/shipment.entity";
+import { Shipment } from "./modules/shipments/shipment.entity";
+import { FulfillmentProviderKind, ShipmentStatus } from "./modules/shipments/shipment-status";
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, n, 9));
 
@@ -10,6 +11,10 @@ export async function seedFulfillment(em: EntityManager): Promise<void> {
     [
       {
         id: "shp_acme_1",
+        provider: FulfillmentProviderKind.CARRIER,
+        attempts: 1,
+        createdAt: day(20),
+        updatedAt: day(20),
         orderId: "ord_acme_1001",
         organizationId: "org_demo_acme",
         carrier: "UPS",
@@ -20,6 +25,10 @@ export async function seedFulfillment(em: EntityManager): Promise<void> {
       },
       {
         id: "shp_acme_2",
+        provider: FulfillmentProviderKind.CARRIER,
+        attempts: 1,
+        createdAt: day(25),
+        updatedAt: day(25),
         orderId: "ord_acme_1002",
         organizationId: "org_demo_acme",
         carrier: "DHL",
@@ -30,6 +39,10 @@ export async function seedFulfillment(em: EntityManager): Promise<void> {
       },
       {
         id: "shp_globex_1",
+        provider: FulfillmentProviderKind.CARRIER,
+        attempts: 1,
+        createdAt: day(27),
+        updatedAt: day(27),
         orderId: "ord_globex_2001",
         organizationId: "org_demo_globex",
         carrier: "DPD",

@@ -7,6 +7,7 @@
 export * from "./config";
 export * from "./context";
 export * from "./federation";
+export * from "./jobs";
 export * from "./paging";
 export * from "./runtime";
 export * from "./server";

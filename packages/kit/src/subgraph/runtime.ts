@@ -1,5 +1,6 @@
 import type { EntityManager, Options } from "@mikro-orm/core";
 import path from "node:path";
+import type { Router } from "express";
 import { openDatabase, type Database, type MigrationEntry } from "../stores/database";
 import type { Environment } from "../config";
 import type { FederatedSchema } from "./federation";
@@ -15,6 +16,14 @@ import { createStores, type Stores } from "../stores";
 import { sessionPolicyOf, type SubgraphConfig } from "./config";
 import type { SubgraphRuntime } from "./context";
 import { startSubgraphServer, type SubgraphServer } from "./server";
+
+/** What a subgraph's `start` hands back: how to stop its background work, and its own routes. */
+export interface StartedWork {
+  /** Drains the background work (SIGTERM). */
+  stop?: Closer;
+  /** HTTP routes of the subgraph by mount path; each authenticates its own callers. */
+  routes?: Readonly<Record<string, Router>>;
+}
 
 /**
  * Everything that makes one subgraph, independent of how it is run. `Config` is what its
@@ -43,8 +52,11 @@ export interface SubgraphDefinition<
   buildSchema(config?: Config, runtime?: SubgraphRuntime<Config>): Promise<FederatedSchema>;
   /** Creates subgraph-specific services, handed to resolvers as `context.services`. */
   services(runtime: SubgraphRuntime<Config>): Services;
-  /** Runs at every start, after migrations and before serving (e.g. bootstrap settings). */
-  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<void | Closer>;
+  /**
+   * Runs at every start, after migrations and before serving (e.g. bootstrap settings, job
+   * workers). Returns how to stop what it started, alone or with the subgraph's own routes.
+   */
+  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<void | Closer | StartedWork>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -122,10 +134,11 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
     await identityKeyRing.ready();
     lifecycle.onShutdown("identity key ring", () => identityKeyRing.close());
     const services = definition.services(runtime);
-    const stopStarted = definition.start
+    const started = definition.start
       ? await definition.start(runtime, database.orm.em.fork())
       : undefined;
-    if (stopStarted) lifecycle.onShutdown(`${definition.name} background work`, stopStarted);
+    const work: StartedWork = typeof started === "function" ? { stop: started } : (started ?? {});
+    if (work.stop) lifecycle.onShutdown(`${definition.name} background work`, work.stop);
 
     const { schema } = await definition.buildSchema(config, runtime);
     const server = await startSubgraphServer({
@@ -139,6 +152,7 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
       health: { database: () => database.ping() },
       metrics,
       metricsAllowlist: config.METRICS_ALLOWLIST,
+      routes: work.routes,
       host: config.HOST,
       port: config.PORT,
     });

@@ -6,7 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import type { EntityManager } from "@mikro-orm/core";
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import type { GraphQLSchema } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -57,6 +57,12 @@ export interface SubgraphServerOptions<
   metrics?: Metrics;
   /** CIDRs that may read `GET /metrics` (`METRICS_ALLOWLIST`). Default loopback. */
   metricsAllowlist?: readonly string[];
+  /**
+   * The subgraph's own HTTP routes by mount path (e.g. a provider's signed webhook). They are not
+   * behind the gateway's identity assertion, so each authenticates its callers itself and reads
+   * its own body. Default none.
+   */
+  routes?: Readonly<Record<string, Router>>;
   /** Address to listen on. Default 127.0.0.1. */
   host?: string;
   /** Port; 0 picks a free one. */
@@ -199,6 +205,7 @@ export async function startSubgraphServer<Config extends SubgraphConfig, Service
       },
     }),
   );
+  for (const [path, router] of Object.entries(options.routes ?? {})) app.use(path, router);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   const subscriptions = serveSubscriptions(httpServer, options);

@@ -1,20 +1,14 @@
 import { Entity, Enum, Index, PrimaryKey, Property } from "@mikro-orm/core";
-import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { FulfillmentProviderKind, ShipmentStatus } from "./shipment-status";
 
-/** Where a shipment is. */
-export enum ShipmentStatus {
-  LABEL_CREATED = "LABEL_CREATED",
-  IN_TRANSIT = "IN_TRANSIT",
-  DELIVERED = "DELIVERED",
-  RETURNED = "RETURNED",
-}
-registerEnumType(ShipmentStatus, { name: "ShipmentStatus", description: "Where a shipment is." });
-
-/** A parcel carrying (part of) one order. */
+/** A parcel carrying (part of) one order, and the task that fulfils it. */
 @Directive('@key(fields: "id")')
 @ObjectType("Shipment", { description: "A parcel carrying (part of) one order." })
 @Entity({ tableName: "shipments" })
 @Index({ properties: ["organizationId", "orderId"] })
+@Index({ properties: ["organizationId", "createdAt"] })
+@Index({ properties: ["provider", "providerShipmentId"] })
 export class Shipment {
   @Field(() => ID)
   @PrimaryKey({ type: "string", length: 64 })
@@ -30,10 +24,19 @@ export class Shipment {
   @Property({ type: "string", length: 64 })
   organizationId!: string;
 
-  /** Shipping provider. */
+  /** Who fulfils it. */
+  @Field(() => FulfillmentProviderKind)
+  @Enum({ items: () => FulfillmentProviderKind, default: FulfillmentProviderKind.CARRIER })
+  provider: FulfillmentProviderKind = FulfillmentProviderKind.CARRIER;
+
+  /** Shipping provider's display name. */
   @Field(() => String)
   @Property({ type: "string", length: 64 })
   carrier!: string;
+
+  /** The provider's id of the shipment, once created there (carrier webhooks name it). */
+  @Property({ type: "string", length: 128, nullable: true })
+  providerShipmentId: string | null = null;
 
   @Field(() => String, { nullable: true })
   @Property({ type: "string", length: 64, nullable: true })
@@ -43,6 +46,11 @@ export class Shipment {
   @Enum({ items: () => ShipmentStatus })
   status!: ShipmentStatus;
 
+  /** Attempts to create it at the provider. */
+  @Field(() => Int)
+  @Property({ type: "integer", default: 0 })
+  attempts: number = 0;
+
   @Field(() => Date, { nullable: true })
   @Property({ type: "datetime", nullable: true })
   shippedAt: Date | null = null;
@@ -50,4 +58,12 @@ export class Shipment {
   @Field(() => Date, { nullable: true })
   @Property({ type: "datetime", nullable: true })
   deliveredAt: Date | null = null;
+
+  @Field(() => Date)
+  @Property({ type: "datetime", defaultRaw: "now()" })
+  createdAt: Date = new Date();
+
+  @Field(() => Date)
+  @Property({ type: "datetime", defaultRaw: "now()" })
+  updatedAt: Date = new Date();
 }

@@ -1,9 +1,13 @@
 import { requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
 import { OrderReference } from "./order.reference";
+import { ShipmentEvent } from "./shipment-event.entity";
 import { Shipment } from "./shipment.entity";
 
-/** Root fields of shipments. */
+/** Most shipments `shipments` lists. */
+const SHIPMENTS_LIMIT = 100;
+
+/** Root fields of shipments, and each shipment's task history. */
 @Resolver(() => Shipment)
 export class ShipmentResolver {
   /** One shipment of the active organization. */
@@ -17,6 +21,30 @@ export class ShipmentResolver {
   ): Promise<Shipment | null> {
     return context.em.findOne(Shipment, { id, organizationId: requireTenant(context.identity) });
   }
+
+  /** The active organization's latest shipments, newest first. */
+  @Query(() => [Shipment], {
+    description: "The active organization's latest 100 shipments, newest first.",
+  })
+  shipments(@Ctx() context: SubgraphContext): Promise<Shipment[]> {
+    return context.em.find(
+      Shipment,
+      { organizationId: requireTenant(context.identity) },
+      { orderBy: { createdAt: "desc", id: "desc" }, limit: SHIPMENTS_LIMIT },
+    );
+  }
+
+  /** The shipment's task history, oldest first. */
+  @FieldResolver(() => [ShipmentEvent], {
+    description: "The shipment's task history, oldest first.",
+  })
+  history(@Root() shipment: Shipment, @Ctx() context: SubgraphContext): Promise<ShipmentEvent[]> {
+    return context.em.find(
+      ShipmentEvent,
+      { shipmentId: shipment.id, organizationId: requireTenant(context.identity) },
+      { orderBy: { occurredAt: "asc", id: "asc" } },
+    );
+  }
 }
 
 /** Adds `Order.shipments`. */
@@ -28,7 +56,7 @@ export class OrderShipmentsResolver {
     return context.em.find(
       Shipment,
       { orderId: order.id, organizationId: requireTenant(context.identity) },
-      { orderBy: { shippedAt: "asc", id: "asc" } },
+      { orderBy: { createdAt: "asc", id: "asc" } },
     );
   }
 }

@@ -1,12 +1,13 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { Logger } from "@rampart/kit";
-import { fromKnex, PgBoss, type Job } from "pg-boss";
+import { deadLetterQueueOf, JobEngine, type JobPolicy } from "@rampart/kit/subgraph";
+import type { Job } from "pg-boss";
 import type { DeliveryConfig } from "./delivery.config";
 
 /** pg-boss queue of deliveries to send. */
 export const DELIVERY_QUEUE = "delivery";
 /** pg-boss dead-letter queue: deliveries whose last attempt failed land here. */
-export const DEAD_DELIVERY_QUEUE = "delivery-dead";
+export const DEAD_DELIVERY_QUEUE = deadLetterQueueOf(DELIVERY_QUEUE);
 
 /** A job's payload: which delivery to send. */
 export interface DeliveryJob {
@@ -32,123 +33,50 @@ export interface DeliveryEngineOptions {
   readonly work?: boolean;
 }
 
-type Knex = Parameters<typeof fromKnex>[0];
+/** The `DELIVERY_*` settings as the kit job engine's policy. */
+export const deliveryPolicyOf = (config: DeliveryConfig): JobPolicy => ({
+  maxAttempts: config.DELIVERY_MAX_ATTEMPTS,
+  retryDelaySeconds: config.DELIVERY_RETRY_DELAY_SECONDS,
+  retryDelayMaxSeconds: config.DELIVERY_RETRY_DELAY_MAX_SECONDS,
+  jobTimeoutSeconds: config.DELIVERY_JOB_TIMEOUT_SECONDS,
+  pollIntervalMs: config.DELIVERY_POLL_INTERVAL_MS,
+  concurrency: config.DELIVERY_CONCURRENCY,
+});
 
 /**
- * Durable delivery jobs on pg-boss, in the subgraph's own PostgreSQL schema (PGlite in the
- * embedded default). pg-boss goes through MikroORM's connection pool (its knex adapter), so a job
- * is inserted in the same transaction as the rows that cause it ({@link enqueue}), and on PGlite's
- * single connection pg-boss and the ORM never interleave statements.
- *
- * Retries: `DELIVERY_MAX_ATTEMPTS` attempts with exponential backoff and jitter from
- * `DELIVERY_RETRY_DELAY_SECONDS` up to `DELIVERY_RETRY_DELAY_MAX_SECONDS`; then the job moves to
- * {@link DEAD_DELIVERY_QUEUE}. A job whose worker died (kill -9) is retried once it has been
- * active for `DELIVERY_JOB_TIMEOUT_SECONDS`.
+ * Durable delivery jobs: the kit's {@link JobEngine} (pg-boss over the subgraph's database) on
+ * the {@link DELIVERY_QUEUE}, with the `DELIVERY_*` retry policy. The job id is the delivery id.
  */
 export class DeliveryEngine {
-  private constructor(
-    private readonly boss: PgBoss,
-    private readonly logger: Logger,
-  ) {}
+  private constructor(private readonly jobs: JobEngine<DeliveryJob>) {}
 
   /** Installs or migrates pg-boss's tables, creates the queues and starts the workers. */
   static async start(options: DeliveryEngineOptions): Promise<DeliveryEngine> {
-    const { em, config, handlers, logger } = options;
-    const connection = em.getConnection();
-    const [{ schema }] = await connection.execute<{ schema: string }[]>(
-      "select current_schema() as schema",
-    );
-    const knex = (connection as unknown as { getKnex(): Knex }).getKnex();
-    const timeout = config.DELIVERY_JOB_TIMEOUT_SECONDS;
-    const boss = new PgBoss({
-      db: fromKnex(knex),
-      schema,
-      // Expired jobs (their worker died) are found by supervision: as often as they can expire.
-      superviseIntervalSeconds: Math.min(60, timeout),
-      monitorIntervalSeconds: Math.min(60, timeout),
+    const { handlers } = options;
+    const jobs = await JobEngine.start<DeliveryJob>({
+      em: options.em,
+      queue: DELIVERY_QUEUE,
+      policy: deliveryPolicyOf(options.config),
+      handlers: { run: (job) => handlers.send(job), bury: (job) => handlers.bury(job) },
+      logger: options.logger,
+      work: options.work,
     });
-    boss.on("error", (error: Error) => logger.error({ err: error }, "delivery engine error"));
-    await boss.start();
-    await ensureQueue(boss, DEAD_DELIVERY_QUEUE, { retryLimit: 0 });
-    await ensureQueue(boss, DELIVERY_QUEUE, {
-      retryLimit: config.DELIVERY_MAX_ATTEMPTS - 1,
-      retryDelay: config.DELIVERY_RETRY_DELAY_SECONDS,
-      retryBackoff: true,
-      retryDelayMax: config.DELIVERY_RETRY_DELAY_MAX_SECONDS,
-      expireInSeconds: timeout,
-      deadLetter: DEAD_DELIVERY_QUEUE,
-    });
-    const engine = new DeliveryEngine(boss, logger);
-    if (options.work !== false) {
-      const pollingIntervalSeconds = config.DELIVERY_POLL_INTERVAL_MS / 1000;
-      // One fetch takes up to DELIVERY_CONCURRENCY jobs and sends them at once; while fetches come
-      // back full the worker fetches again at once (a backlog drains without polling delays).
-      // Each job is settled on its own: a failed send retries that job only.
-      await boss.work<DeliveryJob>(
-        DELIVERY_QUEUE,
-        {
-          pollingIntervalSeconds,
-          batchSize: config.DELIVERY_CONCURRENCY,
-          burstWhenBatchFull: config.DELIVERY_CONCURRENCY > 1,
-          perJobResults: true,
-        },
-        async (jobs) =>
-          Promise.all(
-            jobs.map(async (job) => {
-              try {
-                await handlers.send(job);
-                return { id: job.id, status: "completed" as const };
-              } catch (error) {
-                return {
-                  id: job.id,
-                  status: "failed" as const,
-                  output: { message: (error as Error).message },
-                };
-              }
-            }),
-          ),
-      );
-      await boss.work<DeliveryJob>(DEAD_DELIVERY_QUEUE, { pollingIntervalSeconds }, async ([job]) =>
-        handlers.bury(job),
-      );
-    }
-    return engine;
+    return new DeliveryEngine(jobs);
   }
 
   /**
    * Queues deliveries inside `tx`'s open transaction: the jobs exist if and only if the rows
    * that caused them commit. The job id is the delivery id, so queuing twice queues once.
    */
-  async enqueue(tx: EntityManager, deliveryIds: readonly string[]): Promise<void> {
-    if (deliveryIds.length === 0) return;
-    const trx = tx.getTransactionContext<Knex>();
-    if (!trx) throw new Error("DeliveryEngine.enqueue needs an open transaction");
-    await this.boss.insert(
-      DELIVERY_QUEUE,
+  enqueue(tx: EntityManager, deliveryIds: readonly string[]): Promise<void> {
+    return this.jobs.enqueue(
+      tx,
       deliveryIds.map((deliveryId) => ({ id: deliveryId, data: { deliveryId } })),
-      { db: fromKnex(trx) },
     );
   }
 
-  /**
-   * Stops taking jobs and waits up to `timeoutMs` for those running (SIGTERM drain). A job still
-   * running then is left active and retried after its timeout by another process.
-   */
-  async stop(timeoutMs = 8_000): Promise<void> {
-    this.logger.info("delivery engine draining");
-    await this.boss.stop({ graceful: true, close: false, timeout: timeoutMs });
-  }
-}
-
-async function ensureQueue(
-  boss: PgBoss,
-  name: string,
-  options: Parameters<PgBoss["createQueue"]>[1],
-): Promise<void> {
-  if (await boss.getQueue(name)) {
-    const { deadLetter: _deadLetter, retryDelayMax: _max, ...updatable } = options ?? {};
-    await boss.updateQueue(name, updatable);
-  } else {
-    await boss.createQueue(name, options);
+  /** Stops taking jobs and waits up to `timeoutMs` for those running (SIGTERM drain). */
+  stop(timeoutMs?: number): Promise<void> {
+    return this.jobs.stop(timeoutMs);
   }
 }
