@@ -4,6 +4,7 @@ import { subgraphPortOf } from "@rampart/kit";
 import { subgraphConfigShape } from "@rampart/kit/subgraph";
 import { gatewayConfigShape, subgraphNames } from "@rampart/gateway";
 import { notificationsConfigShape } from "@rampart/notifications";
+import { fulfillmentConfigShape } from "@rampart/fulfillment";
 import { commerceConfigShape } from "@rampart/commerce";
 import { securityConfigShape } from "@rampart/security";
 import { cell, code, generatedNote, table } from "./markdown";
@@ -65,6 +66,7 @@ export function serviceShapes(): [string, Shape][] {
         ...(name === "security" ? securityConfigShape : {}),
         ...(name === "notifications" ? notificationsConfigShape : {}),
         ...(name === "commerce" ? commerceConfigShape : {}),
+        ...(name === "fulfillment" ? fulfillmentConfigShape : {}),
       },
     ]),
   ];
