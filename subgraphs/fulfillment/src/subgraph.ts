@@ -1,4 +1,4 @@
-import { JobEngine, type SubgraphDefinition } from "@rampart/kit/subgraph";
+import { JobEngine, type StartedWork, type SubgraphDefinition } from "@rampart/kit/subgraph";
 import type { Router } from "express";
 import { parseFulfillmentConfig, type FulfillmentConfig } from "./config";
 import { migrations } from "./migrations";
@@ -19,7 +19,7 @@ import { seedFulfillment } from "./seed";
  * The fulfillment subgraph: shipments of orders, fulfilled by durable tasks (create at the
  * provider, status updates from the carrier's signed webhook, customer notification steps).
  */
-export const fulfillmentSubgraph: SubgraphDefinition<FulfillmentConfig, undefined> = {
+export const fulfillmentSubgraph: SubgraphDefinition<FulfillmentConfig, undefined, StartedWork> = {
   name: "fulfillment",
   parseConfig: parseFulfillmentConfig,
   entities: [Shipment, ShipmentEvent],

@@ -33,6 +33,8 @@ export interface StartedWork {
 export interface SubgraphDefinition<
   Config extends SubgraphConfig = SubgraphConfig,
   Services = unknown,
+  /** What `start` hands back: nothing, a closer, or {@link StartedWork} with routes. */
+  Started extends void | Closer | StartedWork = void | Closer,
 > {
   /** Name: the identity audience, the PostgreSQL schema and the PGlite folder. */
   name: string;
@@ -56,7 +58,7 @@ export interface SubgraphDefinition<
    * Runs at every start, after migrations and before serving (e.g. bootstrap settings, job
    * workers). Returns how to stop what it started, alone or with the subgraph's own routes.
    */
-  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<void | Closer | StartedWork>;
+  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<Started>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -79,8 +81,12 @@ export interface RunningSubgraph<
 }
 
 /** Opens the database (migrating, seeding), builds the schema and serves it. */
-export async function runSubgraph<Config extends SubgraphConfig, Services>(
-  definition: SubgraphDefinition<Config, Services>,
+export async function runSubgraph<
+  Config extends SubgraphConfig,
+  Services,
+  Started extends void | Closer | StartedWork = void | Closer,
+>(
+  definition: SubgraphDefinition<Config, Services, Started>,
   config: Config,
   overrides: { schemaName?: string; pgliteDataDir?: string; stores?: Stores } = {},
 ): Promise<RunningSubgraph<Config, Services>> {
@@ -137,7 +143,8 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
     const started = definition.start
       ? await definition.start(runtime, database.orm.em.fork())
       : undefined;
-    const work: StartedWork = typeof started === "function" ? { stop: started } : (started ?? {});
+    const work: StartedWork =
+      typeof started === "function" ? { stop: started } : ((started as StartedWork | void) ?? {});
     if (work.stop) lifecycle.onShutdown(`${definition.name} background work`, work.stop);
 
     const { schema } = await definition.buildSchema(config, runtime);
@@ -177,10 +184,11 @@ export async function runSubgraph<Config extends SubgraphConfig, Services>(
  * reading `process.env` through `definition.parseConfig`), run it, drain on SIGINT/SIGTERM,
  * exit non-zero on bad config.
  */
-export function main<Config extends SubgraphConfig, Services>(
-  definition: SubgraphDefinition<Config, Services>,
-  loadConfig: () => Config,
-): void {
+export function main<
+  Config extends SubgraphConfig,
+  Services,
+  Started extends void | Closer | StartedWork = void | Closer,
+>(definition: SubgraphDefinition<Config, Services, Started>, loadConfig: () => Config): void {
   let config: Config;
   try {
     config = loadConfig();

@@ -15,7 +15,8 @@ import type { Environment } from "../config";
 import type { Database } from "../stores/database";
 import type { SubgraphConfig } from "../subgraph/config";
 import type { SubgraphRuntime } from "../subgraph/context";
-import { runSubgraph, type SubgraphDefinition } from "../subgraph/runtime";
+import type { Closer } from "../lifecycle";
+import { runSubgraph, type StartedWork, type SubgraphDefinition } from "../subgraph/runtime";
 import { postGraphQL, type GraphQLResult } from "./processes";
 import { dropSchema, testServices, uniqueName } from "./services";
 
@@ -69,8 +70,12 @@ export function testIdentity(overrides: Partial<Identity> = {}): Identity {
  * configuration (`definition.parseConfig`) on a free port and a fresh data folder: real
  * PostgreSQL in a throw-away schema when the run has one, in-memory PGlite otherwise.
  */
-export async function startTestSubgraph<Config extends SubgraphConfig, Services>(
-  definition: SubgraphDefinition<Config, Services>,
+export async function startTestSubgraph<
+  Config extends SubgraphConfig,
+  Services,
+  Started extends void | Closer | StartedWork = void | Closer,
+>(
+  definition: SubgraphDefinition<Config, Services, Started>,
   options: {
     seed?: boolean;
     /** Settings added to (or overriding) the test's environment. */
