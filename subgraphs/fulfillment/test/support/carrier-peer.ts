@@ -20,8 +20,10 @@ export interface CarrierPeer {
   readonly created: Map<string, { id: string; trackingNumber: string }>;
   /** Answers the next calls for order `orderId` with these statuses, then creates it. */
   script(orderId: string, ...statuses: number[]): void;
-  /** Holds calls for order `orderId` open for `ms` before answering (a slow carrier). */
+  /** Holds the next call for order `orderId` open for `ms` before answering (a slow carrier). */
   delay(orderId: string, ms: number): void;
+  /** Called with the shipment reference of each call as it arrives. */
+  onRequest: ((reference: string) => void) | undefined;
   /** Signs a status update as the carrier's webhook would (Standard Webhooks headers + body). */
   signedUpdate(
     secret: string,
@@ -37,6 +39,7 @@ export async function startCarrierPeer(apiKey: string): Promise<CarrierPeer> {
   const created = new Map<string, { id: string; trackingNumber: string }>();
   const scripts = new Map<string, number[]>();
   const delays = new Map<string, number>();
+  let onRequest: ((reference: string) => void) | undefined;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -50,17 +53,24 @@ export async function startCarrierPeer(apiKey: string): Promise<CarrierPeer> {
       };
       const idempotencyKey = req.headers["idempotency-key"] as string | undefined;
       calls.push({ idempotencyKey, authorization: req.headers.authorization, reference });
-      const delay = delays.get(orderId);
-      if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+      onRequest?.(reference);
       if (req.headers.authorization !== `Bearer ${apiKey}`) return answer(401, {});
       const scripted = scripts.get(orderId)?.shift();
       if (scripted) return answer(scripted, { error: `scripted ${scripted}` });
       if (!idempotencyKey) return answer(400, { error: "Idempotency-Key is required" });
+      // Created on receipt, whatever happens to the answer (the caller may die waiting).
       const existing = created.get(idempotencyKey);
-      if (existing) return answer(200, existing);
-      const shipment = { id: `car_${randomUUID()}`, trackingNumber: `TRK${calls.length}` };
-      created.set(idempotencyKey, shipment);
-      return answer(201, shipment);
+      const shipment = existing ?? {
+        id: `car_${randomUUID()}`,
+        trackingNumber: `TRK${calls.length}`,
+      };
+      if (!existing) created.set(idempotencyKey, shipment);
+      const delay = delays.get(orderId);
+      delays.delete(orderId);
+      // unref: a call held for a caller that died keeps no test process alive.
+      if (delay) await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      if (!res.writable) return undefined;
+      return answer(existing ? 200 : 201, shipment);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -71,6 +81,12 @@ export async function startCarrierPeer(apiKey: string): Promise<CarrierPeer> {
     created,
     script: (orderId, ...statuses) => scripts.set(orderId, statuses),
     delay: (orderId, ms) => delays.set(orderId, ms),
+    get onRequest() {
+      return onRequest;
+    },
+    set onRequest(hook) {
+      onRequest = hook;
+    },
     signedUpdate(secret, providerShipmentId, status) {
       const body = JSON.stringify({
         type: "shipment.status_changed",
