@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import express from "express";
 import { createLogger } from "@rampart/kit";
 import { JobEngine } from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
@@ -20,7 +22,7 @@ import {
   type FulfillmentJob,
 } from "../../src/modules/tasks/fulfillment.engine";
 import { applyStatusUpdate, requestShipment } from "../../src/modules/tasks/task.service";
-import { CARRIER_WEBHOOK_PATH } from "../../src/modules/webhooks/carrier-webhook";
+import { CARRIER_WEBHOOK_PATH, carrierWebhook } from "../../src/modules/webhooks/carrier-webhook";
 import { fulfillmentSubgraph } from "../../src/subgraph";
 import { poll, startCarrierPeer, type CarrierPeer } from "../support/carrier-peer";
 
@@ -203,10 +205,17 @@ describe("carrier webhook", () => {
     const forged = carrier.signedUpdate(otherSecret, "car_x", "DELIVERED");
     const tampered = { ...update.headers };
     const missing = { "content-type": "application/json" };
+    const stale = carrier.signedUpdate(
+      webhookSecret,
+      "car_x",
+      "DELIVERED",
+      new Date(Date.now() - 10 * 60_000),
+    );
     for (const [name, body, headers] of [
       ["forged", forged.body, forged.headers],
       ["tampered body", update.body.replace("DELIVERED", "RETURNED"), tampered],
       ["missing", update.body, missing],
+      ["stale timestamp (replay)", stale.body, stale.headers],
     ] as const) {
       const answer = await postWebhook(body, headers);
       const json = (await answer.json()) as { errors: { extensions: { code: string } }[] };
@@ -221,12 +230,74 @@ describe("carrier webhook", () => {
         const recorded = (await subgraph.securityEvents()).filter(
           (event) => event.type === "fulfillment.webhook_signature_invalid",
         );
-        return recorded.length >= 3 ? recorded : null;
+        return recorded.length >= 4 ? recorded : null;
       },
       10_000,
       "recorded webhook refusals",
     );
     for (const event of events) expect(event.reason).not.toContain(webhookSecret);
+  });
+
+  it("applies a redelivery racing its original once", async () => {
+    const pending = await request(FulfillmentProviderKind.CARRIER, "ord_acme_redelivered");
+    const created = await settled(pending.id, ShipmentStatus.LABEL_CREATED);
+    const update = carrier.signedUpdate(
+      webhookSecret,
+      created.providerShipmentId as string,
+      "IN_TRANSIT",
+    );
+    const answers = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const answer = await postWebhook(update.body, update.headers);
+        return { status: answer.status, body: (await answer.json()) as { applied: boolean } };
+      }),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+    expect(answers.filter((answer) => answer.body.applied)).toHaveLength(1);
+    const updates = await em().find(ShipmentEvent, {
+      shipmentId: pending.id,
+      step: ShipmentStep.STATUS_UPDATE,
+    });
+    expect(updates).toHaveLength(1);
+  }, 30_000);
+
+  it("refuses a caller outside the allowlist with 403 and records it", async () => {
+    const app = express();
+    app.use(
+      CARRIER_WEBHOOK_PATH,
+      carrierWebhook({
+        secret: webhookSecret,
+        allowlist: ["203.0.113.0/24"],
+        em: subgraph.database.orm.em,
+        jobs,
+        securityEvents: subgraph.runtime.securityEvents,
+        logger: createLogger({ service: "fulfillment-test", level: "silent" }),
+      }),
+    );
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const update = carrier.signedUpdate(webhookSecret, "car_x", "DELIVERED");
+      const answer = await fetch(`http://127.0.0.1:${port}${CARRIER_WEBHOOK_PATH}`, {
+        method: "POST",
+        headers: update.headers,
+        body: update.body,
+      });
+      expect(answer.status).toBe(403);
+      const json = (await answer.json()) as { errors: { extensions: { code: string } }[] };
+      expect(json.errors[0].extensions.code).toBe("IP_NOT_ALLOWED");
+      await poll(
+        async () =>
+          (await subgraph.securityEvents()).some(
+            (event) => event.type === "fulfillment.webhook_ip_not_allowed",
+          ),
+        10_000,
+        "the recorded IP refusal",
+      );
+    } finally {
+      server.close();
+    }
   });
 
   it("refuses a signed body that is not an update, and an unknown shipment", async () => {

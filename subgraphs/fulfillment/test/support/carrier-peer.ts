@@ -29,6 +29,7 @@ export interface CarrierPeer {
     secret: string,
     providerShipmentId: string,
     status: string,
+    timestamp?: Date,
   ): { body: string; headers: Record<string, string> };
   close(): Promise<void>;
 }
@@ -87,13 +88,12 @@ export async function startCarrierPeer(apiKey: string): Promise<CarrierPeer> {
     set onRequest(hook) {
       onRequest = hook;
     },
-    signedUpdate(secret, providerShipmentId, status) {
+    signedUpdate(secret, providerShipmentId, status, timestamp = new Date()) {
       const body = JSON.stringify({
         type: "shipment.status_changed",
         data: { shipmentId: providerShipmentId, status },
       });
       const id = `msg_${randomUUID()}`;
-      const timestamp = new Date();
       return {
         body,
         headers: {

@@ -49,7 +49,7 @@ export async function recordStep(
     detail?: string | null;
   },
 ): Promise<void> {
-  await em.insert(
+  await em.upsert(
     ShipmentEvent,
     {
       id: entry.id ?? randomUUID(),
@@ -62,7 +62,7 @@ export async function recordStep(
       detail: entry.detail?.slice(0, MAX_DETAIL_LENGTH) ?? null,
       occurredAt: new Date(),
     },
-    { onConflictAction: "ignore" } as never,
+    { onConflictFields: ["id"], onConflictAction: "ignore" },
   );
 }
 
