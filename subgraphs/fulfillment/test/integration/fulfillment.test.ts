@@ -55,6 +55,15 @@ describe("fulfillment subgraph", () => {
     }
   });
 
+  it("has no carrier webhook route without a webhook secret", async () => {
+    const answer = await fetch(new URL("/webhooks/carrier", subgraph.url), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(answer.status).toBe(404);
+  });
+
   it("publishes the committed SDL (run npm run compose after a schema change)", async () => {
     const committed = fs.readFileSync(path.join(__dirname, "..", "..", "schema.graphql"), "utf8");
     expect((await fulfillmentSubgraph.buildSchema()).sdl).toBe(committed);
