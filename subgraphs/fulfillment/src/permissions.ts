@@ -8,6 +8,9 @@ import {
   type Rules,
 } from "@rampart/kit/subgraph";
 
+/** Organization roles that may ask for shipments. */
+export const SHIPPING_ROLES = ["org:admin", "org:owner"] as const;
+
 /**
  * Who may read what in fulfillment: members of an organization, and only their own tenant's
  * shipments and their task history. `Order` comes from commerce as a bare id; its shipments are filtered by tenant.
@@ -15,8 +18,11 @@ import {
 export function fulfillmentRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
   const { ownsTenant } = rules;
+  // Shipping an order is an organization administrator's act.
+  const shipper = chain(member, rules.hasRole(...SHIPPING_ROLES));
   return {
     Query: { shipment: member, shipments: member },
+    Mutation: { requestShipment: shipper },
     Order: { id: member, shipments: member },
     Shipment: {
       id: ownsTenant,

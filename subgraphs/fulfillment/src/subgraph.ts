@@ -10,6 +10,7 @@ import {
   type FulfillmentJob,
 } from "./modules/tasks/fulfillment.engine";
 import { createProviders } from "./modules/tasks/providers";
+import { ShipmentTasks, type FulfillmentServices } from "./modules/tasks/shipment-tasks";
 import { FulfillmentWorker } from "./modules/tasks/task.worker";
 import { CARRIER_WEBHOOK_PATH, carrierWebhook } from "./modules/webhooks/carrier-webhook";
 import { buildFulfillmentSchema } from "./schema";
@@ -19,15 +20,18 @@ import { seedFulfillment } from "./seed";
  * The fulfillment subgraph: shipments of orders, fulfilled by durable tasks (create at the
  * provider, status updates from the carrier's signed webhook, customer notification steps).
  */
-export const fulfillmentSubgraph: SubgraphDefinition<FulfillmentConfig, undefined, StartedWork> = {
+export const fulfillmentSubgraph: SubgraphDefinition<
+  FulfillmentConfig,
+  FulfillmentServices,
+  StartedWork
+> = {
   name: "fulfillment",
   parseConfig: parseFulfillmentConfig,
   entities: [Shipment, ShipmentEvent],
   migrations,
   buildSchema: buildFulfillmentSchema,
-  // Resolvers use the runtime and the entity manager only.
-  services: () => undefined,
-  async start(runtime, em) {
+  services: () => ({ shipmentTasks: new ShipmentTasks() }),
+  async start(runtime, em, services) {
     const { config, logger } = runtime;
     const providers = createProviders(config);
     const jobs = await JobEngine.start<FulfillmentJob>({
@@ -37,6 +41,7 @@ export const fulfillmentSubgraph: SubgraphDefinition<FulfillmentConfig, undefine
       handlers: (engine) => new FulfillmentWorker(em, engine, providers, logger),
       logger,
     });
+    services.shipmentTasks.attach(jobs);
     const secret = config.FULFILLMENT_CARRIER_WEBHOOK_SECRET;
     const routes: Record<string, Router> = {};
     // Without a secret there is no way to trust an update: the route does not exist.

@@ -56,9 +56,10 @@ export interface SubgraphDefinition<
   services(runtime: SubgraphRuntime<Config>): Services;
   /**
    * Runs at every start, after migrations and before serving (e.g. bootstrap settings, job
-   * workers). Returns how to stop what it started, alone or with the subgraph's own routes.
+   * workers), with the services `services` created (to hand them what it started). Returns how
+   * to stop what it started, alone or with the subgraph's own routes.
    */
-  start?(runtime: SubgraphRuntime<Config>, em: EntityManager): Promise<Started>;
+  start?(runtime: SubgraphRuntime<Config>, em: EntityManager, services: Services): Promise<Started>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
@@ -141,7 +142,7 @@ export async function runSubgraph<
     lifecycle.onShutdown("identity key ring", () => identityKeyRing.close());
     const services = definition.services(runtime);
     const started = definition.start
-      ? await definition.start(runtime, database.orm.em.fork())
+      ? await definition.start(runtime, database.orm.em.fork(), services)
       : undefined;
     const work: StartedWork =
       typeof started === "function" ? { stop: started } : ((started as StartedWork | void) ?? {});

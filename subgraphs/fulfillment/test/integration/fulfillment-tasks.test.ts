@@ -376,6 +376,32 @@ describe("shipments in GraphQL", () => {
     expect(otherData.shipments.map((entry) => entry.id)).not.toContain(pending.id);
   }, 30_000);
 
+  it("starts a shipment task for an organization administrator only", async () => {
+    const mutation = `mutation($orderId: ID!, $provider: FulfillmentProviderKind!) {
+      requestShipment(orderId: $orderId, provider: $provider) { id organizationId status }
+    }`;
+    const { body } = await subgraph.query(mutation, {
+      identity: testIdentity(),
+      variables: { orderId: "ord_acme_graphql", provider: "PICKUP" },
+    });
+    expect(body.errors).toBeUndefined();
+    const requested = (body.data as { requestShipment: { id: string; organizationId: string } })
+      .requestShipment;
+    expect(requested.organizationId).toBe(acme);
+    await settled(requested.id, ShipmentStatus.READY_FOR_PICKUP);
+
+    const member = await subgraph.query(mutation, {
+      identity: testIdentity({ role: "org:member" }),
+      variables: { orderId: "ord_acme_graphql", provider: "PICKUP" },
+    });
+    expect(member.body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const bad = await subgraph.query(mutation, {
+      identity: testIdentity(),
+      variables: { orderId: "ord'; drop table shipments", provider: "PICKUP" },
+    });
+    expect(bad.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  }, 30_000);
+
   it("refuses shipments to anonymous callers", async () => {
     const { body } = await subgraph.query(`{ shipments { id } }`);
     expect(body.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");

@@ -1,8 +1,15 @@
+import { RampartError } from "@rampart/kit";
 import { requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { FulfillmentConfig } from "../../config";
+import type { FulfillmentServices } from "../tasks/shipment-tasks";
+import { FulfillmentProviderKind } from "./shipment-status";
 import { OrderReference } from "./order.reference";
 import { ShipmentEvent } from "./shipment-event.entity";
 import { Shipment } from "./shipment.entity";
+
+/** What an order id looks like (commerce's ids). */
+const ORDER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Most shipments `shipments` lists. */
 const SHIPMENTS_LIMIT = 100;
@@ -32,6 +39,26 @@ export class ShipmentResolver {
       { organizationId: requireTenant(context.identity) },
       { orderBy: { createdAt: "desc", id: "desc" }, limit: SHIPMENTS_LIMIT },
     );
+  }
+
+  /** Asks for a shipment of an order; its task (create at the provider, notify) runs as jobs. */
+  @Mutation(() => Shipment, {
+    description:
+      "Asks for a shipment of an order of the active organization, fulfilled by `provider`; it starts PENDING and its task runs as durable jobs.",
+  })
+  requestShipment(
+    @Arg("orderId", () => ID) orderId: string,
+    @Arg("provider", () => FulfillmentProviderKind) provider: FulfillmentProviderKind,
+    @Ctx() context: SubgraphContext<FulfillmentConfig, FulfillmentServices>,
+  ): Promise<Shipment> {
+    if (!ORDER_ID.test(orderId)) {
+      throw RampartError.badInput("orderId must be 1 to 64 letters, digits, _ or -.", "orderId");
+    }
+    return context.services.shipmentTasks.request(context.em, {
+      orderId,
+      organizationId: requireTenant(context.identity),
+      provider,
+    });
   }
 
   /** The shipment's task history, oldest first. */
