@@ -56,10 +56,15 @@ export interface SubgraphDefinition<
   services(runtime: SubgraphRuntime<Config>): Services;
   /**
    * Runs at every start, after migrations and before serving (e.g. bootstrap settings, job
-   * workers), with the services `services` created (to hand them what it started). Returns how
+   * workers), with the services `services` created (to hand them what it started; `runSubgraph`
+   * always passes them, a test reusing a hook may not). Returns how
    * to stop what it started, alone or with the subgraph's own routes.
    */
-  start?(runtime: SubgraphRuntime<Config>, em: EntityManager, services: Services): Promise<Started>;
+  start?(
+    runtime: SubgraphRuntime<Config>,
+    em: EntityManager,
+    services?: Services,
+  ): Promise<Started>;
   /** Inserts demo data when the subgraph's tables are empty; must be idempotent. */
   seed?(em: EntityManager): Promise<void>;
 }
