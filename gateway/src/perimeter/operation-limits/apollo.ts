@@ -107,19 +107,53 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   return undefined;
 }
 
+/** Whether a JSON value (a request's variables) holds a string with U+0000 anywhere. */
+function holdsNul(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\u0000");
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).some(([key, item]) => key.includes("\u0000") || holdsNul(item));
+  }
+  return false;
+}
+
+/** Documents already searched for a NUL literal (Apollo reuses parsed documents). */
+const nulLiterals = new WeakMap<DocumentNode, boolean>();
+
+/** Whether a string literal of `document` decodes to text with U+0000 (`"\u0000"`, `"\u{0}"`). */
+function literalHoldsNul(document: DocumentNode): boolean {
+  let found = nulLiterals.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      StringValue(node) {
+        if (node.value.includes("\u0000")) {
+          found = true;
+          return BREAK;
+        }
+        return undefined;
+      },
+    });
+    nulLiterals.set(document, found);
+  }
+  return found;
+}
+
 /**
  * Refuses, after parsing and validation, what the gateway would otherwise answer with a 500:
  * no operation to run (an `operationName` that names none, or several operations and no
  * name: 400 `OPERATION_RESOLUTION_FAILURE`), and a subscription over HTTP (400
  * `BAD_REQUEST`: subscriptions are served over graphql-ws). Also refuses a variable the
  * operation does not declare (400 `BAD_USER_INPUT`): graphql-js ignores one, so whatever it
- * holds would pass unchecked.
+ * holds would pass unchecked. And refuses text holding U+0000, in a variable or a literal (400
+ * `BAD_USER_INPUT`): PostgreSQL refuses it in text, so it would reach a subgraph's database and
+ * come back as an internal error.
  */
 export function operationShapePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, request }) {
+        async didResolveOperation({ operation, request, document }) {
           if (!operation) {
             throw OperationLimitError.operationNotResolved(request.operationName ?? undefined);
           }
@@ -133,6 +167,9 @@ export function operationShapePlugin<TContext extends BaseContext>(): ApolloServ
           );
           for (const name of Object.keys(request.variables ?? {})) {
             if (!declared.has(name)) throw OperationLimitError.undeclaredVariable();
+          }
+          if (holdsNul(request.variables) || literalHoldsNul(document)) {
+            throw OperationLimitError.nulCharacter();
           }
         },
       };

@@ -71,6 +71,14 @@ export class OperationLimitError extends RampartError {
     );
   }
 
+  /** Text holding U+0000, which PostgreSQL refuses in text (the text is not echoed). */
+  static nulCharacter(): OperationLimitError {
+    return new OperationLimitError(
+      ErrorCode.BadUserInput,
+      "Text in the request holds a NUL character (U+0000), which is not accepted.",
+    );
+  }
+
   /** The body is a batch. */
   static batchingDisabled(): OperationLimitError {
     return new OperationLimitError(
