@@ -107,12 +107,24 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   return undefined;
 }
 
-/** Whether a JSON value (a request's variables) holds a string with U+0000 anywhere. */
-function holdsNul(value: unknown): boolean {
-  if (typeof value === "string") return value.includes("\u0000");
-  if (Array.isArray(value)) return value.some(holdsNul);
+/** A UTF-16 surrogate without its other half (JSON's `"\ud800"`): no UTF-8 text can hold it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Whether `text` cannot be stored by PostgreSQL: U+0000 (refused in text and jsonb), or a lone
+ * surrogate (refused in jsonb).
+ */
+const isUnstorable = (text: string): boolean =>
+  text.includes("\u0000") || LONE_SURROGATE.test(text);
+
+/** Whether a JSON value (a request's variables) holds unstorable text anywhere, keys included. */
+function holdsUnstorableText(value: unknown): boolean {
+  if (typeof value === "string") return isUnstorable(value);
+  if (Array.isArray(value)) return value.some(holdsUnstorableText);
   if (typeof value === "object" && value !== null) {
-    return Object.entries(value).some(([key, item]) => key.includes("\u0000") || holdsNul(item));
+    return Object.entries(value).some(
+      ([key, item]) => isUnstorable(key) || holdsUnstorableText(item),
+    );
   }
   return false;
 }
@@ -145,9 +157,10 @@ function literalHoldsNul(document: DocumentNode): boolean {
  * name: 400 `OPERATION_RESOLUTION_FAILURE`), and a subscription over HTTP (400
  * `BAD_REQUEST`: subscriptions are served over graphql-ws). Also refuses a variable the
  * operation does not declare (400 `BAD_USER_INPUT`): graphql-js ignores one, so whatever it
- * holds would pass unchecked. And refuses text holding U+0000, in a variable or a literal (400
- * `BAD_USER_INPUT`): PostgreSQL refuses it in text, so it would reach a subgraph's database and
- * come back as an internal error.
+ * holds would pass unchecked. And refuses text no database can store, in a variable or a
+ * literal (400 `BAD_USER_INPUT`): U+0000 or a lone surrogate would reach a subgraph's
+ * PostgreSQL and come back as an internal error. (GraphQL's parser already refuses a lone
+ * surrogate escape in a literal.)
  */
 export function operationShapePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
@@ -168,8 +181,8 @@ export function operationShapePlugin<TContext extends BaseContext>(): ApolloServ
           for (const name of Object.keys(request.variables ?? {})) {
             if (!declared.has(name)) throw OperationLimitError.undeclaredVariable();
           }
-          if (holdsNul(request.variables) || literalHoldsNul(document)) {
-            throw OperationLimitError.nulCharacter();
+          if (holdsUnstorableText(request.variables) || literalHoldsNul(document)) {
+            throw OperationLimitError.unstorableText();
           }
         },
       };

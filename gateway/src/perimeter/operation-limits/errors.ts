@@ -71,11 +71,11 @@ export class OperationLimitError extends RampartError {
     );
   }
 
-  /** Text holding U+0000, which PostgreSQL refuses in text (the text is not echoed). */
-  static nulCharacter(): OperationLimitError {
+  /** Text no database can store: U+0000 or a lone UTF-16 surrogate (the text is not echoed). */
+  static unstorableText(): OperationLimitError {
     return new OperationLimitError(
       ErrorCode.BadUserInput,
-      "Text in the request holds a NUL character (U+0000), which is not accepted.",
+      "Text in the request holds a NUL character (U+0000) or a lone UTF-16 surrogate, which are not accepted.",
     );
   }
 
