@@ -23,6 +23,9 @@ beforeAll(async () => {
     channel: NotificationChannel.SMS,
     destination: "+15555550123",
     status: DeliveryStatus.SENT,
+    attempts: 1,
+    createdAt: new Date(),
+    updatedAt: new Date(),
   });
   await em.flush();
 });
