@@ -10,6 +10,7 @@ import {
 } from "./modules/delivery/delivery.resolver";
 import {
   NotificationResolver,
+  notificationReference,
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
@@ -37,6 +38,6 @@ export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<Feder
       ],
       orphanedTypes: [UserReference],
     },
-    { User: userReference },
+    { User: userReference, Notification: notificationReference },
     notificationsPermissions(config ? ruleOptionsFrom(config) : {}),
   );

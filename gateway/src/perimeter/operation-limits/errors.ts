@@ -71,6 +71,14 @@ export class OperationLimitError extends RampartError {
     );
   }
 
+  /** Text no database can store: U+0000 or a lone UTF-16 surrogate (the text is not echoed). */
+  static unstorableText(): OperationLimitError {
+    return new OperationLimitError(
+      ErrorCode.BadUserInput,
+      "Text in the request holds a NUL character (U+0000) or a lone UTF-16 surrogate, which are not accepted.",
+    );
+  }
+
   /** The body is a batch. */
   static batchingDisabled(): OperationLimitError {
     return new OperationLimitError(

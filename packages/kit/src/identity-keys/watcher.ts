@@ -42,7 +42,8 @@ export interface IdentityKeyRingWatch {
  * Keeps a process's identity keys in step with the published ring: subscribed to
  * {@link IDENTITY_KEY_RING_CHANNEL} before the first read (so no rotation falls between the
  * two), re-read on every announcement and periodically. When the stores cannot be read, or
- * hold a ring the anchor did not sign, the keys in force stay as they are.
+ * hold a ring the anchor did not sign or one older than the ring in force (a replay), the keys
+ * in force stay as they are.
  */
 export function watchIdentityKeyRing(options: IdentityKeyRingWatchOptions): IdentityKeyRingWatch {
   const { stores, anchorPublicKey, onRing, logger } = options;
@@ -52,6 +53,8 @@ export function watchIdentityKeyRing(options: IdentityKeyRingWatchOptions): Iden
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let lastText: string | null | undefined;
+  /** `issuedAt` of the ring in force: an older one is a replay and is refused. */
+  let issuedAtInForce = -Infinity;
 
   async function load(): Promise<void> {
     if (closed) return;
@@ -77,6 +80,16 @@ export function watchIdentityKeyRing(options: IdentityKeyRingWatchOptions): Iden
         );
         return;
       }
+      // Anyone who can write the stores can write back a ring the anchor signed earlier, in
+      // which a key since retired (perhaps because it leaked) is still accepted.
+      if (ring.issuedAt < issuedAtInForce) {
+        logger.error(
+          { issuedAt: ring.issuedAt, inForce: issuedAtInForce },
+          "the stored identity key ring is older than the one in force (a replay); keeping the keys in force",
+        );
+        return;
+      }
+      issuedAtInForce = ring.issuedAt;
     }
     lastText = text;
     onRing(ring);

@@ -50,8 +50,8 @@ describe("notifications permissions", () => {
   });
 
   it("show nobody another user's notification, even as a forged entity representation", async () => {
-    // Notification has no reference resolver: _entities echoes the representation, so only
-    // the field rules stand between a caller and whatever it claims.
+    // A reference resolves to the stored notification: the field rules judge it, not what the
+    // representation claims (test/attacks/notification-entities.test.ts).
     const { body } = await subgraph.query(notificationEntity, {
       identity: alice,
       variables: {

@@ -14,10 +14,14 @@ export interface NotificationPageData {
 const encodeCursor = (notification: Notification): string =>
   Buffer.from(`${notification.createdAt.toISOString()}|${notification.id}`).toString("base64url");
 
+/** The time of a cursor as {@link encodeCursor} writes it (four-digit years: PostgreSQL holds them). */
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const createdAt = new Date(at ?? "");
-  if (!id || Number.isNaN(createdAt.getTime())) {
+  // A time JavaScript accepts but PostgreSQL cannot hold (year +275760) would fail in the query.
+  if (!id || !CURSOR_TIME.test(at ?? "") || Number.isNaN(createdAt.getTime())) {
     throw RampartError.badInput("This cursor is not one this API gave.", "after");
   }
   return { createdAt, id };

@@ -39,3 +39,18 @@ export class NotificationResolver {
 export const userReference = {
   __resolveReference: (reference: { id: string }): UserReference => ({ id: reference.id }),
 };
+
+/**
+ * Resolves `Notification` references to the stored notification (null when there is none), so
+ * the reader rule judges its real recipient and organization, never the `userId` and
+ * `organizationId` a representation claims (a refusal is still a FORBIDDEN and an event).
+ */
+export const notificationReference = {
+  __resolveReference: (
+    reference: { id: string },
+    { em }: SubgraphContext,
+  ): Promise<Notification | null> =>
+    typeof reference.id === "string"
+      ? em.findOne(Notification, { id: reference.id })
+      : Promise.resolve(null),
+};

@@ -14,6 +14,8 @@ import {
 export const MAX_PREFERENCES_PER_RECIPIENT = 10;
 
 const email = z.string().email().max(254);
+/** A preference id: the UUID it was created with. */
+const preferenceId = z.string().uuid();
 const phone = z.string().regex(/^\+[1-9]\d{6,14}$/);
 const url = (production: boolean) =>
   z
@@ -150,8 +152,10 @@ export class ChannelPreferenceService {
     });
   }
 
-  /** Removes one; false when there was none of that id. */
+  /** Removes one; false when there was none of that id (an id that is not a UUID names none). */
   async remove(organizationWide: boolean, id: string): Promise<boolean> {
+    // The column is a PostgreSQL uuid: any other text would fail the query itself.
+    if (!preferenceId.safeParse(id).success) return false;
     const removed = await this.em.nativeDelete(ChannelPreference, {
       id,
       organizationId: this.organizationId,
