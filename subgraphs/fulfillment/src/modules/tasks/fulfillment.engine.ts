@@ -1,4 +1,5 @@
 import type { JobPolicy } from "@rampart/kit/subgraph";
+import type { ShipmentStatus } from "../shipments/shipment-status";
 import type { FulfillmentTaskConfig } from "./fulfillment.config";
 
 /** pg-boss queue of fulfillment task steps; its dead-letter queue is `fulfillment-dead`. */
@@ -9,7 +10,7 @@ export type FulfillmentJob =
   /** Create the shipment at its provider (job id = shipment id, the idempotency key). */
   | { readonly step: "create"; readonly shipmentId: string }
   /** Tell the customer about `status` (recorded for the notifications subgraph). */
-  | { readonly step: "notify"; readonly shipmentId: string; readonly status: string };
+  | { readonly step: "notify"; readonly shipmentId: string; readonly status: ShipmentStatus };
 
 /** The `FULFILLMENT_*` settings as the kit job engine's policy. */
 export const fulfillmentPolicyOf = (config: FulfillmentTaskConfig): JobPolicy => ({

@@ -90,7 +90,7 @@ export class FulfillmentWorker implements JobHandlers<FulfillmentJob> {
    * Records the customer notification of `status`. The notifications subgraph owns messages to
    * people and no subgraph calls another, so the step is recorded here (once per job id).
    */
-  private async notify(jobId: string, shipmentId: string, status: string): Promise<void> {
+  private async notify(jobId: string, shipmentId: string, status: ShipmentStatus): Promise<void> {
     const em = this.em.fork();
     const shipment = await em.findOne(Shipment, shipmentId);
     if (!shipment) return;
@@ -99,7 +99,7 @@ export class FulfillmentWorker implements JobHandlers<FulfillmentJob> {
       step: ShipmentStep.NOTIFY_CUSTOMER,
       outcome: ShipmentStepOutcome.RECORDED,
       source: ShipmentStepSource.TASK,
-      status: status as ShipmentStatus,
+      status,
       detail: "customer notification recorded for the notifications subgraph",
     });
   }
