@@ -92,6 +92,9 @@ export class JobEngine<Payload extends JobPayload> {
     const boss = new PgBoss({
       db: fromKnex(knex),
       schema,
+      // The subgraph's schema exists already (openDatabase); its role may not create schemas
+      // (least privilege: compose/postgres/initdb), which `CREATE SCHEMA IF NOT EXISTS` needs.
+      createSchema: false,
       // Expired jobs (their worker died) are found by supervision: as often as they can expire.
       superviseIntervalSeconds: Math.min(60, timeout),
       monitorIntervalSeconds: Math.min(60, timeout),
