@@ -3,6 +3,7 @@ import {
   auditDependencies,
   lintLockfile,
   lintSecurityRules,
+  locateNpmCli,
   writeSbom,
   type CheckResult,
 } from "./security-check/checks";
@@ -19,18 +20,7 @@ const requireAudit = process.argv.includes("--require-audit");
 const context = {
   root,
   toolModules: path.join(root, "node_modules"),
-  // npm sets npm_execpath when it runs a script; otherwise the npm next to this node.
-  npmCli:
-    process.env.npm_execpath ||
-    path.join(
-      path.dirname(process.execPath),
-      "..",
-      "lib",
-      "node_modules",
-      "npm",
-      "bin",
-      "npm-cli.js",
-    ),
+  npmCli: locateNpmCli(),
 };
 
 const checks: (() => Promise<CheckResult>)[] = [

@@ -14,6 +14,29 @@ export interface CheckResult {
   readonly detail: string;
 }
 
+/**
+ * The npm CLI script to run `npm audit` with: `npm_execpath` when npm runs us, else the `npm`
+ * found on PATH (resolved through its link), else the npm installed next to this node. Node
+ * from the `node@24` package brings no npm of its own, so PATH is what finds one there.
+ */
+export function locateNpmCli(environment: NodeJS.ProcessEnv = process.env): string {
+  const execPath = environment.npm_execpath;
+  if (execPath && path.basename(execPath).startsWith("npm-cli")) return execPath;
+  for (const dir of (environment.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+    const candidate = path.join(dir, "npm");
+    if (fs.existsSync(candidate)) return fs.realpathSync(candidate);
+  }
+  return path.join(
+    path.dirname(process.execPath),
+    "..",
+    "lib",
+    "node_modules",
+    "npm",
+    "bin",
+    "npm-cli.js",
+  );
+}
+
 /** Where the checks run and write. */
 export interface CheckContext {
   /** The project checked: its package.json, package-lock.json and sources. */

@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import {
   auditDependencies,
   lintLockfile,
+  locateNpmCli,
   type CheckContext,
 } from "../../src/security-check/checks";
 
@@ -16,15 +17,7 @@ import {
 // (POST /-/npm/v1/security/advisories/bulk), and lockfile-lint reads a real lockfile.
 
 const root = path.resolve(__dirname, "..", "..", "..");
-const npmCli = path.join(
-  path.dirname(process.execPath),
-  "..",
-  "lib",
-  "node_modules",
-  "npm",
-  "bin",
-  "npm-cli.js",
-);
+const npmCli = locateNpmCli();
 
 type Advisories = Record<
   string,
