@@ -13,6 +13,7 @@ import { announceNotification } from "../notifications/notification.feed";
 import { Notification, NotificationChannel } from "../notifications/notification.entity";
 import { SEVERITIES, type Severity } from "../preferences/channel-preference.entity";
 import { preferencesFor } from "../preferences/channel-preference.service";
+import { disablePreferencesOfEndedMembership } from "../preferences/membership-ended";
 
 /** Consumer group of the notifications processes on the security event stream. */
 export const ALERT_DISPATCH_GROUP = "notifications-dispatch";
@@ -136,6 +137,9 @@ export class AlertDispatcher {
       event = parseSecurityEvent(entry.fields);
     } catch {
       return; // Not an event: the security consumer logs and rejects it.
+    }
+    if (await disablePreferencesOfEndedMembership(this.options.em, event, this.options.logger)) {
+      return;
     }
     const content = alertNotificationFor(event, this.options.minSeverity);
     if (!content) return;
