@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import {
@@ -254,7 +254,12 @@ describe("carrier webhook", () => {
   it("records a flood of refused calls as two events, the second counting the rest", async () => {
     const recorded: SecurityEventInput[] = [];
     const refusals = createRefusalSink({
-      recorder: { record: async (event) => void recorded.push(event) },
+      recorder: {
+        record: async (event) => {
+          recorded.push(event);
+          return { id: randomUUID(), occurredAt: new Date().toISOString(), ...event };
+        },
+      },
       windowMs: 1000,
     });
     const app = express();

@@ -9,7 +9,7 @@ import {
   type SessionStore,
 } from "@rampart/kit";
 import type { KeyValueStore } from "@rampart/kit/stores";
-import express, { type Response, type Router } from "express";
+import express, { type Router } from "express";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { endMembership, type EndedMembership } from "./membership.service";
