@@ -184,11 +184,9 @@ describe("per-destination webhook signing secrets", () => {
       }
     }
     // The delivery rows refer to their preferences; the configured webhook's to none.
-    const rows = await subgraph.database.orm.em
-      .fork()
-      .find(Delivery, {
-        id: { $in: [atA, atB, atAlert].map((r) => String(r.headers["webhook-id"])) },
-      });
+    const rows = await subgraph.database.orm.em.fork().find(Delivery, {
+      id: { $in: [atA, atB, atAlert].map((r) => String(r.headers["webhook-id"])) },
+    });
     expect(Object.fromEntries(rows.map((row) => [row.id, row.preferenceId]))).toEqual({
       [String(atA.headers["webhook-id"])]: a.id,
       [String(atB.headers["webhook-id"])]: b.id,
