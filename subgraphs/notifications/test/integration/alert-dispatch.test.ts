@@ -252,7 +252,8 @@ describe("security alert dispatch", () => {
     // The receiver at that destination verifies with the secret it was given, not the alert one.
     peer.webhookSecrets.set(
       "/webhook/organization",
-      shared.body.data?.setOrganizationChannelPreference.signingSecret,
+      (shared.body.data?.setOrganizationChannelPreference as { signingSecret: string })
+        .signingSecret,
     );
     const listed = await subgraph.query(
       "{ myChannelPreferences { channel } organizationChannelPreferences { channel } }",

@@ -25,6 +25,11 @@ import { poll, startHttpPeer, type HttpPeer } from "../support/peers";
 
 jest.setTimeout(120_000);
 
+/** What the mutations answer here. */
+interface SavedSecret {
+  readonly signingSecret: string;
+}
+
 // The notifications process as deployed (its built `main.js`, `npm run build`), logging at
 // `trace`: no line of its output holds a webhook signing secret, from creation through
 // rotation to a signed delivery.
@@ -96,13 +101,17 @@ suite("the notifications process's logs", () => {
       { destination: `${peer.url}/webhook/logs` },
     );
     expect(created.body.errors).toBeUndefined();
-    const { id, signingSecret: first } = created.body.data?.setOrganizationChannelPreference;
+    const { id, signingSecret: first } = created.body.data?.setOrganizationChannelPreference as {
+      id: string;
+      signingSecret: string;
+    };
     const rotated = await send(
       `mutation($id: ID!) { rotateOrganizationWebhookSecret(id: $id) { signingSecret } }`,
       { id },
     );
     expect(rotated.body.errors).toBeUndefined();
-    const current = rotated.body.data?.rotateOrganizationWebhookSecret.signingSecret as string;
+    const current = (rotated.body.data?.rotateOrganizationWebhookSecret as SavedSecret)
+      .signingSecret;
     expect(current).toMatch(/^whsec_/);
 
     peer.webhookSecrets.set("/webhook/logs", current);
@@ -129,7 +138,7 @@ suite("the notifications process's logs", () => {
       "the request and delivery logs",
     );
     const output = subgraph.output();
-    for (const secret of [first as string, current]) {
+    for (const secret of [first, current]) {
       expect(output).not.toContain(secret);
       expect(output).not.toContain(secret.slice(6, 30));
     }

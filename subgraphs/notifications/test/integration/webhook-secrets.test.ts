@@ -209,17 +209,17 @@ describe("per-destination webhook signing secrets", () => {
 
     // Every row of every table of the subgraph's schema, as stored.
     const connection = subgraph.database.orm.em.getConnection();
-    const tables = await connection.execute<{ table_name: string }[]>(
+    const tables = (await connection.execute(
       "select table_name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'",
-    );
+    )) as { table_name: string }[];
     expect(tables.map((t) => t.table_name)).toEqual(
       expect.arrayContaining(["channel_preferences", "deliveries"]),
     );
     let dump = "";
     for (const { table_name: table } of tables) {
-      const rows = await connection.execute<{ row: string }[]>(
+      const rows = (await connection.execute(
         `select row_to_json(t)::text as row from "${table}" t`,
-      );
+      )) as { row: string }[];
       dump += rows.map((r) => r.row).join("\n");
     }
     for (const secret of [a.signingSecret!, b.signingSecret!]) {
@@ -344,9 +344,10 @@ describe("per-destination webhook signing secrets", () => {
         code: "NOT_FOUND",
       });
     }
-    const slack = (
+    const mine = (
       await subgraph.query("{ myChannelPreferences { id channel } }", { identity: admin })
-    ).body.data?.myChannelPreferences.find((p: SavedPreference) => p.channel === "SLACK");
+    ).body.data?.myChannelPreferences as SavedPreference[];
+    const slack = mine.find((p) => p.channel === "SLACK") as SavedPreference;
     const notWebhook = await rotate("rotateMyWebhookSecret", slack.id);
     expect(notWebhook.body.errors?.[0]?.extensions).toMatchObject({
       code: "BAD_USER_INPUT",
@@ -466,7 +467,8 @@ describe("per-destination webhook signing secrets", () => {
       expect(peer.requests).toEqual([]);
       // Rotating gives it one, and it is sent signed with it.
       const rotated = await rotate("rotateMyWebhookSecret", legacy.id);
-      const secret = rotated.body.data?.rotateMyWebhookSecret.signingSecret as string;
+      const secret = (rotated.body.data?.rotateMyWebhookSecret as SavedPreference)
+        .signingSecret as string;
       peer.webhookSecrets.set("/webhook/legacy", secret);
       const sent = await send(await queued(`${peer.url}/webhook/legacy`, legacy.id));
       expect(sent).toMatchObject({ status: DeliveryStatus.SENT, attempts: 1 });
