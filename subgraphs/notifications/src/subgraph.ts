@@ -13,52 +13,54 @@ import { buildNotificationsSchema } from "./schema";
 import { seedNotifications } from "./seed";
 import { createNotificationsServices, type NotificationsServices } from "./services";
 
+type NotificationsDefinition = SubgraphDefinition<NotificationsConfig, NotificationsServices>;
+
 /**
  * The notifications subgraph: messages to users, and their durable delivery over email, SMS,
  * Slack and webhooks; security alerts and lockdown switches dispatched to the alert channels.
  */
-export const notificationsSubgraph: SubgraphDefinition<NotificationsConfig, NotificationsServices> =
-  {
-    name: "notifications",
-    parseConfig: parseNotificationsConfig,
-    entities: [Notification, Delivery, ChannelPreference],
-    migrations,
-    buildSchema: buildNotificationsSchema,
-    services: createNotificationsServices,
-    async start(runtime, em, services = createNotificationsServices(runtime)) {
-      const { config, logger } = runtime;
-      const providers = createProviders(config);
-      const alertWebhook =
-        config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET
-          ? { url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }
-          : undefined;
-      const engine = await DeliveryEngine.start({
-        em,
-        config,
-        handlers: new DeliveryWorker(em, providers, logger, {
-          secretBox: services.secretBox,
-          alertWebhook,
-        }),
-        logger,
-      });
-      const dispatcher = new AlertDispatcher({
-        events: runtime.stores.events,
-        pubsub: runtime.stores.pubsub,
-        em,
-        engine,
-        logger,
-        targets: alertTargetsOf(config),
-        minSeverity: config.ALERT_DISPATCH_MIN_SEVERITY,
-        organizationId: config.CLERK_SUPERADMIN_ORG_ID,
-        consumer: `notifications-${os.hostname()}`,
-      });
-      await dispatcher.start();
-      // SIGTERM: stop reading alerts, let running deliveries finish, then close providers.
-      return async () => {
-        await dispatcher.stop();
-        await engine.stop();
-        for (const provider of providers.values()) provider.close?.();
-      };
-    },
-    seed: seedNotifications,
-  };
+export const notificationsSubgraph: NotificationsDefinition = {
+  name: "notifications",
+  parseConfig: parseNotificationsConfig,
+  entities: [Notification, Delivery, ChannelPreference],
+  migrations,
+  buildSchema: buildNotificationsSchema,
+  services: createNotificationsServices,
+  async start(runtime, em, services = createNotificationsServices(runtime)) {
+    const { config, logger } = runtime;
+    const providers = createProviders(config);
+    // Webhooks are signed with their destination's secret; ALERT_WEBHOOK_SECRET is that URL's.
+    const alertWebhook =
+      config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET
+        ? { url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }
+        : undefined;
+    const engine = await DeliveryEngine.start({
+      em,
+      config,
+      handlers: new DeliveryWorker(em, providers, logger, {
+        secretBox: services.secretBox,
+        alertWebhook,
+      }),
+      logger,
+    });
+    const dispatcher = new AlertDispatcher({
+      events: runtime.stores.events,
+      pubsub: runtime.stores.pubsub,
+      em,
+      engine,
+      logger,
+      targets: alertTargetsOf(config),
+      minSeverity: config.ALERT_DISPATCH_MIN_SEVERITY,
+      organizationId: config.CLERK_SUPERADMIN_ORG_ID,
+      consumer: `notifications-${os.hostname()}`,
+    });
+    await dispatcher.start();
+    // SIGTERM: stop reading alerts, let running deliveries finish, then close providers.
+    return async () => {
+      await dispatcher.stop();
+      await engine.stop();
+      for (const provider of providers.values()) provider.close?.();
+    };
+  },
+  seed: seedNotifications,
+};
