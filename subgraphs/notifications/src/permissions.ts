@@ -50,7 +50,8 @@ const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "
  * answers an empty list for someone else, or without an active organization, and an error
  * there would null the whole `me` at the gateway (the list is non-null). Deliveries are read
  * through their notification, and carry its tenant. Channel preferences (where alerts go) are
- * an organization admin's with a second factor; the organization's own need a recent one.
+ * an organization admin's with a second factor; the organization's own need a recent one, to
+ * change them and to rotate a webhook's signing secret alike.
  */
 export function notificationsRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
@@ -73,6 +74,8 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       removeMyChannelPreference: organizationAdmin,
       setOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
       removeOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
+      rotateMyWebhookSecret: organizationAdmin,
+      rotateOrganizationWebhookSecret: chain(organizationAdmin, rules.recentlyVerified),
     },
     Subscription: { myNotifications: member },
     AdminNotificationPage: {
@@ -102,6 +105,7 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       minSeverity: organizationAdmin,
       enabled: organizationAdmin,
       organizationWide: organizationAdmin,
+      signingSecret: organizationAdmin,
       updatedAt: organizationAdmin,
     },
     Delivery: {
