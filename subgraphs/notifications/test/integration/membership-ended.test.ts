@@ -61,6 +61,7 @@ async function emailPreference(organizationId: string, recipientId: string): Pro
     destination,
     minSeverity: "high",
     enabled: true,
+    signingSecretVersion: 0,
     updatedAt: new Date(),
   });
   return destination;
