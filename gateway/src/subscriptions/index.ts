@@ -96,14 +96,24 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
             );
           }
           const identity = await sockets.admitSubscribe(connection);
+          const origin = { ip: connection.ip, requestId: identity.requestId };
           const prepared = prepare(payload.query, payload.operationName ?? undefined);
           if ("errors" in prepared) {
-            const origin = { ip: connection.ip, requestId: identity.requestId };
             const code = perimeter.limits.refuseOperation(origin, prepared.errors);
             if (code) options.onRefusal?.(code);
             return prepared.errors;
           }
           const { document, operation, planned } = prepared;
+          // The input checks of HTTP's resolved operation, by the same code; the socket stays
+          // open, as for every other refusal of one operation.
+          const refusal = perimeter.limits.refuseInput(origin, {
+            document,
+            variables: payload.variables,
+          });
+          if (refusal) {
+            options.onRefusal?.(refusal.code);
+            return [refusal];
+          }
           // Coerced here, as over HTTP, so a bad value is BAD_USER_INPUT, not a subgraph error.
           const variables = getVariableValues(
             options.planner.apiSchema,
