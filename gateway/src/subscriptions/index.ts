@@ -31,7 +31,7 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Live subscriptions one socket may hold. Default 25. */
   maxSubscriptionsPerSocket?: number;
-  /** Largest message accepted, in bytes (like the HTTP body cap). Default 100 kB. */
+  /** Largest message accepted, in bytes. Default the HTTP body cap (`limits.maxBodyBytes`). */
   maxPayloadBytes?: number;
   /** Told the code of each refusal (the refusals metric). */
   onRefusal?(code: unknown): void;
@@ -60,7 +60,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
   const path = options.path ?? "/graphql";
   const wsServer = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxPayloadBytes ?? 100 * 1024,
+    maxPayload: options.maxPayloadBytes ?? perimeter.limits.maxBodyBytes,
   });
   sockets.watch(wsServer);
   // Handshakes pass the HTTP server's own head checks first (one Host, one Origin, a clean
@@ -108,6 +108,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
           // open, as for every other refusal of one operation.
           const refusal = perimeter.limits.refuseInput(origin, {
             document,
+            operation,
             variables: payload.variables,
           });
           if (refusal) {

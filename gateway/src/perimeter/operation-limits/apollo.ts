@@ -112,10 +112,9 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
  * Refuses, after parsing and validation, what the gateway would otherwise answer with a 500:
  * no operation to run (an `operationName` that names none, or several operations and no
  * name: 400 `OPERATION_RESOLUTION_FAILURE`), and a subscription over HTTP (400
- * `BAD_REQUEST`: subscriptions are served over graphql-ws). Also refuses a variable the
- * operation does not declare (400 `BAD_USER_INPUT`): graphql-js ignores one, so whatever it
- * holds would pass unchecked. And refuses what {@link refusalOfOperationInput} refuses (text
- * no database can store), the check graphql-ws applies to each subscribe as well.
+ * `BAD_REQUEST`: subscriptions are served over graphql-ws). Then refuses what
+ * {@link refusalOfOperationInput} refuses (undeclared variables, text no database can store),
+ * the check graphql-ws applies to each subscribe as well.
  */
 export function operationShapePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
@@ -128,15 +127,11 @@ export function operationShapePlugin<TContext extends BaseContext>(): ApolloServ
           if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
             throw OperationLimitError.subscriptionOverHttp();
           }
-          const declared = new Set(
-            (operation.variableDefinitions ?? []).map(
-              (definition) => definition.variable.name.value,
-            ),
-          );
-          for (const name of Object.keys(request.variables ?? {})) {
-            if (!declared.has(name)) throw OperationLimitError.undeclaredVariable();
-          }
-          const refusal = refusalOfOperationInput({ document, variables: request.variables });
+          const refusal = refusalOfOperationInput({
+            document,
+            operation,
+            variables: request.variables,
+          });
           if (refusal) throw refusal;
         },
       };

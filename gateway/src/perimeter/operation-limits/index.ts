@@ -24,6 +24,7 @@ import { OperationLimitError, type OperationLimitCode } from "./errors";
 import { refusalOfOperationInput, type OperationInput } from "./operation-input";
 
 export { csrfPreventionRequestHeaders } from "./body-parser";
+export { nestsDeeperThan } from "./json-text";
 export type { GatewayInterface, RequestOrigin } from "./apollo";
 export { OperationLimitError, operationLimitErrorIn, type OperationLimitCode } from "./errors";
 export type { OperationInput } from "./operation-input";
@@ -78,6 +79,8 @@ export interface OperationLimitsOptions<TContext extends BaseContext> {
 export interface OperationLimits<TContext extends BaseContext> {
   /** The body cap in force, in bytes: the HTTP server refuses a larger `Content-Length` at once. */
   maxBodyBytes: number;
+  /** The deepest JSON nesting in force (a body, or a graphql-ws message, is level 1). */
+  maxJsonDepth: number;
   /**
    * Express middleware for the GraphQL route, before Apollo: CSRF rule, an unambiguous
    * Content-Type, JSON in well-formed UTF-8 only, bounded nesting, capped body, no batches.
@@ -103,7 +106,8 @@ export interface OperationLimits<TContext extends BaseContext> {
   ): OperationLimitCode | undefined;
   /**
    * For an operation resolved outside Apollo (a graphql-ws subscribe): the input checks the
-   * HTTP path applies once the operation is resolved (no text a database cannot store).
+   * HTTP path applies once the operation is resolved (declared variables only, no text a
+   * database cannot store).
    * Reports the refusal as over HTTP and returns it; undefined when the input passes.
    */
   refuseInput(origin: RequestOrigin, input: OperationInput): OperationLimitError | undefined;
@@ -182,6 +186,7 @@ export function createOperationLimits<TContext extends BaseContext>(
   const signals: ExecutionSignals = new WeakMap();
   return {
     maxBodyBytes,
+    maxJsonDepth,
     bodyParser: createBodyParser({
       maxBodyBytes,
       maxJsonDepth,

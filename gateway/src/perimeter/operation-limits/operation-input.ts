@@ -1,22 +1,31 @@
-import { BREAK, visit, type DocumentNode } from "graphql";
+import { BREAK, visit, type DocumentNode, type OperationDefinitionNode } from "graphql";
 import { OperationLimitError } from "./errors";
 
 /** What a client sends with a resolved operation, checked before it runs. */
 export interface OperationInput {
   /** The parsed document (its string literals are searched). */
   readonly document: DocumentNode;
+  /** The operation of `document` that runs (its variable definitions). */
+  readonly operation: OperationDefinitionNode;
   /** The variables as sent, before coercion; default none. */
   readonly variables?: Readonly<Record<string, unknown>> | null;
 }
 
 /**
- * The refusal of an operation's input, if it is refused: text no database can store, in a
- * variable or a literal (400 `BAD_USER_INPUT`). U+0000 or a lone surrogate would reach a
- * subgraph's PostgreSQL and come back as an internal error. (GraphQL's parser already refuses
- * a lone surrogate escape in a literal.) The one check of both transports: Apollo's
- * `didResolveOperation` over HTTP, each subscribe message over graphql-ws.
+ * The refusal of an operation's input, if it is refused (400 `BAD_USER_INPUT` each): a
+ * variable the operation does not declare (graphql-js ignores one, so whatever it holds would
+ * pass unchecked), and text no database can store, in a variable or a literal (U+0000 or a
+ * lone surrogate would reach a subgraph's PostgreSQL and come back as an internal error;
+ * GraphQL's parser already refuses a lone surrogate escape in a literal). The one check of
+ * both transports: Apollo's `didResolveOperation` over HTTP, each subscribe over graphql-ws.
  */
 export function refusalOfOperationInput(input: OperationInput): OperationLimitError | undefined {
+  const declared = new Set(
+    (input.operation.variableDefinitions ?? []).map((definition) => definition.variable.name.value),
+  );
+  for (const name of Object.keys(input.variables ?? {})) {
+    if (!declared.has(name)) return OperationLimitError.undeclaredVariable();
+  }
   if (holdsUnstorableText(input.variables) || literalHoldsNul(input.document)) {
     return OperationLimitError.unstorableText();
   }
