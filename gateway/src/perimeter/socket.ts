@@ -17,7 +17,7 @@ import type WebSocket from "ws";
 import type { WebSocketServer } from "ws";
 import type { AdmittedCaller } from "./admit-caller";
 import type { Perimeter } from "./index";
-import { nestsDeeperThan } from "./operation-limits";
+import { isWellFormedUtf8, nestsDeeperThan } from "./operation-limits";
 
 /** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
 export const SocketClose = {
@@ -459,10 +459,12 @@ const serverMessageTypes: ReadonlySet<unknown> = new Set(["connection_ack", "nex
 const mayBeServerMessage = /connection_ack|next|error|\\u/;
 
 /**
- * A client that sends a server's message (`next`, `connection_ack`, `error`), or JSON nested
- * deeper than `maxJsonDepth` (the HTTP body's limit; a message is level 1), broke the protocol:
- * 4400 Bad Request, as for any other malformed message, before graphql-ws parses it (so no
- * deeper walk ever meets it). Wraps the message listeners graphql-ws attaches after this (it
+ * A client that sends a server's message (`next`, `connection_ack`, `error`), JSON nested
+ * deeper than `maxJsonDepth` (the HTTP body's limit; a message is level 1), or a binary frame
+ * that is not well-formed UTF-8 (graphql-ws decodes it with replacement characters, so it would
+ * run as other text than a log saw; `ws` checks text frames itself) broke the protocol: 4400
+ * Bad Request, as for any other malformed message, before graphql-ws parses it (so no deeper
+ * walk ever meets it). Wraps the message listeners graphql-ws attaches after this (it
  * attaches one per socket).
  */
 function refuseMalformedMessages(socket: WebSocket, maxJsonDepth: number): void {
@@ -474,8 +476,10 @@ function refuseMalformedMessages(socket: WebSocket, maxJsonDepth: number): void 
     if (event !== "message") return on(event, listener);
     return on("message", (data: unknown, ...rest: unknown[]) => {
       const text = String(data);
-      if (nestsDeeperThan(Buffer.isBuffer(data) ? data : Buffer.from(text), maxJsonDepth)) {
-        socket.close(CloseCode.BadRequest, "Bad Request");
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(text);
+      // graphql-ws's own words for a message it cannot parse.
+      if (!isWellFormedUtf8(bytes) || nestsDeeperThan(bytes, maxJsonDepth)) {
+        socket.close(CloseCode.BadRequest, "Invalid message received");
         return;
       }
       let type: unknown;

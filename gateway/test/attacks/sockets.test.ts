@@ -381,14 +381,25 @@ const subscribeAbuse: [
     [
       `{"type":"subscribe","id":"1","payload":{"query":"${EVENTS}","variables":{"x":${"[".repeat(40)}${"]".repeat(40)}}}}`,
     ],
-    { close: [4400, "Bad Request"] },
+    { close: [4400, "Invalid message received"] },
   ],
   [
     "variables nested 20,000 levels deep",
     [
       `{"type":"subscribe","id":"1","payload":{"query":"${EVENTS}","variables":{"x":${"[".repeat(20_000)}${"]".repeat(20_000)}}}}`,
     ],
-    { close: [4400, "Bad Request"] },
+    { close: [4400, "Invalid message received"] },
+  ],
+  [
+    "a binary frame that is not well-formed UTF-8",
+    [
+      Buffer.concat([
+        Buffer.from(`{"type":"subscribe","id":"1","payload":{"query":"${EVENTS} #`),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from(`"}}`),
+      ]),
+    ],
+    { close: [4400, "Invalid message received"] },
   ],
   [
     "26 subscriptions on one socket",

@@ -24,7 +24,7 @@ import { OperationLimitError, type OperationLimitCode } from "./errors";
 import { refusalOfOperationInput, type OperationInput } from "./operation-input";
 
 export { csrfPreventionRequestHeaders } from "./body-parser";
-export { nestsDeeperThan } from "./json-text";
+export { isWellFormedUtf8, nestsDeeperThan } from "./json-text";
 export type { GatewayInterface, RequestOrigin } from "./apollo";
 export { OperationLimitError, operationLimitErrorIn, type OperationLimitCode } from "./errors";
 export type { OperationInput } from "./operation-input";
