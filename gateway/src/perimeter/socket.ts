@@ -17,6 +17,7 @@ import type WebSocket from "ws";
 import type { WebSocketServer } from "ws";
 import type { AdmittedCaller } from "./admit-caller";
 import type { Perimeter } from "./index";
+import { isWellFormedUtf8, nestsDeeperThan } from "./operation-limits";
 
 /** Why a socket is closed: the graphql-ws close code and our error code as the reason. */
 export const SocketClose = {
@@ -373,12 +374,13 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
     },
 
     /**
-     * Records the protocol violations graphql-ws closes sockets for (its own codes only: a
+     * Refuses malformed messages before graphql-ws reads them (see {@link refuseMalformedMessages})
+     * and records the protocol violations graphql-ws closes sockets for (its own codes only: a
      * client's own close code and text are never recorded).
      */
     watch(wsServer: WebSocketServer) {
       wsServer.on("connection", (socket, request) => {
-        refuseServerMessages(socket);
+        refuseMalformedMessages(socket, perimeter.limits.maxJsonDepth);
         const close = socket.close.bind(socket);
         socket.close = (code?: number, reason?: string | Buffer) => {
           if (code !== undefined && protocolViolations.has(code)) {
@@ -457,11 +459,15 @@ const serverMessageTypes: ReadonlySet<unknown> = new Set(["connection_ack", "nex
 const mayBeServerMessage = /connection_ack|next|error|\\u/;
 
 /**
- * A client that sends a server's message (`next`, `connection_ack`, `error`) broke the
- * protocol: 4400 Bad Request, as for any other malformed message, before graphql-ws sees it.
- * Wraps the message listeners graphql-ws attaches after this (it attaches one per socket).
+ * A client that sends a server's message (`next`, `connection_ack`, `error`), JSON nested
+ * deeper than `maxJsonDepth` (the HTTP body's limit; a message is level 1), or a binary frame
+ * that is not well-formed UTF-8 (graphql-ws decodes it with replacement characters, so it would
+ * run as other text than a log saw; `ws` checks text frames itself) broke the protocol: 4400
+ * Bad Request, as for any other malformed message, before graphql-ws parses it (so no deeper
+ * walk ever meets it). Wraps the message listeners graphql-ws attaches after this (it
+ * attaches one per socket).
  */
-function refuseServerMessages(socket: WebSocket): void {
+function refuseMalformedMessages(socket: WebSocket, maxJsonDepth: number): void {
   const on = socket.on.bind(socket) as (
     event: string,
     listener: (...args: unknown[]) => void,
@@ -470,6 +476,12 @@ function refuseServerMessages(socket: WebSocket): void {
     if (event !== "message") return on(event, listener);
     return on("message", (data: unknown, ...rest: unknown[]) => {
       const text = String(data);
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(text);
+      // graphql-ws's own words for a message it cannot parse.
+      if (!isWellFormedUtf8(bytes) || nestsDeeperThan(bytes, maxJsonDepth)) {
+        socket.close(CloseCode.BadRequest, "Invalid message received");
+        return;
+      }
       let type: unknown;
       // Parsed twice only when it may be one: every other message goes straight through.
       if (mayBeServerMessage.test(text)) {

@@ -31,7 +31,7 @@ export interface SubscriptionServerOptions {
   logger: Logger;
   /** Live subscriptions one socket may hold. Default 25. */
   maxSubscriptionsPerSocket?: number;
-  /** Largest message accepted, in bytes (like the HTTP body cap). Default 100 kB. */
+  /** Largest message accepted, in bytes. Default the HTTP body cap (`limits.maxBodyBytes`). */
   maxPayloadBytes?: number;
   /** Told the code of each refusal (the refusals metric). */
   onRefusal?(code: unknown): void;
@@ -60,7 +60,7 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
   const path = options.path ?? "/graphql";
   const wsServer = new WebSocketServer({
     noServer: true,
-    maxPayload: options.maxPayloadBytes ?? 100 * 1024,
+    maxPayload: options.maxPayloadBytes ?? perimeter.limits.maxBodyBytes,
   });
   sockets.watch(wsServer);
   // Handshakes pass the HTTP server's own head checks first (one Host, one Origin, a clean
@@ -96,14 +96,25 @@ export async function createSubscriptionServer(options: SubscriptionServerOption
             );
           }
           const identity = await sockets.admitSubscribe(connection);
+          const origin = { ip: connection.ip, requestId: identity.requestId };
           const prepared = prepare(payload.query, payload.operationName ?? undefined);
           if ("errors" in prepared) {
-            const origin = { ip: connection.ip, requestId: identity.requestId };
             const code = perimeter.limits.refuseOperation(origin, prepared.errors);
             if (code) options.onRefusal?.(code);
             return prepared.errors;
           }
           const { document, operation, planned } = prepared;
+          // The input checks of HTTP's resolved operation, by the same code; the socket stays
+          // open, as for every other refusal of one operation.
+          const refusal = perimeter.limits.refuseInput(origin, {
+            document,
+            operation,
+            variables: payload.variables,
+          });
+          if (refusal) {
+            options.onRefusal?.(refusal.code);
+            return [refusal];
+          }
           // Coerced here, as over HTTP, so a bad value is BAD_USER_INPUT, not a subgraph error.
           const variables = getVariableValues(
             options.planner.apiSchema,

@@ -1,4 +1,4 @@
-import { operationLimitErrorIn } from "../perimeter/operation-limits";
+import { OperationLimitError, operationLimitErrorIn } from "../perimeter/operation-limits";
 import {
   getOperationAST,
   GraphQLError,
@@ -62,7 +62,11 @@ export function createSubscriptionPreparer(options: SubscriptionPreparerOptions)
       };
     }
     const operation = getOperationAST(document, operationName);
-    if (operation?.operation !== "subscription") {
+    // As over HTTP: an operationName that names none, or several operations and none named.
+    if (!operation) {
+      return { errors: [OperationLimitError.operationNotResolved(operationName)] };
+    }
+    if (operation.operation !== "subscription") {
       return {
         errors: [
           new GraphQLError(

@@ -355,6 +355,52 @@ const subscribeAbuse: [
     [subscribe("1", "subscription { __schema { types { name } } }")],
     { errorCode: "GRAPHQL_VALIDATION_FAILED" },
   ],
+  // As over HTTP (undeclared variables, operation resolution, JSON depth).
+  [
+    "a variable the operation does not declare",
+    [{ type: "subscribe", id: "1", payload: { query: EVENTS, variables: { smuggled: "x" } } }],
+    { errorCode: "BAD_USER_INPUT" },
+  ],
+  [
+    "an operationName that names no operation",
+    [{ type: "subscribe", id: "1", payload: { query: EVENTS, operationName: "Missing" } }],
+    { errorCode: "OPERATION_RESOLUTION_FAILURE" },
+  ],
+  [
+    "two operations and no operationName",
+    [
+      subscribe(
+        "1",
+        `subscription A { securityEvents { id } } subscription B { securityEvents { id } }`,
+      ),
+    ],
+    { errorCode: "OPERATION_RESOLUTION_FAILURE" },
+  ],
+  [
+    "variables nested 40 levels deep",
+    [
+      `{"type":"subscribe","id":"1","payload":{"query":"${EVENTS}","variables":{"x":${"[".repeat(40)}${"]".repeat(40)}}}}`,
+    ],
+    { close: [4400, "Invalid message received"] },
+  ],
+  [
+    "variables nested 20,000 levels deep",
+    [
+      `{"type":"subscribe","id":"1","payload":{"query":"${EVENTS}","variables":{"x":${"[".repeat(20_000)}${"]".repeat(20_000)}}}}`,
+    ],
+    { close: [4400, "Invalid message received"] },
+  ],
+  [
+    "a binary frame that is not well-formed UTF-8",
+    [
+      Buffer.concat([
+        Buffer.from(`{"type":"subscribe","id":"1","payload":{"query":"${EVENTS} #`),
+        Buffer.from([0xc0, 0xaf]),
+        Buffer.from(`"}}`),
+      ]),
+    ],
+    { close: [4400, "Invalid message received"] },
+  ],
   [
     "26 subscriptions on one socket",
     Array.from({ length: 26 }, (_, i) => subscribe(String(i), EVENTS)),

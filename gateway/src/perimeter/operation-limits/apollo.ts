@@ -10,6 +10,7 @@ import {
   operationLimitErrorIn,
   type OperationLimitCode as Code,
 } from "./errors";
+import { refusalOfOperationInput } from "./operation-input";
 
 /** The gateway Apollo Server runs (an `ApolloGateway`, or anything with its interface). */
 export type GatewayInterface = ApolloServerOptionsWithGateway<BaseContext>["gateway"];
@@ -107,60 +108,13 @@ function limitCodeOf(error: GraphQLError): Code | undefined {
   return undefined;
 }
 
-/** A UTF-16 surrogate without its other half (JSON's `"\ud800"`): no UTF-8 text can hold it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-
-/**
- * Whether `text` cannot be stored by PostgreSQL: U+0000 (refused in text and jsonb), or a lone
- * surrogate (refused in jsonb).
- */
-const isUnstorable = (text: string): boolean =>
-  text.includes("\u0000") || LONE_SURROGATE.test(text);
-
-/** Whether a JSON value (a request's variables) holds unstorable text anywhere, keys included. */
-function holdsUnstorableText(value: unknown): boolean {
-  if (typeof value === "string") return isUnstorable(value);
-  if (Array.isArray(value)) return value.some(holdsUnstorableText);
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).some(
-      ([key, item]) => isUnstorable(key) || holdsUnstorableText(item),
-    );
-  }
-  return false;
-}
-
-/** Documents already searched for a NUL literal (Apollo reuses parsed documents). */
-const nulLiterals = new WeakMap<DocumentNode, boolean>();
-
-/** Whether a string literal of `document` decodes to text with U+0000 (`"\u0000"`, `"\u{0}"`). */
-function literalHoldsNul(document: DocumentNode): boolean {
-  let found = nulLiterals.get(document);
-  if (found === undefined) {
-    found = false;
-    visit(document, {
-      StringValue(node) {
-        if (node.value.includes("\u0000")) {
-          found = true;
-          return BREAK;
-        }
-        return undefined;
-      },
-    });
-    nulLiterals.set(document, found);
-  }
-  return found;
-}
-
 /**
  * Refuses, after parsing and validation, what the gateway would otherwise answer with a 500:
  * no operation to run (an `operationName` that names none, or several operations and no
  * name: 400 `OPERATION_RESOLUTION_FAILURE`), and a subscription over HTTP (400
- * `BAD_REQUEST`: subscriptions are served over graphql-ws). Also refuses a variable the
- * operation does not declare (400 `BAD_USER_INPUT`): graphql-js ignores one, so whatever it
- * holds would pass unchecked. And refuses text no database can store, in a variable or a
- * literal (400 `BAD_USER_INPUT`): U+0000 or a lone surrogate would reach a subgraph's
- * PostgreSQL and come back as an internal error. (GraphQL's parser already refuses a lone
- * surrogate escape in a literal.)
+ * `BAD_REQUEST`: subscriptions are served over graphql-ws). Then refuses what
+ * {@link refusalOfOperationInput} refuses (undeclared variables, text no database can store),
+ * the check graphql-ws applies to each subscribe as well.
  */
 export function operationShapePlugin<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
   return {
@@ -173,17 +127,12 @@ export function operationShapePlugin<TContext extends BaseContext>(): ApolloServ
           if (operation.operation === OperationTypeNode.SUBSCRIPTION) {
             throw OperationLimitError.subscriptionOverHttp();
           }
-          const declared = new Set(
-            (operation.variableDefinitions ?? []).map(
-              (definition) => definition.variable.name.value,
-            ),
-          );
-          for (const name of Object.keys(request.variables ?? {})) {
-            if (!declared.has(name)) throw OperationLimitError.undeclaredVariable();
-          }
-          if (holdsUnstorableText(request.variables) || literalHoldsNul(document)) {
-            throw OperationLimitError.unstorableText();
-          }
+          const refusal = refusalOfOperationInput({
+            document,
+            operation,
+            variables: request.variables,
+          });
+          if (refusal) throw refusal;
         },
       };
     },

@@ -21,10 +21,13 @@ import {
 } from "./apollo";
 import { createBodyParser } from "./body-parser";
 import { OperationLimitError, type OperationLimitCode } from "./errors";
+import { refusalOfOperationInput, type OperationInput } from "./operation-input";
 
 export { csrfPreventionRequestHeaders } from "./body-parser";
+export { isWellFormedUtf8, nestsDeeperThan } from "./json-text";
 export type { GatewayInterface, RequestOrigin } from "./apollo";
 export { OperationLimitError, operationLimitErrorIn, type OperationLimitCode } from "./errors";
+export type { OperationInput } from "./operation-input";
 
 /** A refused request, reported as a security event. */
 export interface RefusalEvent {
@@ -76,6 +79,8 @@ export interface OperationLimitsOptions<TContext extends BaseContext> {
 export interface OperationLimits<TContext extends BaseContext> {
   /** The body cap in force, in bytes: the HTTP server refuses a larger `Content-Length` at once. */
   maxBodyBytes: number;
+  /** The deepest JSON nesting in force (a body, or a graphql-ws message, is level 1). */
+  maxJsonDepth: number;
   /**
    * Express middleware for the GraphQL route, before Apollo: CSRF rule, an unambiguous
    * Content-Type, JSON in well-formed UTF-8 only, bounded nesting, capped body, no batches.
@@ -99,6 +104,13 @@ export interface OperationLimits<TContext extends BaseContext> {
     origin: RequestOrigin,
     errors: readonly GraphQLError[],
   ): OperationLimitCode | undefined;
+  /**
+   * For an operation resolved outside Apollo (a graphql-ws subscribe): the input checks the
+   * HTTP path applies once the operation is resolved (declared variables only, no text a
+   * database cannot store).
+   * Reports the refusal as over HTTP and returns it; undefined when the input passes.
+   */
+  refuseInput(origin: RequestOrigin, input: OperationInput): OperationLimitError | undefined;
   /** Wraps the gateway so that a request past its deadline is answered at once. */
   withExecutionTimeout(gateway: GatewayInterface): GatewayInterface;
   /** The request's timeout signal, once execution started; for resolvers and data sources. */
@@ -174,6 +186,7 @@ export function createOperationLimits<TContext extends BaseContext>(
   const signals: ExecutionSignals = new WeakMap();
   return {
     maxBodyBytes,
+    maxJsonDepth,
     bodyParser: createBodyParser({
       maxBodyBytes,
       maxJsonDepth,
@@ -197,6 +210,11 @@ export function createOperationLimits<TContext extends BaseContext>(
       const first = typeLimitRefusals(errors);
       if (first) report({ type: eventType(first.code), reason: first.reason, ...origin });
       return first?.code;
+    },
+    refuseInput: (origin, input) => {
+      const refusal = refusalOfOperationInput(input);
+      if (refusal) report({ type: eventType(refusal.code), reason: refusal.message, ...origin });
+      return refusal;
     },
     withExecutionTimeout: (gateway) => timeGatewayExecution(gateway, signals),
     executionSignal: (context) => signals.get(context),
