@@ -54,7 +54,7 @@ export class ShipmentResolver {
    */
   @Mutation(() => Shipment, {
     description:
-      "Asks for a shipment of an order of the active organization, fulfilled by `provider`; it starts PENDING and its task runs as durable jobs. With `customerContact`, the customer is told by email and/or SMS when the shipment's label is created, it ships, is out for delivery, delivered or ready for pickup.",
+      "Asks for a shipment of an order of the active organization, fulfilled by `provider`; it starts PENDING and its task runs as durable jobs. With `customerContact`, the customer is told by email and/or SMS when the shipment's label is created, it is out for delivery, delivered or ready for pickup.",
   })
   requestShipment(
     @Arg("orderId", () => ID) orderId: string,
