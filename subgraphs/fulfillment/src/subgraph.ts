@@ -54,7 +54,7 @@ export const fulfillmentSubgraph: SubgraphDefinition<
         allowlist: config.FULFILLMENT_CARRIER_WEBHOOK_ALLOWLIST,
         em,
         jobs,
-        securityEvents: runtime.securityEvents,
+        refusals: runtime.refusals,
         logger,
       });
     }

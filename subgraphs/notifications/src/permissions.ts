@@ -1,27 +1,17 @@
-import {
-  RampartError,
-  SecurityLevel,
-  withOrgPrefix,
-  type Identity,
-  type SecurityEventRecorder,
-} from "@rampart/kit";
+import { RampartError, SecurityLevel, withOrgPrefix } from "@rampart/kit";
 import {
   chain,
   createPermissions,
   createRules,
+  recordRuleRefusal,
   type Permissions,
+  type RuleContext,
   type RuleOptions,
   type RuleTree,
   type Rules,
   type ShieldRule,
 } from "@rampart/kit/subgraph";
 import { rule } from "graphql-shield";
-
-/** The part of a resolver context the rule reads. */
-interface ReaderContext {
-  readonly identity?: Identity;
-  readonly runtime?: { readonly securityEvents?: SecurityEventRecorder };
-}
 
 /**
  * A notification's reader: its recipient in its organization, or, for a notification addressed
@@ -32,7 +22,7 @@ interface ReaderContext {
 const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "no_cache" })((
   parent: { userId?: string | null; organizationId?: string },
   _args,
-  context: ReaderContext,
+  context: RuleContext,
 ) => {
   const identity = context.identity;
   if (!identity?.userId || identity.securityLevel < SecurityLevel.SignedIn) {
@@ -48,18 +38,9 @@ const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "
         withOrgPrefix(identity.role) === "org:admin" &&
         identity.securityLevel >= SecurityLevel.SecondFactor));
   if (allowed) return true;
-  void context.runtime?.securityEvents
-    ?.record({
-      type: "authorization.denied",
-      severity: "medium",
-      actorId: identity.userId,
-      organizationId: identity.organizationId,
-      ip: identity.ip,
-      reason: "isNotificationReader: FORBIDDEN",
-      requestId: identity.requestId,
-    })
-    .catch(() => undefined);
-  return RampartError.forbidden("This belongs to someone else.");
+  const refusal = RampartError.forbidden("This belongs to someone else.");
+  recordRuleRefusal("isNotificationReader", context, refusal);
+  return refusal;
 });
 
 /**

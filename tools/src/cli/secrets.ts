@@ -11,9 +11,19 @@ export const generatedPasswordNames = [
   "NOTIFICATIONS_DB_PASSWORD",
   "FULFILLMENT_DB_PASSWORD",
   "REDIS_GATEWAY_PASSWORD",
-  "REDIS_SUBGRAPHS_PASSWORD",
+  "REDIS_SECURITY_PASSWORD",
+  "REDIS_COMMERCE_PASSWORD",
+  "REDIS_NOTIFICATIONS_PASSWORD",
+  "REDIS_FULFILLMENT_PASSWORD",
+  "REDIS_RAMPART_PASSWORD",
   "REDIS_DEV_PASSWORD",
 ] as const;
+
+/**
+ * Variables earlier releases generated and nothing reads any more: `REDIS_SUBGRAPHS_PASSWORD`,
+ * of the one Redis user the four subgraphs shared before each had its own.
+ */
+export const retiredSecretNames = ["REDIS_SUBGRAPHS_PASSWORD"] as const;
 
 /** Every variable `rampart secrets` generates. */
 export const generatedSecretNames = [
@@ -75,6 +85,12 @@ export function writeSecrets(file: string): string[] {
   return filled;
 }
 
+/** The retired variables (see {@link retiredSecretNames}) still set in a `.env` file's text. */
+export function retiredSecretsIn(text: string): string[] {
+  const set = new Set(parseEnvFile(text).flatMap(({ name, value }) => (value ? [name] : [])));
+  return retiredSecretNames.filter((name) => set.has(name));
+}
+
 /** `rampart secrets [--write <file>]`: the passwords and keys block for docker compose's `.env`. */
 export const secretsCommands: readonly Command[] = [
   {
@@ -95,6 +111,8 @@ export const secretsCommands: readonly Command[] = [
             ? `filled in ${file}: ${filled.join(", ")}\n`
             : `${file} already has every generated value; nothing changed\n`,
         );
+        for (const name of retiredSecretsIn(fs.readFileSync(file, "utf8")))
+          process.stdout.write(`${name} in ${file} is no longer used: remove it\n`);
         return ExitCode.Ok;
       }
       const lines = Object.entries(generateSecrets()).map(([name, value]) => `${name}=${value}`);

@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { issueDevToken } from "@rampart/gateway";
 import { freePort, startNode, waitForHttp, withPostgres } from "@rampart/kit/testing";
 import { completedEnv, repositoryRoot } from "../support/compose";
 import {
@@ -14,14 +16,21 @@ import {
 // The four subgraphs started in production mode with exactly the environment docker-compose.yml
 // gives them (after `rampart secrets`), their hosts pointed at a PostgreSQL initialised by the
 // compose init script and a Redis started from the compose ACL: each migrates its own schema as
-// its own role, connects to Redis as the `subgraphs` user, and answers /health; then both gateway
-// profiles start on Redis as the `gateway` user in front of them.
+// its own role, connects to Redis as its own ACL user, and answers /health; then both gateway
+// profiles start on Redis as the `gateway` user in front of them, and a signed-in request
+// through the main one reaches every subgraph.
 
 const subgraphs = ["security", "commerce", "notifications", "fulfillment"] as const;
 const env = completedEnv();
 let postgres: ComposePostgres;
 let redis: ComposeRedis;
 let dataDir: string;
+/** Clerk's signing key in these tests: the gateways get its public half as CLERK_JWT_KEY. */
+const clerk = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
 
 beforeAll(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-compose-services-"));
@@ -38,7 +47,7 @@ afterAll(async () => {
 });
 
 /** Subgraphs started by the tests below, in their order, and their ports. */
-const running: { name: string; port: number; stop(): Promise<unknown> }[] = [];
+const running: { name: string; port: number; output(): string; stop(): Promise<unknown> }[] = [];
 afterAll(async () => {
   for (const child of running.reverse()) await child.stop();
 });
@@ -58,7 +67,7 @@ async function startService(name: string, script: string, extra: Record<string, 
     LOG_LEVEL: "warn",
     ...extra,
   });
-  running.push({ name, port, stop: () => child.stop() });
+  running.push({ name, port, output: child.output, stop: () => child.stop() });
   await waitForHttp(`http://127.0.0.1:${port}/health`, 60_000, 200, child);
   return port;
 }
@@ -86,6 +95,7 @@ it.each(["gateway", "gateway-admin"])(
     const port = await startService(gateway, path.join("gateway", "dist", "main.js"), {
       // This test calls from 127.0.0.1, where a container would see the bridge address.
       ADMIN_IP_ALLOWLIST: "127.0.0.1/32",
+      CLERK_JWT_KEY: clerk.publicKey,
       ...Object.fromEntries(
         subgraphs.map((name) => [
           `${name.toUpperCase()}_SUBGRAPH_URL`,
@@ -102,3 +112,50 @@ it.each(["gateway", "gateway-admin"])(
     expect(response.status).toBeLessThan(500);
   },
 );
+
+it("a signed-in request through the main gateway reaches every subgraph, each on its own Redis user", async () => {
+  const port = running.find((child) => child.name === "gateway")?.port;
+  expect(port).toBeDefined();
+  const sessionId = "sess_compose_services";
+  const token = await issueDevToken(
+    { userId: "user_compose", organizationId: "org_compose", role: "admin", sessionId },
+    {
+      privateKeyPem: clerk.privateKey,
+      issuer: env.CLERK_ISSUER,
+      authorizedParty: env.STOREFRONT_ORIGINS,
+    },
+  );
+  // The gateway starts the session and draws on budgets (its user); each subgraph accepts its
+  // identity assertion once (its own user's replay-guard keys); security reads the session.
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "apollo-require-preflight": "true",
+      authorization: `Bearer ${token}`,
+    },
+    body: JSON.stringify({
+      query: "{ mySessions { id } unreadNotificationCount shipments { id } orders { id } }",
+    }),
+  });
+  const body = (await response.json()) as {
+    data?: { mySessions: { id: string }[]; unreadNotificationCount: number };
+    errors?: { extensions?: { code?: string } }[];
+  };
+  expect({ status: response.status, errors: body.errors }).toEqual({
+    status: 200,
+    errors: undefined,
+  });
+  expect(body.data?.mySessions).toEqual([{ id: sessionId }]);
+  expect(body.data?.unreadNotificationCount).toBe(0);
+});
+
+it("no service was refused anything by Redis (its ACL user covers what it does)", async () => {
+  // The background work too: event pipeline, alert dispatch, key ring watchers, metrics.
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  for (const child of running)
+    expect({ service: child.name, refused: child.output().match(/.*NOPERM.*/g) }).toEqual({
+      service: child.name,
+      refused: null,
+    });
+});

@@ -7,7 +7,7 @@ import { ConfigError } from "@rampart/kit";
 import { parseSubgraphConfig } from "@rampart/kit/subgraph";
 import { loadConfig } from "@rampart/gateway";
 import { envFileValues } from "../../src/cli/env-file";
-import { generatedSecretNames, writeSecrets } from "../../src/cli/secrets";
+import { generatedSecretNames, retiredSecretsIn, writeSecrets } from "../../src/cli/secrets";
 import {
   completedEnv,
   composePath,
@@ -119,7 +119,7 @@ describe("docker-compose.yml with just `cp .env.example .env`", () => {
     );
   });
 
-  it("connects to Redis as an ACL user with a password; Redis starts from the ACL file", () => {
+  it("connects each service to Redis as its own ACL user; Redis starts from the ACL file", () => {
     const env = completedEnv();
     const { services } = loadCompose(env);
     const userOf = (service: string) => {
@@ -135,8 +135,8 @@ describe("docker-compose.yml with just `cp .env.example .env`", () => {
     for (const name of subgraphs)
       expect(userOf(name)).toEqual({
         service: name,
-        user: "subgraphs",
-        password: env.REDIS_SUBGRAPHS_PASSWORD,
+        user: name,
+        password: env[`REDIS_${name.toUpperCase()}_PASSWORD`],
       });
     expect(services.redis.entrypoint).toEqual([
       "/bin/sh",
@@ -268,5 +268,30 @@ describe("rampart secrets --write", () => {
     const values = envFileValues(fs.readFileSync(file, "utf8"));
     expect(out).toContain("POSTGRES_PASSWORD");
     for (const name of generatedSecretNames) expect(out).not.toContain(values[name]);
+  });
+
+  it("upgrades a .env of the shared subgraphs Redis user: adds each service's, names the old one", () => {
+    const redisUsers = ["SECURITY", "COMMERCE", "NOTIFICATIONS", "FULFILLMENT", "RAMPART"];
+    const previous = fs
+      .readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => !redisUsers.some((user) => line.startsWith(`REDIS_${user}_PASSWORD=`)))
+      .join("\n")
+      .replace(
+        "REDIS_GATEWAY_PASSWORD=\n",
+        "REDIS_GATEWAY_PASSWORD=kept-gateway-password-1\nREDIS_SUBGRAPHS_PASSWORD=old-subgraphs-password\n",
+      );
+    fs.writeFileSync(file, previous);
+    expect(retiredSecretsIn(previous)).toEqual(["REDIS_SUBGRAPHS_PASSWORD"]);
+    const script = path.join(repositoryRoot, "tools", "dist", "rampart.js");
+    const out = execFileSync(process.execPath, [script, "secrets", "--write", file], {
+      encoding: "utf8",
+    });
+    const values = envFileValues(fs.readFileSync(file, "utf8"));
+    expect(values.REDIS_GATEWAY_PASSWORD).toBe("kept-gateway-password-1");
+    for (const user of redisUsers) expect(values[`REDIS_${user}_PASSWORD`]).toMatch(/^.{32}$/);
+    expect(out).toContain("REDIS_SUBGRAPHS_PASSWORD in ");
+    expect(out).toContain("is no longer used: remove it");
+    expect(out).not.toContain("old-subgraphs-password");
   });
 });

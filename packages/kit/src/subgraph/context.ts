@@ -3,6 +3,7 @@
 import type { EntityManager } from "@mikro-orm/core";
 import type { Identity } from "../identity";
 import type { Logger } from "../logger";
+import type { RefusalSink } from "../refusal-events";
 import type { SecurityEventRecorder } from "../security-events";
 import type { SessionStore } from "../sessions";
 import type { Stores } from "../stores";
@@ -15,6 +16,11 @@ export interface SubgraphRuntime<Config extends SubgraphConfig = SubgraphConfig>
   readonly stores: Stores;
   readonly sessions: SessionStore;
   readonly securityEvents: SecurityEventRecorder;
+  /**
+   * Where the refusals of the subgraph's own routes (webhooks) go: bounded per (type, source)
+   * and window, so a flood of refused calls cannot flood the event store.
+   */
+  readonly refusals: Pick<RefusalSink, "refuse">;
   readonly logger: Logger;
 }
 

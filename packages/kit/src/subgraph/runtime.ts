@@ -10,6 +10,7 @@ import { watchIdentityKeyRing } from "../identity-keys/watcher";
 import { exitWithStartupError, Lifecycle, type Closer } from "../lifecycle";
 import { createLogger, type Logger } from "../logger";
 import { createMetrics, type Metrics } from "../metrics";
+import { createRefusalSink } from "../refusal-events";
 import { startProcessRecorder } from "../security-events";
 import { SessionStore } from "../sessions";
 import { createStores, type Stores } from "../stores";
@@ -123,15 +124,23 @@ export async function runSubgraph<
         sharedMemorySocket: config.RAMPART_STORE_SOCKET,
       });
     if (!overrides.stores) lifecycle.onShutdown("stores", () => stores.close());
+    const securityEvents = startProcessRecorder(stores.events, {
+      dataDir: config.RAMPART_DATA_DIR,
+      service: definition.name,
+      logger,
+    });
+    const refusals = createRefusalSink({
+      recorder: securityEvents,
+      onError: (error) => logger.error({ err: error }, "could not record a refusal"),
+    });
+    // Closed before the stores: the open windows' counts are recorded on the way out.
+    lifecycle.onShutdown("refusals", () => refusals.close());
     const runtime: SubgraphRuntime<Config> = {
       config,
       stores,
       sessions: new SessionStore(stores, sessionPolicyOf(config)),
-      securityEvents: startProcessRecorder(stores.events, {
-        dataDir: config.RAMPART_DATA_DIR,
-        service: definition.name,
-        logger,
-      }),
+      securityEvents,
+      refusals,
       logger,
     };
     // Rotated identity keys reach this process through the shared stores, without a restart.

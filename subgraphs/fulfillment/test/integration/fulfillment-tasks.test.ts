@@ -3,9 +3,12 @@ import type { AddressInfo } from "node:net";
 import express from "express";
 import {
   createLogger,
+  createRefusalSink,
   CUSTOMER_NOTICE_STREAM,
   parseCustomerNotice,
+  refusalRepeatsIn,
   type CustomerContact,
+  type SecurityEventInput,
 } from "@rampart/kit";
 import { JobEngine } from "@rampart/kit/subgraph";
 import { startTestSubgraph, testIdentity, type TestSubgraph } from "@rampart/kit/testing";
@@ -260,17 +263,78 @@ describe("carrier webhook", () => {
         code: "UNAUTHENTICATED",
       });
     }
-    const events = await poll(
+    // Four refusals from one IP within the sink's window: the first is recorded at once, the
+    // rest are counted (their count is recorded when the window ends or the subgraph stops).
+    const signatureRefusals = async () =>
+      (await subgraph.securityEvents()).filter(
+        (event) => event.type === "fulfillment.webhook_signature_invalid",
+      );
+    const [first] = await poll(
       async () => {
-        const recorded = (await subgraph.securityEvents()).filter(
-          (event) => event.type === "fulfillment.webhook_signature_invalid",
-        );
-        return recorded.length >= 4 ? recorded : null;
+        const recorded = await signatureRefusals();
+        return recorded.length > 0 ? recorded : null;
       },
       10_000,
-      "recorded webhook refusals",
+      "the recorded webhook refusal",
     );
-    for (const event of events) expect(event.reason).not.toContain(webhookSecret);
+    expect(first).toMatchObject({ ip: "127.0.0.1", severity: "medium" });
+    expect(first.reason).toMatch(/^Carrier webhook refused: /);
+    expect(first.reason).not.toContain(webhookSecret);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await signatureRefusals()).toHaveLength(1);
+  });
+
+  it("records a flood of refused calls as two events, the second counting the rest", async () => {
+    const recorded: SecurityEventInput[] = [];
+    const refusals = createRefusalSink({
+      recorder: { record: async (event) => void recorded.push(event) },
+      windowMs: 1000,
+    });
+    const app = express();
+    app.use(
+      CARRIER_WEBHOOK_PATH,
+      carrierWebhook({
+        secret: webhookSecret,
+        allowlist: [],
+        em: subgraph.database.orm.em,
+        jobs,
+        refusals,
+        logger: createLogger({ service: "fulfillment-test", level: "silent" }),
+      }),
+    );
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const forged = carrier.signedUpdate(
+        `whsec_${randomBytes(32).toString("base64")}`,
+        "car_x",
+        "DELIVERED",
+      );
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const answer = await fetch(`http://127.0.0.1:${port}${CARRIER_WEBHOOK_PATH}`, {
+            method: "POST",
+            headers: forged.headers,
+            body: forged.body,
+          });
+          await answer.arrayBuffer();
+          return answer.status;
+        }),
+      );
+      expect(new Set(statuses)).toEqual(new Set([401]));
+      expect(recorded).toHaveLength(1);
+      await poll(async () => recorded.length >= 2, 5_000, "the count of the window");
+      expect(recorded).toHaveLength(2);
+      expect(recorded[1]).toMatchObject({
+        type: "fulfillment.webhook_signature_invalid",
+        ip: "127.0.0.1",
+      });
+      expect(refusalRepeatsIn(recorded[1].reason)).toBe(199);
+    } finally {
+      server.close();
+      await refusals.close();
+    }
   });
 
   it("applies a redelivery racing its original once", async () => {
@@ -305,7 +369,7 @@ describe("carrier webhook", () => {
         allowlist: ["203.0.113.0/24"],
         em: subgraph.database.orm.em,
         jobs,
-        securityEvents: subgraph.runtime.securityEvents,
+        refusals: subgraph.runtime.refusals,
         logger: createLogger({ service: "fulfillment-test", level: "silent" }),
       }),
     );

@@ -62,6 +62,35 @@ describe("attack family: notification entity representations", () => {
     expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   });
 
+  it("a thousand refused representations in one request write one security event", async () => {
+    const erin = testIdentity({
+      userId: "user_attack_erin",
+      organizationId: "org_demo_globex",
+      organizationSlug: "globex",
+      role: "org:member",
+      securityLevel: SecurityLevel.SecondFactor,
+    });
+    const denials = async () =>
+      (await subgraph.securityEvents()).filter(
+        (event) => event.type === "authorization.denied" && event.actorId === "user_attack_erin",
+      );
+    const { body } = await subgraph.query(ENTITIES, {
+      identity: erin,
+      variables: {
+        r: Array.from({ length: 1000 }, () => ({ __typename: "Notification", id: "ntf_3" })),
+      },
+    });
+    expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    const deadline = Date.now() + 5_000;
+    while ((await denials()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const recorded = await denials();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].reason).toBe("isNotificationReader: FORBIDDEN");
+  });
+
   it("the recipient still reads her own notification as an entity", async () => {
     const carol = testIdentity({
       userId: "user_demo_carol",

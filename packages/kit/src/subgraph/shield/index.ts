@@ -9,7 +9,9 @@ export {
 } from "./permissions";
 export {
   createRules,
+  recordRuleRefusal,
   ruleOptionsFrom,
+  type RuleContext,
   type OrganizationRef,
   type RuleOptions,
   type Rules,

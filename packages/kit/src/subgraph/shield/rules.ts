@@ -78,7 +78,7 @@ export interface Rules {
 }
 
 /** The part of a resolver context the rules read (a `SubgraphContext` has it). */
-interface RuleContext {
+export interface RuleContext {
   readonly identity?: Identity;
   readonly runtime?: { readonly securityEvents?: SecurityEventRecorder; readonly logger?: Logger };
 }
@@ -86,8 +86,16 @@ interface RuleContext {
 /** Rules already recorded per request, so a list of refused objects is one event per rule. */
 const recordedRefusals = new WeakMap<object, Set<string>>();
 
-/** Every refusal is a security event: recorded once per rule and request, never awaited. */
-function recordRefusal(ruleName: string, context: RuleContext, refusal: RampartError): void {
+/**
+ * Every refusal is a security event: recorded once per rule and request, never awaited. A
+ * subgraph's own rules record theirs through it too, so that one request naming a thousand
+ * refused objects (a list, `_entities` representations) writes one event, not a thousand.
+ */
+export function recordRuleRefusal(
+  ruleName: string,
+  context: RuleContext,
+  refusal: RampartError,
+): void {
   const recorder = context?.runtime?.securityEvents;
   if (!recorder) return;
   const recorded = recordedRefusals.get(context) ?? new Set<string>();
@@ -115,7 +123,7 @@ const recording =
   (ruleName: string, check: Check): Check =>
   (parent, args, context) => {
     const result = check(parent, args, context);
-    if (result !== true) recordRefusal(ruleName, context, result);
+    if (result !== true) recordRuleRefusal(ruleName, context, result);
     return result;
   };
 

@@ -6,9 +6,9 @@ import {
   RampartError,
   sendError,
   type Logger,
-  type SecurityEventRecorder,
+  type RefusalSink,
 } from "@rampart/kit";
-import express, { type Request, type Response, type Router } from "express";
+import express, { type Response, type Router } from "express";
 import { Webhook } from "standardwebhooks";
 import { z } from "zod";
 import { ShipmentStepSource } from "../shipments/shipment-event.entity";
@@ -29,8 +29,12 @@ export interface CarrierWebhookOptions {
   readonly em: EntityManager;
   /** The task queue (notify steps). */
   readonly jobs: FulfillmentJobs;
-  /** Records refused calls as security events. */
-  readonly securityEvents: SecurityEventRecorder;
+  /**
+   * Where refused calls go as security events: the subgraph's refusal sink, which records the
+   * first refusal per (type, IP) and window and counts the rest, so anyone who can reach the
+   * route cannot write one event per request.
+   */
+  readonly refusals: Pick<RefusalSink, "refuse">;
   readonly logger: Logger;
 }
 
@@ -59,41 +63,29 @@ const MAX_BODY = "16kb";
  * `POST /webhooks/carrier`: the carrier's status updates, signed per Standard Webhooks
  * (`webhook-id`, `webhook-timestamp` within 5 minutes, `webhook-signature` HMAC-SHA256 over the
  * raw body). The socket's peer must be on the allowlist (403 `IP_NOT_ALLOWED`), the signature
- * valid (401 `UNAUTHENTICATED`; both recorded as security events, without the signature), the
- * body an update of a known carrier shipment (400 `BAD_USER_INPUT`, 404 `NOT_FOUND`). The
+ * valid (401 `UNAUTHENTICATED`; both go to the subgraph's refusal sink, which records at most
+ * two events per type, IP and minute, never the signature), the body an update of a known
+ * carrier shipment (400 `BAD_USER_INPUT`, 404 `NOT_FOUND`). The
  * `webhook-id` is the history entry's id, so a redelivered update counts once. Answers 200
  * `{ applied, status }`; an out-of-order update is recorded and ignored (`applied: false`).
  */
 export function carrierWebhook(options: CarrierWebhookOptions): Router {
-  const { logger, securityEvents } = options;
+  const { logger, refusals } = options;
   const verifier = new Webhook(options.secret);
   const allowed = options.allowlist.length > 0 ? new IpRangeSet(options.allowlist) : null;
-  const refuse = async (req: Request, res: Response, error: RampartError, type: string) => {
-    const ip = normalizeIp(req.socket.remoteAddress) ?? null;
+  const refuse = (ip: string | null, res: Response, error: RampartError, type: string) => {
     logger.warn({ ip, reason: error.message }, "refused carrier webhook");
-    try {
-      await securityEvents.record({
-        type,
-        severity: "medium",
-        actorId: null,
-        organizationId: null,
-        ip,
-        reason: error.message,
-        requestId: null,
-      });
-    } catch {
-      // The refusal stands whatever the recorder does.
-    }
+    refusals.refuse({ type, severity: "medium", ip, reason: error.message });
     sendError(res, error);
   };
 
   const router = express.Router();
   router.post("/", express.raw({ type: () => true, limit: MAX_BODY }), async (req, res, next) => {
     try {
-      const ip = normalizeIp(req.socket.remoteAddress) ?? "unknown";
-      if (allowed && !allowed.contains(ip)) {
-        return await refuse(
-          req,
+      const ip = normalizeIp(req.socket.remoteAddress) ?? null;
+      if (allowed && !(ip !== null && allowed.contains(ip))) {
+        return refuse(
+          ip,
           res,
           new RampartError(
             ErrorCode.IpNotAllowed,
@@ -111,8 +103,8 @@ export function carrierWebhook(options: CarrierWebhookOptions): Router {
       try {
         verifier.verify(body, headers);
       } catch (error) {
-        return await refuse(
-          req,
+        return refuse(
+          ip,
           res,
           RampartError.unauthenticated(
             `Carrier webhook refused: ${(error as Error).message.slice(0, 100)}`,
