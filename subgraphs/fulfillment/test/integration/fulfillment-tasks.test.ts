@@ -287,7 +287,12 @@ describe("carrier webhook", () => {
   it("records a flood of refused calls as two events, the second counting the rest", async () => {
     const recorded: SecurityEventInput[] = [];
     const refusals = createRefusalSink({
-      recorder: { record: async (event) => void recorded.push(event) },
+      recorder: {
+        record: async (event) => {
+          recorded.push(event);
+          return { id: `evt_${recorded.length}`, occurredAt: new Date().toISOString(), ...event };
+        },
+      },
       windowMs: 1000,
     });
     const app = express();
