@@ -86,9 +86,10 @@ umask 077
     "&session-revoked" \
     "$append_events" \
     "(+subscribe &session-revoked &lockdown:changed &ip-allowlist:changed &identity:key-ring:changed)"
-  # Sessions API, 2FA (stamps, lockouts, field limits), lockdown, allowlist, the event pipeline.
+  # Sessions API, 2FA (stamps, lockouts, field limits), lockdown, allowlist, the event pipeline,
+  # Clerk's webhook deliveries acted on (modules/memberships).
   user security "$REDIS_SECURITY_PASSWORD" \
-    "$sessions ~$revoked ~$lockdown ~$allowlist ~2fa:* ~field-rate:* ~$stream" \
+    "$sessions ~$revoked ~$lockdown ~$allowlist ~2fa:* ~field-rate:* ~clerk-webhook:* ~$stream" \
     "$(replay_guard security) %R~$key_ring" \
     "&session-revoked &lockdown:changed &ip-allowlist:changed" \
     "&security-events:stored &security-alerts:changed" \

@@ -37,3 +37,11 @@ export type SecurityEventInput = Omit<SecurityEvent, "id" | "occurredAt"> & {
   id?: string;
   occurredAt?: string;
 };
+
+/**
+ * A user's access to an organization ended in Clerk (removed, demoted from admin, or deleted):
+ * `actorId` is that user, `organizationId` the organization (null: every organization, the user
+ * was deleted). The security subgraph records it; the notifications subgraph disables the user's
+ * own alert channels there.
+ */
+export const MEMBERSHIP_ENDED_EVENT = "membership.ended";

@@ -52,7 +52,8 @@ const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "
  * through their notification, and carry its tenant. What a shipment's customer was sent
  * (`Shipment.customerNotifications`, addressed to no user) is for the organization's admins with
  * a second factor, as its security alerts are. Channel preferences (where alerts go) are
- * an organization admin's with a second factor; the organization's own need a recent one.
+ * an organization admin's with a second factor; the organization's own need a recent one, to
+ * change them and to rotate a webhook's signing secret alike.
  */
 export function notificationsRuleTree(rules: Rules): RuleTree {
   const member = chain(rules.isAuthenticated, rules.isMemberOf());
@@ -75,6 +76,8 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       removeMyChannelPreference: organizationAdmin,
       setOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
       removeOrganizationChannelPreference: chain(organizationAdmin, rules.recentlyVerified),
+      rotateMyWebhookSecret: organizationAdmin,
+      rotateOrganizationWebhookSecret: chain(organizationAdmin, rules.recentlyVerified),
     },
     Subscription: { myNotifications: member },
     AdminNotificationPage: {
@@ -106,6 +109,7 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       minSeverity: organizationAdmin,
       enabled: organizationAdmin,
       organizationWide: organizationAdmin,
+      signingSecret: organizationAdmin,
       updatedAt: organizationAdmin,
     },
     Delivery: {

@@ -12,27 +12,37 @@ import { Notification } from "./modules/notifications/notification.entity";
 import { ChannelPreference } from "./modules/preferences/channel-preference.entity";
 import { buildNotificationsSchema } from "./schema";
 import { seedNotifications } from "./seed";
+import { createNotificationsServices, type NotificationsServices } from "./services";
+
+type NotificationsDefinition = SubgraphDefinition<NotificationsConfig, NotificationsServices>;
 
 /**
  * The notifications subgraph: messages to users, and their durable delivery over email, SMS,
  * Slack and webhooks; security alerts and lockdown switches dispatched to the alert channels;
  * fulfillment's customer notices sent to the shipments' customers by email and SMS.
  */
-export const notificationsSubgraph: SubgraphDefinition<NotificationsConfig, undefined> = {
+export const notificationsSubgraph: NotificationsDefinition = {
   name: "notifications",
   parseConfig: parseNotificationsConfig,
   entities: [Notification, Delivery, ChannelPreference],
   migrations,
   buildSchema: buildNotificationsSchema,
-  // Resolvers use the runtime and the entity manager only.
-  services: () => undefined,
-  async start(runtime, em) {
+  services: createNotificationsServices,
+  async start(runtime, em, services = createNotificationsServices(runtime)) {
     const { config, logger } = runtime;
     const providers = createProviders(config);
+    // Webhooks are signed with their destination's secret; ALERT_WEBHOOK_SECRET is that URL's.
+    const alertWebhook =
+      config.ALERT_WEBHOOK_URL && config.ALERT_WEBHOOK_SECRET
+        ? { url: config.ALERT_WEBHOOK_URL, secret: config.ALERT_WEBHOOK_SECRET }
+        : undefined;
     const engine = await DeliveryEngine.start({
       em,
       config,
-      handlers: new DeliveryWorker(em, providers, logger),
+      handlers: new DeliveryWorker(em, providers, logger, {
+        secretBox: services.secretBox,
+        alertWebhook,
+      }),
       logger,
     });
     const dispatcher = new AlertDispatcher({

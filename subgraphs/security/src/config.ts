@@ -9,6 +9,7 @@ import {
 import { parseSubgraphConfig, type SubgraphConfig } from "@rampart/kit/subgraph";
 import { z } from "zod";
 import { alertsConfigShape } from "./modules/alerts/alert.config";
+import { clerkWebhookConfigShape } from "./modules/memberships/clerk-webhook.config";
 import { monitoringConfigShape } from "./modules/monitoring/monitoring.config";
 import { securityEventsConfigShape } from "./modules/security-events/security-event.config";
 import {
@@ -21,6 +22,7 @@ const securityShape = {
   ...monitoringConfigShape,
   ...securityEventsConfigShape,
   ...alertsConfigShape,
+  ...clerkWebhookConfigShape,
   ADMIN_IP_ALLOWLIST: ipRangeListSetting(
     "127.0.0.1/32,::1/128",
     "Set ADMIN_IP_ALLOWLIST to comma-separated CIDRs always allowed (default loopback)",

@@ -32,6 +32,7 @@ export const generatedSecretNames = [
   "GATEWAY_IDENTITY_PUBLIC_KEY",
   "TWO_FACTOR_ENCRYPTION_KEY",
   "COMMERCE_ENCRYPTION_KEY",
+  "NOTIFICATIONS_ENCRYPTION_KEY",
 ] as const;
 
 /** A PEM as one `.env` line: single-quoted (literal for compose), newlines written `\n`. */
@@ -39,8 +40,9 @@ const pemLine = (pem: string): string => `'${pem.trim().replace(/\n/g, "\\n")}'`
 
 /**
  * Fresh values for every generated variable, as `.env` text: 192-bit URL-safe passwords (they
- * go inside connection URLs), an Ed25519 identity key pair, 256-bit keys sealing TOTP secrets
- * and commerce's payment secrets and KYC details (two different keys).
+ * go inside connection URLs), an Ed25519 identity key pair, 256-bit keys sealing TOTP secrets,
+ * commerce's payment secrets and KYC details, and notifications' webhook signing secrets (three
+ * different keys).
  */
 export function generateSecrets(): Record<(typeof generatedSecretNames)[number], string> {
   const password = () => randomBytes(24).toString("base64url");
@@ -57,6 +59,7 @@ export function generateSecrets(): Record<(typeof generatedSecretNames)[number],
     GATEWAY_IDENTITY_PUBLIC_KEY: pemLine(identity.publicKey),
     TWO_FACTOR_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
     COMMERCE_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    NOTIFICATIONS_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
   };
 }
 

@@ -312,6 +312,15 @@ describe("each service's own work, as its own user", () => {
     expect(await kv.get("field-rate:Mutation.verifyTwoFactor:user_acl")).toBe("[1]");
   });
 
+  it("security: remembers the Clerk webhook deliveries it acted on", async () => {
+    const { kv } = storesOf("security");
+    // The key of clerk-webhook.ts (security subgraph, modules/memberships) for one svix-id.
+    const delivery = "clerk-webhook:msg_acl_test";
+    expect(await kv.set(delivery, "1", { onlyIfAbsent: true, ttlMs: 60_000 })).toBe(true);
+    expect(await kv.set(delivery, "1", { onlyIfAbsent: true, ttlMs: 60_000 })).toBe(false);
+    expect(await kv.delete(delivery)).toBe(true);
+  });
+
   it("security: consumes, claims, acknowledges and trims the event stream; announces", async () => {
     const { events, pubsub } = storesOf("security");
     const group = "security-store"; // SECURITY_STORE_GROUP of the security subgraph

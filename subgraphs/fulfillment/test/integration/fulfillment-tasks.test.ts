@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import {
@@ -290,7 +290,7 @@ describe("carrier webhook", () => {
       recorder: {
         record: async (event) => {
           recorded.push(event);
-          return { id: `evt_${recorded.length}`, occurredAt: new Date().toISOString(), ...event };
+          return { id: randomUUID(), occurredAt: new Date().toISOString(), ...event };
         },
       },
       windowMs: 1000,

@@ -195,7 +195,7 @@ describe("security alert dispatch", () => {
   const stepUp = { ...superadmin, securityLevel: SecurityLevel.StepUp };
   const setPreference = (mutation: string, args: string, identity = stepUp) =>
     subgraph.query(
-      `mutation { ${mutation}(${args}) { id channel destination minSeverity enabled organizationWide } }`,
+      `mutation { ${mutation}(${args}) { id channel destination minSeverity enabled organizationWide signingSecret } }`,
       { identity },
     );
 
@@ -247,7 +247,14 @@ describe("security alert dispatch", () => {
     expect(shared.body.data?.setOrganizationChannelPreference).toMatchObject({
       organizationWide: true,
       destination: `${peer.url}/***`,
+      signingSecret: expect.stringMatching(/^whsec_/),
     });
+    // The receiver at that destination verifies with the secret it was given, not the alert one.
+    peer.webhookSecrets.set(
+      "/webhook/organization",
+      (shared.body.data?.setOrganizationChannelPreference as { signingSecret: string })
+        .signingSecret,
+    );
     const listed = await subgraph.query(
       "{ myChannelPreferences { channel } organizationChannelPreferences { channel } }",
       { identity: superadmin },

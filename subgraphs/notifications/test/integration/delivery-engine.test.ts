@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { createLogger } from "@rampart/kit";
+import { createLogger, SecretBox } from "@rampart/kit";
 import { openDatabase, type Database } from "@rampart/kit/stores";
 import { dropSchema, freePort, testServices, uniqueName } from "@rampart/kit/testing";
 import { parseNotificationsConfig } from "../../src/config";
@@ -14,11 +14,14 @@ import {
   Notification,
   NotificationChannel,
 } from "../../src/modules/notifications/notification.entity";
+import { ChannelPreference } from "../../src/modules/preferences/channel-preference.entity";
+import { sealWebhookSecret } from "../../src/modules/preferences/webhook-secret";
 import { poll, startHttpPeer, startSmtpPeer, type HttpPeer, type SmtpPeer } from "../support/peers";
 
 const webhookSecret = `whsec_${randomBytes(32).toString("base64")}`;
 const twilio = { accountSid: "AC0123456789abcdef0123456789abcdef", authToken: "test-twilio-token" };
 const smtpCredentials = { user: "rampart", pass: "smtp-test-password" };
+const secretBox = new SecretBox(randomBytes(32));
 
 let database: Database;
 let engine: DeliveryEngine;
@@ -41,7 +44,6 @@ beforeAll(async () => {
     TWILIO_ACCOUNT_SID: twilio.accountSid,
     TWILIO_AUTH_TOKEN: twilio.authToken,
     TWILIO_FROM: "+15550000000",
-    ALERT_WEBHOOK_SECRET: webhookSecret,
     DELIVERY_ADDRESS_ALLOWLIST: "127.0.0.1/32",
     DELIVERY_MAX_ATTEMPTS: "3",
     DELIVERY_RETRY_DELAY_SECONDS: "1",
@@ -53,7 +55,7 @@ beforeAll(async () => {
   schema = uniqueName("notifications");
   database = await openDatabase({
     schema,
-    entities: [Notification, Delivery],
+    entities: [Notification, Delivery, ChannelPreference],
     migrations,
     databaseUrl: testServices().databaseUrl,
     pgliteDataDir: "memory://",
@@ -63,7 +65,7 @@ beforeAll(async () => {
   engine = await DeliveryEngine.start({
     em,
     config,
-    handlers: new DeliveryWorker(em, createProviders(config), logger),
+    handlers: new DeliveryWorker(em, createProviders(config), logger, { secretBox }),
     logger,
   });
 });
@@ -77,9 +79,28 @@ afterAll(async () => {
   await peer?.close();
 });
 
-/** Creates a notification with deliveries to `targets`, as the dispatcher does. */
+/**
+ * Creates a notification with deliveries to `targets`, as the dispatcher does; each webhook is
+ * an organization's channel preference whose signing secret is the one the peer verifies.
+ */
 async function dispatch(...targets: DeliveryTarget[]): Promise<string[]> {
   return database.orm.em.fork().transactional(async (tx) => {
+    const routed = targets.map((target) => {
+      if (target.channel !== NotificationChannel.WEBHOOK) return target;
+      const preference = tx.create(ChannelPreference, {
+        id: randomUUID(),
+        organizationId: "org_rampart_admin",
+        recipientId: randomUUID(),
+        channel: NotificationChannel.WEBHOOK,
+        destination: target.destination,
+        minSeverity: "critical",
+        enabled: true,
+        signingSecretVersion: 0,
+        updatedAt: new Date(),
+      });
+      preference.signingSecretSealed = sealWebhookSecret(secretBox, preference.id, webhookSecret);
+      return { ...target, preferenceId: preference.id };
+    });
     const notification = tx.create(Notification, {
       id: `ntf_${randomUUID()}`,
       userId: null,
@@ -93,7 +114,7 @@ async function dispatch(...targets: DeliveryTarget[]): Promise<string[]> {
       createdAt: new Date(),
       sourceEventId: null,
     });
-    const deliveries = await createDeliveries(tx, engine, notification, targets);
+    const deliveries = await createDeliveries(tx, engine, notification, routed);
     return deliveries.map((delivery) => delivery.id);
   });
 }

@@ -87,6 +87,11 @@ export interface HttpPeer {
   readonly processedWebhooks: string[];
   /** Webhook ids received again after they were processed (and not processed again). */
   readonly duplicateWebhooks: string[];
+  /**
+   * Signing secrets by request path, for the webhooks at that path (each destination its own
+   * receiver with its own secret); other paths verify with `webhookSecret`. Changeable.
+   */
+  readonly webhookSecrets: Map<string, string>;
   /** Queues answers for requests to `path`. */
   script(path: string, ...answers: ScriptedAnswer[]): void;
   /** Called when a request arrives, before it is answered. */
@@ -106,6 +111,7 @@ export async function startHttpPeer(options: {
   const requests: ReceivedRequest[] = [];
   const processedWebhooks: string[] = [];
   const duplicateWebhooks: string[] = [];
+  const webhookSecrets = new Map<string, string>();
   let twilioCount = 0;
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
@@ -157,7 +163,8 @@ export async function startHttpPeer(options: {
       };
       if (request.path.startsWith("/webhook")) {
         try {
-          new Webhook(options.webhookSecret ?? "").verify(request.body, {
+          const secret = webhookSecrets.get(request.path) ?? options.webhookSecret ?? "";
+          new Webhook(secret).verify(request.body, {
             "webhook-id": String(req.headers["webhook-id"]),
             "webhook-timestamp": String(req.headers["webhook-timestamp"]),
             "webhook-signature": String(req.headers["webhook-signature"]),
@@ -190,6 +197,7 @@ export async function startHttpPeer(options: {
     requests,
     processedWebhooks,
     duplicateWebhooks,
+    webhookSecrets,
     script(path, ...answers) {
       scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
     },

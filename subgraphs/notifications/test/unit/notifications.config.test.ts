@@ -1,5 +1,12 @@
-import { ConfigError } from "@rampart/kit";
-import { parseNotificationsConfig } from "../../src/config";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ConfigError, loadOrCreateDevSecret } from "@rampart/kit";
+import { NOTIFICATIONS_DEV_SECRET, parseNotificationsConfig } from "../../src/config";
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "rampart-notifications-config-"));
+afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
 const production = {
   NODE_ENV: "production",
@@ -8,6 +15,8 @@ const production = {
   GATEWAY_IDENTITY_PUBLIC_KEY:
     "-----BEGIN PUBLIC KEY-----\\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\\n-----END PUBLIC KEY-----",
   CLERK_SUPERADMIN_ORG_ID: "org_platform_ops",
+  RAMPART_DATA_DIR: dataDir,
+  NOTIFICATIONS_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
 };
 
 const problemsOf = (environment: Record<string, string>): string[] => {
@@ -57,6 +66,27 @@ describe("notifications configuration", () => {
     ["DELIVERY_ADDRESS_ALLOWLIST", { DELIVERY_ADDRESS_ALLOWLIST: "not-a-range" }],
   ])("names %s when a channel lacks what it needs", (variable, settings) => {
     expect(problemsOf(settings)).toEqual([variable]);
+  });
+
+  it("refuses to start in production without NOTIFICATIONS_ENCRYPTION_KEY", () => {
+    const { NOTIFICATIONS_ENCRYPTION_KEY: _key, ...withoutKey } = production;
+    expect(problemsOf(withoutKey)).toEqual(["NOTIFICATIONS_ENCRYPTION_KEY"]);
+  });
+
+  it("refuses the development NOTIFICATIONS_ENCRYPTION_KEY in production", () => {
+    const devKey = loadOrCreateDevSecret(dataDir, NOTIFICATIONS_DEV_SECRET).toString("base64");
+    expect(problemsOf({ ...production, NOTIFICATIONS_ENCRYPTION_KEY: devKey })).toEqual([
+      "NOTIFICATIONS_ENCRYPTION_KEY",
+    ]);
+  });
+
+  it("refuses a NOTIFICATIONS_ENCRYPTION_KEY that is not 32 bytes, and runs without one in development", () => {
+    expect(
+      problemsOf({ NOTIFICATIONS_ENCRYPTION_KEY: randomBytes(16).toString("base64") }),
+    ).toEqual(["NOTIFICATIONS_ENCRYPTION_KEY"]);
+    expect(
+      parseNotificationsConfig({ RAMPART_DATA_DIR: dataDir }).NOTIFICATIONS_ENCRYPTION_KEY,
+    ).toBeUndefined();
   });
 
   it("never puts a secret in its refusal", () => {

@@ -54,7 +54,7 @@ const definition: SubgraphDefinition<SecurityConfig, SecurityServices> = {
   },
   // The real start hook: bootstraps the allowlist and starts the security-event consumer.
   start: async (running, em) => {
-    const stop = await securitySubgraph.start?.(running, em);
+    const stop = (await securitySubgraph.start?.(running, em))?.stop;
     stopConsumer = stop ? async () => stop() : undefined;
   },
   buildSchema: async (config) => {

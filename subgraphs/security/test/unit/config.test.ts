@@ -95,3 +95,18 @@ describe("security subgraph configuration in production", () => {
     ]);
   });
 });
+
+describe("Clerk's webhook secret", () => {
+  it("takes Clerk's whsec_ signing secret, and is optional (no route without it)", () => {
+    const secret = `whsec_${randomBytes(32).toString("base64")}`;
+    expect(parseSecurityConfig({ ...production, CLERK_WEBHOOK_SECRET: secret })).toMatchObject({
+      CLERK_WEBHOOK_SECRET: secret,
+    });
+    expect(parseSecurityConfig(production).CLERK_WEBHOOK_SECRET).toBeUndefined();
+  });
+
+  it("refuses a value that is not a signing secret, naming the variable", () => {
+    const problems = problemsOf({ ...production, CLERK_WEBHOOK_SECRET: "sk_live_not_a_whsec" });
+    expect(JSON.stringify(problems)).toContain("CLERK_WEBHOOK_SECRET");
+  });
+});

@@ -46,6 +46,14 @@ export class Delivery {
   @Property({ type: "text" })
   destination!: string;
 
+  /**
+   * The channel preference this delivery is for; null for the configured alert channels. At
+   * send time the preference must still exist and be enabled, and a webhook is signed with its
+   * current secret. Not a foreign key: a removed preference must not turn this into null.
+   */
+  @Property({ type: "uuid", nullable: true })
+  preferenceId: string | null = null;
+
   @Field(() => DeliveryStatus)
   @Enum({ items: () => DeliveryStatus })
   status: DeliveryStatus = DeliveryStatus.PENDING;

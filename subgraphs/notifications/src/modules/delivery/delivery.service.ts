@@ -9,6 +9,8 @@ export interface DeliveryTarget {
   readonly channel: NotificationChannel;
   /** Email address, E.164 number or URL. */
   readonly destination: string;
+  /** The channel preference it comes from; absent for the configured alert channels. */
+  readonly preferenceId?: string;
 }
 
 /**
@@ -29,6 +31,7 @@ export async function createDeliveries(
       organizationId: notification.organizationId,
       channel: target.channel,
       destination: target.destination,
+      preferenceId: target.preferenceId ?? null,
       status: DeliveryStatus.PENDING,
       attempts: 0,
       createdAt: now,

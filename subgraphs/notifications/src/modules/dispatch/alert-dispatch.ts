@@ -17,15 +17,25 @@ import {
 } from "../notifications/notification.entity";
 import { SEVERITIES, type Severity } from "../preferences/channel-preference.entity";
 import { preferencesFor } from "../preferences/channel-preference.service";
+import { disablePreferencesOfEndedMembership } from "../preferences/membership-ended";
 import { StreamGroupConsumer } from "./stream-group-consumer";
 
 /** Consumer group of the notifications processes on the security event stream. */
 export const ALERT_DISPATCH_GROUP = "notifications-dispatch";
 
-/** Each (channel, destination) once. */
-const uniqueTargets = (targets: readonly DeliveryTarget[]): DeliveryTarget[] => [
-  ...new Map(targets.map((t) => [`${t.channel} ${t.destination}`, t])).values(),
-];
+/**
+ * Each (channel, destination) once, the first listed kept (a configured channel before a
+ * preference); a preference's webhook is its own, signed with its own secret.
+ */
+const uniqueTargets = (targets: readonly DeliveryTarget[]): DeliveryTarget[] => {
+  const unique = new Map<string, DeliveryTarget>();
+  for (const t of targets) {
+    const signer = t.channel === NotificationChannel.WEBHOOK ? ` ${t.preferenceId ?? ""}` : "";
+    const key = `${t.channel} ${t.destination}${signer}`;
+    if (!unique.has(key)) unique.set(key, t);
+  }
+  return [...unique.values()];
+};
 
 /** Events older than this when first read are acknowledged without dispatch (a new group reads the stream from its start). */
 const STALE_AFTER_MS = 15 * 60_000;
@@ -116,6 +126,9 @@ export class AlertDispatcher {
     } catch {
       return; // Not an event: the security consumer logs and rejects it.
     }
+    if (await disablePreferencesOfEndedMembership(this.options.em, event, this.options.logger)) {
+      return;
+    }
     const content = alertNotificationFor(event, this.options.minSeverity);
     if (!content) return;
     if (Date.now() - Date.parse(event.occurredAt) > STALE_AFTER_MS) return;
@@ -139,7 +152,11 @@ export class AlertDispatcher {
       const preferred = await preferencesFor(tx, organizationId, content.severity);
       const all = uniqueTargets([
         ...targets,
-        ...preferred.map((p) => ({ channel: p.channel, destination: p.destination })),
+        ...preferred.map((p) => ({
+          channel: p.channel,
+          destination: p.destination,
+          preferenceId: p.id,
+        })),
       ]);
       await createDeliveries(tx, engine, notification, all);
       logger.info(

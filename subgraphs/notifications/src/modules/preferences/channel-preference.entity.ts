@@ -49,6 +49,18 @@ export class ChannelPreference {
   @Property({ type: "boolean" })
   enabled: boolean = true;
 
+  /**
+   * A webhook's own Standard Webhooks signing secret, sealed with `NOTIFICATIONS_ENCRYPTION_KEY`
+   * and bound to this id; null for the other channels (and for a webhook saved before secrets
+   * were per destination, until it is rotated). Never read back through the API.
+   */
+  @Property({ type: "text", nullable: true })
+  signingSecretSealed: string | null = null;
+
+  /** Bumped by every rotation of the signing secret: the rotation's compare-and-set guard. */
+  @Property({ type: "integer", default: 0 })
+  signingSecretVersion: number = 0;
+
   @Field(() => Date)
   @Property({ type: "datetime" })
   updatedAt: Date = new Date();

@@ -1,4 +1,3 @@
-import type { SubgraphContext } from "@rampart/kit/subgraph";
 import {
   Arg,
   Ctx,
@@ -10,22 +9,36 @@ import {
   Resolver,
   Root,
 } from "type-graphql";
-import type { NotificationsConfig } from "../../config";
+import type { NotificationsContext } from "../../services";
 import { maskDestination } from "../delivery/destination-mask";
 import { availableChannels } from "../delivery/providers";
 import { NotificationChannel } from "../notifications/notification.entity";
 import { ChannelPreference, ORGANIZATION_RECIPIENT } from "./channel-preference.entity";
-import { ChannelPreferenceService } from "./channel-preference.service";
+import { ChannelPreferenceService, type SavedPreference } from "./channel-preference.service";
 
-type Context = SubgraphContext<NotificationsConfig>;
+type Context = NotificationsContext;
 
-const service = ({ em, identity, runtime }: Context) =>
+const service = ({ em, identity, runtime, services }: Context) =>
   new ChannelPreferenceService(
     em,
     identity,
     runtime.config.NODE_ENV === "production",
     availableChannels(runtime.config),
+    services.secretBox,
   );
+
+/**
+ * Signing secrets shown by the mutation that created them, by the object it answers. The
+ * entity holds only the sealed secret; an object no mutation answered shows none.
+ */
+const shownSecrets = new WeakMap<ChannelPreference, string>();
+
+/** The preference a mutation answers, showing its new signing secret (if any) this once. */
+const answer = ({ preference, signingSecret }: SavedPreference): ChannelPreference => {
+  if (signingSecret === null) shownSecrets.delete(preference);
+  else shownSecrets.set(preference, signingSecret);
+  return preference;
+};
 
 /**
  * Channel preferences: an organization admin's own (alerts to their phone or mailbox), and the
@@ -49,7 +62,8 @@ export class ChannelPreferenceResolver {
 
   @Directive('@tag(name: "admin")')
   @Mutation(() => ChannelPreference, {
-    description: "Sends your alerts of at least `minSeverity` to this destination (or updates it).",
+    description:
+      "Sends your alerts of at least `minSeverity` to this destination (or updates it). A new WEBHOOK destination gets its own signing secret, shown in `signingSecret` of this answer only.",
   })
   setMyChannelPreference(
     @Arg("channel", () => NotificationChannel) channel: NotificationChannel,
@@ -58,13 +72,13 @@ export class ChannelPreferenceResolver {
     @Arg("enabled", () => Boolean, { defaultValue: true }) enabled: boolean,
     @Ctx() context: Context,
   ): Promise<ChannelPreference> {
-    return service(context).set(false, { channel, destination, minSeverity, enabled });
+    return service(context).set(false, { channel, destination, minSeverity, enabled }).then(answer);
   }
 
   @Directive('@tag(name: "admin")')
   @Mutation(() => ChannelPreference, {
     description:
-      "Sends your organization's alerts of at least `minSeverity` to this destination (or updates it). Needs a recent second factor.",
+      "Sends your organization's alerts of at least `minSeverity` to this destination (or updates it). A new WEBHOOK destination gets its own signing secret, shown in `signingSecret` of this answer only. Needs a recent second factor.",
   })
   setOrganizationChannelPreference(
     @Arg("channel", () => NotificationChannel) channel: NotificationChannel,
@@ -73,7 +87,7 @@ export class ChannelPreferenceResolver {
     @Arg("enabled", () => Boolean, { defaultValue: true }) enabled: boolean,
     @Ctx() context: Context,
   ): Promise<ChannelPreference> {
-    return service(context).set(true, { channel, destination, minSeverity, enabled });
+    return service(context).set(true, { channel, destination, minSeverity, enabled }).then(answer);
   }
 
   @Directive('@tag(name: "admin")')
@@ -95,6 +109,39 @@ export class ChannelPreferenceResolver {
     @Ctx() context: Context,
   ): Promise<boolean> {
     return service(context).remove(true, id);
+  }
+
+  @Directive('@tag(name: "admin")')
+  @Mutation(() => ChannelPreference, {
+    description:
+      "Gives one of your WEBHOOK destinations a new signing secret, shown in `signingSecret` of this answer only; the old one stops verifying at once. Of concurrent rotations, a loser gets BAD_USER_INPUT (reason WEBHOOK_SECRET_ROTATION_CONFLICT).",
+  })
+  rotateMyWebhookSecret(
+    @Arg("id", () => ID) id: string,
+    @Ctx() context: Context,
+  ): Promise<ChannelPreference> {
+    return service(context).rotate(false, id).then(answer);
+  }
+
+  @Directive('@tag(name: "admin")')
+  @Mutation(() => ChannelPreference, {
+    description:
+      "Gives one of your organization's WEBHOOK destinations a new signing secret, shown in `signingSecret` of this answer only; the old one stops verifying at once. Of concurrent rotations, a loser gets BAD_USER_INPUT (reason WEBHOOK_SECRET_ROTATION_CONFLICT). Needs a recent second factor.",
+  })
+  rotateOrganizationWebhookSecret(
+    @Arg("id", () => ID) id: string,
+    @Ctx() context: Context,
+  ): Promise<ChannelPreference> {
+    return service(context).rotate(true, id).then(answer);
+  }
+
+  @FieldResolver(() => String, {
+    nullable: true,
+    description:
+      "A WEBHOOK destination's Standard Webhooks signing secret (whsec_…): only in the answer of the mutation that created or rotated it, null everywhere else. Keep it; it cannot be read again.",
+  })
+  signingSecret(@Root() preference: ChannelPreference): string | null {
+    return shownSecrets.get(preference) ?? null;
   }
 
   @FieldResolver(() => Boolean, {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/core";
-import { RampartError, type Identity } from "@rampart/kit";
+import { ErrorCode, RampartError, type Identity, type SecretBox } from "@rampart/kit";
 import { z } from "zod";
 import { NotificationChannel } from "../notifications/notification.entity";
 import {
@@ -9,6 +9,7 @@ import {
   SEVERITIES,
   type Severity,
 } from "./channel-preference.entity";
+import { newWebhookSecret, sealWebhookSecret } from "./webhook-secret";
 
 /** Most preferences one recipient may hold (bounds the fan-out of one alert). */
 export const MAX_PREFERENCES_PER_RECIPIENT = 10;
@@ -75,6 +76,30 @@ export interface PreferenceInput {
   readonly enabled: boolean;
 }
 
+/**
+ * A preference as a mutation answers it: with its webhook signing secret when the mutation
+ * created that secret (the only time it is shown), else null.
+ */
+export interface SavedPreference {
+  readonly preference: ChannelPreference;
+  readonly signingSecret: string | null;
+}
+
+/** Typed refusals of a rotation (400, with `extensions.reason`). */
+export const WebhookSecretErrors = {
+  notAWebhook: () =>
+    new RampartError(ErrorCode.BadUserInput, "Only webhook preferences have a signing secret.", {
+      reason: "NOT_A_WEBHOOK",
+      field: "id",
+    }),
+  rotationConflict: () =>
+    new RampartError(
+      ErrorCode.BadUserInput,
+      "Another rotation of this webhook's secret won: the secret it returned is the valid one. Rotate again for a secret of your own.",
+      { reason: "WEBHOOK_SECRET_ROTATION_CONFLICT" },
+    ),
+};
+
 /** The caller's own preferences, or (for organization admins) their organization's. */
 export class ChannelPreferenceService {
   private readonly organizationId: string;
@@ -86,6 +111,8 @@ export class ChannelPreferenceService {
     private readonly production: boolean,
     /** Channels this deployment can send on (a provider is configured). */
     private readonly available: ReadonlySet<NotificationChannel>,
+    /** Seals webhook signing secrets (`NOTIFICATIONS_ENCRYPTION_KEY`). */
+    private readonly secretBox: SecretBox,
   ) {
     if (!identity.userId) throw RampartError.unauthenticated("Sign in first.");
     if (!identity.organizationId) throw RampartError.forbidden("Select an organization first.");
@@ -106,8 +133,11 @@ export class ChannelPreferenceService {
     );
   }
 
-  /** Creates or updates the preference for (channel, destination). */
-  async set(organizationWide: boolean, input: PreferenceInput): Promise<ChannelPreference> {
+  /**
+   * Creates or updates the preference for (channel, destination). A webhook created here gets
+   * its own signing secret, answered this once; an update answers none.
+   */
+  async set(organizationWide: boolean, input: PreferenceInput): Promise<SavedPreference> {
     const destination = checkDestination(input.channel, input.destination.trim(), this.production);
     if (!this.available.has(input.channel)) {
       throw RampartError.badInput(
@@ -128,7 +158,7 @@ export class ChannelPreferenceService {
         existing.minSeverity = minSeverity;
         existing.enabled = input.enabled;
         existing.updatedAt = new Date();
-        return existing;
+        return { preference: existing, signingSecret: null };
       }
       const held = await tx.count(ChannelPreference, {
         organizationId: this.organizationId,
@@ -139,17 +169,57 @@ export class ChannelPreferenceService {
           `At most ${MAX_PREFERENCES_PER_RECIPIENT} channel preferences; remove one first.`,
         );
       }
-      return tx.create(ChannelPreference, {
-        id: randomUUID(),
+      const id = randomUUID();
+      const signingSecret =
+        input.channel === NotificationChannel.WEBHOOK ? newWebhookSecret() : null;
+      const preference = tx.create(ChannelPreference, {
+        id,
         organizationId: this.organizationId,
         recipientId,
         channel: input.channel,
         destination,
         minSeverity,
         enabled: input.enabled,
+        signingSecretSealed: signingSecret && sealWebhookSecret(this.secretBox, id, signingSecret),
+        signingSecretVersion: 0,
         updatedAt: new Date(),
       });
+      return { preference, signingSecret };
     });
+  }
+
+  /**
+   * Gives a webhook preference a new signing secret, answered this once; the old one stops
+   * verifying at once (deliveries are signed when sent). A compare-and-set on the secret's
+   * version: of concurrent rotations each either replaces the secret it read or is refused
+   * (`WEBHOOK_SECRET_ROTATION_CONFLICT`), so exactly one returned secret is the valid one.
+   */
+  async rotate(organizationWide: boolean, id: string): Promise<SavedPreference> {
+    // The column is a PostgreSQL uuid: any other text would fail the query itself.
+    if (!preferenceId.safeParse(id).success) throw RampartError.notFound("Channel preference");
+    const scope = {
+      id,
+      organizationId: this.organizationId,
+      recipientId: this.recipient(organizationWide),
+    };
+    const preference = await this.em.findOne(ChannelPreference, scope);
+    if (!preference) throw RampartError.notFound("Channel preference");
+    if (preference.channel !== NotificationChannel.WEBHOOK) throw WebhookSecretErrors.notAWebhook();
+    const read = preference.signingSecretVersion;
+    const signingSecret = newWebhookSecret();
+    const now = new Date();
+    const replaced = await this.em.nativeUpdate(
+      ChannelPreference,
+      { ...scope, signingSecretVersion: read },
+      {
+        signingSecretSealed: sealWebhookSecret(this.secretBox, id, signingSecret),
+        signingSecretVersion: read + 1,
+        updatedAt: now,
+      },
+    );
+    if (replaced === 0) throw WebhookSecretErrors.rotationConflict();
+    // The row changed underneath the loaded entity: answer it as stored (never written back).
+    return { preference: (await this.em.refresh(preference)) ?? preference, signingSecret };
   }
 
   /** Removes one; false when there was none of that id (an id that is not a UUID names none). */

@@ -10,14 +10,19 @@ import { WebhookProvider } from "./webhook";
 export { AddressGuard } from "./address-guard";
 export { DeliveryFailure, type ChannelProvider, type OutgoingMessage } from "./provider";
 
-/** The channels a configuration can send on: Slack always, the others with their settings. */
+/**
+ * The channels a configuration can send on: Slack and webhooks (each preference brings its own
+ * signing secret) always, the others with their settings.
+ */
 export function availableChannels(config: DeliveryConfig): ReadonlySet<NotificationChannel> {
-  const channels = new Set<NotificationChannel>([NotificationChannel.SLACK]);
+  const channels = new Set<NotificationChannel>([
+    NotificationChannel.SLACK,
+    NotificationChannel.WEBHOOK,
+  ]);
   if (config.SMTP_URL) channels.add(NotificationChannel.EMAIL);
   if (config.TWILIO_ACCOUNT_SID && config.TWILIO_AUTH_TOKEN && config.TWILIO_FROM) {
     channels.add(NotificationChannel.SMS);
   }
-  if (config.ALERT_WEBHOOK_SECRET) channels.add(NotificationChannel.WEBHOOK);
   return channels;
 }
 
@@ -25,7 +30,10 @@ export function availableChannels(config: DeliveryConfig): ReadonlySet<Notificat
 export function createProviders(config: DeliveryConfig): Map<NotificationChannel, ChannelProvider> {
   const guard = new AddressGuard(config.DELIVERY_ADDRESS_ALLOWLIST);
   const timeoutMs = config.DELIVERY_PROVIDER_TIMEOUT_MS;
-  const providers: ChannelProvider[] = [new SlackProvider(guard, timeoutMs)];
+  const providers: ChannelProvider[] = [
+    new SlackProvider(guard, timeoutMs),
+    new WebhookProvider(guard, timeoutMs),
+  ];
   if (config.SMTP_URL) {
     providers.push(
       new EmailProvider({
@@ -50,9 +58,6 @@ export function createProviders(config: DeliveryConfig): Map<NotificationChannel
         timeoutMs,
       }),
     );
-  }
-  if (config.ALERT_WEBHOOK_SECRET) {
-    providers.push(new WebhookProvider(config.ALERT_WEBHOOK_SECRET, guard, timeoutMs));
   }
   return new Map(providers.map((provider) => [provider.channel, provider]));
 }

@@ -22,11 +22,14 @@ export interface ChannelProvider {
    * Sends `message` to `destination`. `idempotencyKey` is the same on every attempt of one
    * delivery, so a provider that honours it sends a retried message once. Resolves to the
    * provider's message id (null when it gives none); rejects with a {@link DeliveryFailure}.
+   * `signingSecret` is the Standard Webhooks secret a webhook is signed with (the destination's
+   * own); other channels ignore it.
    */
   send(
     message: OutgoingMessage,
     destination: string,
     idempotencyKey: string,
+    signingSecret?: string,
   ): Promise<string | null>;
   /** Releases connections. */
   close?(): void;
