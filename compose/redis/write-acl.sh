@@ -57,6 +57,7 @@ lockdown="lockdown:state"                               # lockdown.ts
 key_ring="identity:key-ring"                            # identity-keys/ring.ts
 allowlist="ip-allowlist:snapshot"                       # ip-allowlist/snapshot.ts
 stream="security-events"                                # security-event-types.ts
+notices="customer-notices"                              # customer-notices.ts
 # Every process records its security events (XADD only: no reading, trimming or deleting).
 append_events="(%W~$stream +xadd)"
 replay_guard() { echo "~identity:jti:$1:*"; } # identity.ts: AssertionReplayGuard, by audience
@@ -97,16 +98,19 @@ umask 077
     "$(replay_guard commerce) %R~$key_ring" \
     "$append_events" \
     "(+subscribe &identity:key-ring:changed)"
-  # Alert dispatch: its consumer group on the event stream; the notifications feed.
+  # Alert dispatch and customer notices: a consumer group on each stream; the notifications feed.
   user notifications "$REDIS_NOTIFICATIONS_PASSWORD" \
     "$(replay_guard notifications) %R~$key_ring" \
     "&notifications:created" \
     "$append_events" \
     "(~$stream +xgroup|create +xreadgroup +xack)" \
+    "(~$notices +xgroup|create +xreadgroup +xack)" \
     "(+subscribe &notifications:created &identity:key-ring:changed)"
+  # Hands customer notices to notifications (XADD only, trimmed with MAXLEN).
   user fulfillment "$REDIS_FULFILLMENT_PASSWORD" \
     "$(replay_guard fulfillment) %R~$key_ring" \
     "$append_events" \
+    "(%W~$notices +xadd)" \
     "(+subscribe &identity:key-ring:changed)"
   # keys rotate identity, lockdown, sessions revoke, allowlist, events tail.
   user rampart "$REDIS_RAMPART_PASSWORD" \

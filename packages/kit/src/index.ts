@@ -8,6 +8,7 @@
 export * from "./admin-tag";
 export * from "./audit-chain";
 export * from "./config";
+export * from "./customer-notices";
 export * from "./errors";
 export * from "./event-text";
 export * from "./health";

@@ -38,7 +38,10 @@ export function fulfillmentRuleTree(rules: Rules): RuleTree {
       createdAt: ownsTenant,
       updatedAt: ownsTenant,
       history: ownsTenant,
+      customerContact: ownsTenant,
     },
+    // The masked contact carries its shipment's tenant.
+    CustomerContact: { email: ownsTenant, phone: ownsTenant },
     // History entries carry their shipment's tenant.
     ShipmentEvent: {
       id: ownsTenant,

@@ -18,7 +18,8 @@ import { seedFulfillment } from "./seed";
 
 /**
  * The fulfillment subgraph: shipments of orders, fulfilled by durable tasks (create at the
- * provider, status updates from the carrier's signed webhook, customer notification steps).
+ * provider, status updates from the carrier's signed webhook, customer notices handed to the
+ * notifications subgraph on the customer-notice stream).
  */
 export const fulfillmentSubgraph: SubgraphDefinition<
   FulfillmentConfig,
@@ -38,7 +39,8 @@ export const fulfillmentSubgraph: SubgraphDefinition<
       em,
       queue: FULFILLMENT_QUEUE,
       policy: fulfillmentPolicyOf(config),
-      handlers: (engine) => new FulfillmentWorker(em, engine, providers, logger),
+      handlers: (engine) =>
+        new FulfillmentWorker(em, engine, providers, runtime.stores.events, logger),
       logger,
     });
     // Without services (a test reusing this hook) the mutation answers SERVICE_UNAVAILABLE.

@@ -49,7 +49,9 @@ const isNotificationReader: ShieldRule = rule("isNotificationReader", { cache: "
  * (with a second factor). `User.notifications` only needs a signed-in caller: the service
  * answers an empty list for someone else, or without an active organization, and an error
  * there would null the whole `me` at the gateway (the list is non-null). Deliveries are read
- * through their notification, and carry its tenant. Channel preferences (where alerts go) are
+ * through their notification, and carry its tenant. What a shipment's customer was sent
+ * (`Shipment.customerNotifications`, addressed to no user) is for the organization's admins with
+ * a second factor, as its security alerts are. Channel preferences (where alerts go) are
  * an organization admin's with a second factor; the organization's own need a recent one, to
  * change them and to rotate a webhook's signing secret alike.
  */
@@ -85,10 +87,12 @@ export function notificationsRuleTree(rules: Rules): RuleTree {
       unreadCount: member,
     },
     User: { id: rules.isAuthenticated, notifications: rules.isAuthenticated },
+    Shipment: { id: member, customerNotifications: organizationAdmin },
     Notification: {
       id: reader,
       userId: reader,
       organizationId: reader,
+      audience: reader,
       channel: reader,
       title: reader,
       body: reader,

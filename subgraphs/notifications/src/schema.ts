@@ -14,8 +14,13 @@ import {
   UserNotificationsResolver,
   userReference,
 } from "./modules/notifications/notification.resolver";
+import {
+  ShipmentCustomerNotificationsResolver,
+  shipmentReference,
+} from "./modules/notifications/customer-notification.resolver";
 import { MyNotificationsResolver } from "./modules/notifications/my-notifications.resolver";
 import { OrganizationNotificationResolver } from "./modules/notifications/organization-notification.resolver";
+import { ShipmentReference } from "./modules/notifications/shipment.reference";
 import { UserReference } from "./modules/notifications/user.reference";
 import { ChannelPreferenceResolver } from "./modules/preferences/channel-preference.resolver";
 import { notificationsPermissions } from "./permissions";
@@ -35,9 +40,10 @@ export const buildNotificationsSchema = (config?: SubgraphConfig): Promise<Feder
         ChannelPreferenceResolver,
         NotificationDeliveriesResolver,
         DeliveryResolver,
+        ShipmentCustomerNotificationsResolver,
       ],
-      orphanedTypes: [UserReference],
+      orphanedTypes: [UserReference, ShipmentReference],
     },
-    { User: userReference, Notification: notificationReference },
+    { User: userReference, Notification: notificationReference, Shipment: shipmentReference },
     notificationsPermissions(config ? ruleOptionsFrom(config) : {}),
   );

@@ -7,6 +7,7 @@ import { Delivery } from "./modules/delivery/delivery.entity";
 import { DeliveryWorker } from "./modules/delivery/delivery.worker";
 import { createProviders } from "./modules/delivery/providers";
 import { AlertDispatcher, alertTargetsOf } from "./modules/dispatch/alert-dispatch";
+import { CustomerNoticeDispatcher } from "./modules/dispatch/customer-notice-dispatch";
 import { Notification } from "./modules/notifications/notification.entity";
 import { ChannelPreference } from "./modules/preferences/channel-preference.entity";
 import { buildNotificationsSchema } from "./schema";
@@ -17,7 +18,8 @@ type NotificationsDefinition = SubgraphDefinition<NotificationsConfig, Notificat
 
 /**
  * The notifications subgraph: messages to users, and their durable delivery over email, SMS,
- * Slack and webhooks; security alerts and lockdown switches dispatched to the alert channels.
+ * Slack and webhooks; security alerts and lockdown switches dispatched to the alert channels;
+ * fulfillment's customer notices sent to the shipments' customers by email and SMS.
  */
 export const notificationsSubgraph: NotificationsDefinition = {
   name: "notifications",
@@ -54,10 +56,18 @@ export const notificationsSubgraph: NotificationsDefinition = {
       organizationId: config.CLERK_SUPERADMIN_ORG_ID,
       consumer: `notifications-${os.hostname()}`,
     });
+    const customerNotices = new CustomerNoticeDispatcher({
+      events: runtime.stores.events,
+      em,
+      engine,
+      logger,
+      consumer: `notifications-${os.hostname()}`,
+    });
     await dispatcher.start();
-    // SIGTERM: stop reading alerts, let running deliveries finish, then close providers.
+    await customerNotices.start();
+    // SIGTERM: stop reading alerts and notices, let running deliveries finish, close providers.
     return async () => {
-      await dispatcher.stop();
+      await Promise.all([dispatcher.stop(), customerNotices.stop()]);
       await engine.stop();
       for (const provider of providers.values()) provider.close?.();
     };

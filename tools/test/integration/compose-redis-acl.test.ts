@@ -7,6 +7,9 @@ import {
   AssertionReplayGuard,
   anonymousIdentity,
   createLogger,
+  CUSTOMER_NOTICE_STREAM,
+  CUSTOMER_NOTICE_STREAM_MAX_LENGTH,
+  customerNoticeFields,
   IDENTITY_KEY_RING_CHANNEL,
   IP_ALLOWLIST_CHANNEL,
   IP_ALLOWLIST_SNAPSHOT_KEY,
@@ -366,6 +369,36 @@ describe("each service's own work, as its own user", () => {
       subscribeAll("notifications", ["notifications:created", IDENTITY_KEY_RING_CHANNEL]),
     ).toMatch(/^subscribe/);
   });
+
+  it("fulfillment: hands customer notices over; notifications reads them in its own group", async () => {
+    const notice = {
+      id: randomUUID(),
+      organizationId: "org_demo_acme",
+      shipmentId: randomUUID(),
+      orderId: "ord_acme_1001",
+      status: "DELIVERED",
+      carrier: "carrier",
+      trackingNumber: null,
+      contact: { email: "pat@customer.test", phone: null },
+      occurredAt: new Date().toISOString(),
+    };
+    // As fulfillment's notify step appends: bounded with MAXLEN.
+    await storesOf("fulfillment").events.append(
+      CUSTOMER_NOTICE_STREAM,
+      customerNoticeFields(notice),
+      { maxLength: CUSTOMER_NOTICE_STREAM_MAX_LENGTH },
+    );
+    const stores = storesOf("notifications");
+    const group = "notifications-customer-notices"; // CUSTOMER_NOTICE_GROUP of notifications
+    await stores.events.ensureGroup(CUSTOMER_NOTICE_STREAM, group);
+    const entries = await stores.events.readGroup(CUSTOMER_NOTICE_STREAM, group, "n1", {
+      count: 1000,
+      blockMs: 50,
+    });
+    expect(entries.map((entry) => JSON.parse(entry.fields.notice).id)).toContain(notice.id);
+    const ids = entries.map((entry) => entry.id);
+    expect(await stores.events.ack(CUSTOMER_NOTICE_STREAM, group, ids)).toBe(ids.length);
+  });
 });
 
 /**
@@ -393,6 +426,8 @@ const refused: Record<User, string[][]> = {
     ["publish", "identity:key-ring:changed", "x"],
     ["publish", "notifications:created", "{}"],
     ["subscribe", "security-alerts:changed"],
+    ["xadd", "customer-notices", "*", "notice", "{}"],
+    ["xrange", "customer-notices", "-", "+"],
     ["scan", "0"],
     ["randomkey"],
   ],
@@ -403,6 +438,18 @@ const refused: Record<User, string[][]> = {
     ["set", "identity:jti:commerce:replayed", "1"],
     ["del", "security-events"],
     ["publish", "lockdown:changed", '{"active":false}'],
+    ["xrange", "customer-notices", "-", "+"],
+    [
+      "xreadgroup",
+      "GROUP",
+      "notifications-customer-notices",
+      "f1",
+      "STREAMS",
+      "customer-notices",
+      ">",
+    ],
+    ["xtrim", "customer-notices", "MAXLEN", "0"],
+    ["del", "customer-notices"],
   ],
   notifications: [
     ["set", "session:sess_victim", "{}"],
@@ -415,6 +462,9 @@ const refused: Record<User, string[][]> = {
     ["xgroup", "setid", "security-events", "security-store", "$"],
     ["publish", "lockdown:changed", '{"active":false}'],
     ["publish", "security-alerts:changed", "{}"],
+    ["xadd", "customer-notices", "*", "notice", "{}"],
+    ["xtrim", "customer-notices", "MAXLEN", "0"],
+    ["del", "customer-notices"],
   ],
   gateway: [
     ["set", "lockdown:state", '{"active":false}'],
@@ -429,6 +479,7 @@ const refused: Record<User, string[][]> = {
     ["publish", "lockdown:changed", '{"active":false}'],
     ["publish", "ip-allowlist:changed", "x"],
     ["publish", "identity:key-ring:changed", "x"],
+    ["xadd", "customer-notices", "*", "notice", "{}"],
   ],
   security: [
     ["set", "identity:key-ring", "forged"],

@@ -4,7 +4,10 @@ import express from "express";
 import {
   createLogger,
   createRefusalSink,
+  CUSTOMER_NOTICE_STREAM,
+  parseCustomerNotice,
   refusalRepeatsIn,
+  type CustomerContact,
   type SecurityEventInput,
 } from "@rampart/kit";
 import { JobEngine } from "@rampart/kit/subgraph";
@@ -74,9 +77,19 @@ afterAll(async () => {
 const acme = "org_demo_acme";
 const em = () => subgraph.database.orm.em.fork();
 
-const request = (provider: FulfillmentProviderKind, orderId = "ord_acme_1001") =>
+const request = (
+  provider: FulfillmentProviderKind,
+  orderId = "ord_acme_1001",
+  contact?: CustomerContact,
+) =>
   em().transactional((tx) =>
-    requestShipment(tx, jobs, { orderId, organizationId: acme, provider }),
+    requestShipment(tx, jobs, { orderId, organizationId: acme, provider, contact }),
+  );
+
+/** The customer notices on the stream, parsed. */
+const notices = async () =>
+  (await subgraph.runtime.stores.events.read(CUSTOMER_NOTICE_STREAM, { count: 10_000 })).map(
+    (entry) => parseCustomerNotice(entry.fields),
   );
 
 const settled = (id: string, ...statuses: ShipmentStatus[]) =>
@@ -122,8 +135,10 @@ describe("fulfillment tasks", () => {
       { step: "CREATE_AT_PROVIDER", outcome: "FAILED", status: null },
       { step: "CREATE_AT_PROVIDER", outcome: "FAILED", status: null },
       { step: "CREATE_AT_PROVIDER", outcome: "APPLIED", status: "LABEL_CREATED" },
-      { step: "NOTIFY_CUSTOMER", outcome: "RECORDED", status: "LABEL_CREATED" },
+      { step: "NOTIFY_CUSTOMER", outcome: "SKIPPED", status: "LABEL_CREATED" },
     ]);
+    // No customer contact: nobody is told, and no notice says otherwise.
+    expect((await notices()).filter((notice) => notice.shipmentId === pending.id)).toEqual([]);
   }, 40_000);
 
   it("fails a shipment the carrier refuses with 4xx, without retrying", async () => {
@@ -141,15 +156,33 @@ describe("fulfillment tasks", () => {
     ]);
   }, 30_000);
 
-  it("marks an in-store pickup ready and records the customer notification", async () => {
-    const pending = await request(FulfillmentProviderKind.PICKUP);
+  it("marks an in-store pickup ready and hands the customer notice to notifications", async () => {
+    const contact = { email: "pat@customer.test", phone: "+15557654321" };
+    const pending = await request(FulfillmentProviderKind.PICKUP, "ord_acme_1001", contact);
     await settled(pending.id, ShipmentStatus.READY_FOR_PICKUP);
     await poll(async () => (await historyOf(pending.id)).length >= 3, 10_000, "notify step");
     expect(await historyOf(pending.id)).toEqual([
       { step: "REQUESTED", outcome: "APPLIED", status: "PENDING" },
       { step: "CREATE_AT_PROVIDER", outcome: "APPLIED", status: "READY_FOR_PICKUP" },
-      { step: "NOTIFY_CUSTOMER", outcome: "RECORDED", status: "READY_FOR_PICKUP" },
+      { step: "NOTIFY_CUSTOMER", outcome: "QUEUED", status: "READY_FOR_PICKUP" },
     ]);
+    const step = await em().findOneOrFail(ShipmentEvent, {
+      shipmentId: pending.id,
+      step: ShipmentStep.NOTIFY_CUSTOMER,
+    });
+    const handed = (await notices()).filter((notice) => notice.shipmentId === pending.id);
+    // The notice's id is the notify job's id, which is also the history entry's.
+    expect(handed).toEqual([
+      expect.objectContaining({
+        id: step.id,
+        organizationId: acme,
+        orderId: "ord_acme_1001",
+        status: "READY_FOR_PICKUP",
+        carrier: "in-store pickup",
+        contact,
+      }),
+    ]);
+    expect(step.detail).toBe(`handed to notifications as notice ${step.id}`);
   }, 30_000);
 
   it("schedules a local delivery without an external call", async () => {
@@ -471,6 +504,45 @@ describe("shipments in GraphQL", () => {
       variables: { orderId: "ord'; drop table shipments", provider: "PICKUP" },
     });
     expect(bad.body.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  }, 30_000);
+
+  it("keeps a valid customer contact, shows it masked only, and refuses a bad one with BAD_USER_INPUT", async () => {
+    const mutation = `mutation($contact: CustomerContactInput) {
+      requestShipment(orderId: "ord_acme_contact", provider: PICKUP, customerContact: $contact) {
+        id customerContact { email phone }
+      }
+    }`;
+    const ask = (contact: Record<string, unknown> | null) =>
+      subgraph.query(mutation, { identity: testIdentity(), variables: { contact } });
+    const { body } = await ask({ email: "pat@customer.test", phone: "+15557654321" });
+    expect(body.errors).toBeUndefined();
+    const requested = (
+      body.data as { requestShipment: { id: string; customerContact: Record<string, unknown> } }
+    ).requestShipment;
+    expect(requested.customerContact).toEqual({ email: "p***@customer.test", phone: "***4321" });
+    const stored = await em().findOneOrFail(Shipment, requested.id);
+    expect([stored.customerEmail, stored.customerPhone]).toEqual([
+      "pat@customer.test",
+      "+15557654321",
+    ]);
+    const none = await ask(null);
+    expect(none.body.data).toMatchObject({
+      requestShipment: { customerContact: { email: null, phone: null } },
+    });
+    for (const [contact, field] of [
+      [{ email: "not-an-address" }, "customerContact.email"],
+      [{ email: `${"a".repeat(250)}@customer.test` }, "customerContact.email"],
+      [{ phone: "5557654321" }, "customerContact.phone"],
+      [{ email: "pat@customer.test", phone: "+1 555 765 4321" }, "customerContact.phone"],
+    ] as const) {
+      const refused = await ask(contact);
+      expect({ contact, error: refused.body.errors?.[0]?.extensions }).toEqual({
+        contact,
+        error: expect.objectContaining({ code: "BAD_USER_INPUT", field }),
+      });
+      // The refusal never repeats what was given.
+      expect(JSON.stringify(refused.body)).not.toContain(contact.phone ?? contact.email);
+    }
   }, 30_000);
 
   it("refuses shipments to anonymous callers", async () => {

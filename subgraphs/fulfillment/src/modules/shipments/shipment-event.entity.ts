@@ -10,7 +10,7 @@ export enum ShipmentStep {
   CREATE_AT_PROVIDER = "CREATE_AT_PROVIDER",
   /** A status update, from the carrier's webhook or a provider. */
   STATUS_UPDATE = "STATUS_UPDATE",
-  /** The customer notification of a status, recorded for the notifications subgraph. */
+  /** Telling the customer about a status: a notice handed to the notifications subgraph. */
   NOTIFY_CUSTOMER = "NOTIFY_CUSTOMER",
 }
 registerEnumType(ShipmentStep, {
@@ -26,8 +26,10 @@ export enum ShipmentStepOutcome {
   IGNORED = "IGNORED",
   /** The attempt failed; `detail` says why (retried unless the shipment is `FAILED`). */
   FAILED = "FAILED",
-  /** Recorded only (the customer notification). */
-  RECORDED = "RECORDED",
+  /** Handed over: the customer notice is queued for the notifications subgraph (`detail` names it). */
+  QUEUED = "QUEUED",
+  /** Not done, on purpose: `detail` says why (no customer contact to notify). */
+  SKIPPED = "SKIPPED",
 }
 registerEnumType(ShipmentStepOutcome, {
   name: "ShipmentStepOutcome",

@@ -38,6 +38,17 @@ export class Shipment {
   @Property({ type: "string", length: 128, nullable: true })
   providerShipmentId: string | null = null;
 
+  /**
+   * The customer's email address, told about the shipment's status (personal data: never
+   * logged, read only masked through `customerContact`).
+   */
+  @Property({ type: "string", length: 254, nullable: true })
+  customerEmail: string | null = null;
+
+  /** The customer's phone number, E.164 (personal data, as `customerEmail`). */
+  @Property({ type: "string", length: 16, nullable: true })
+  customerPhone: string | null = null;
+
   @Field(() => String, { nullable: true })
   @Property({ type: "string", length: 64, nullable: true })
   trackingNumber: string | null = null;

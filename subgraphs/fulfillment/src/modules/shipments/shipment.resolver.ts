@@ -1,8 +1,15 @@
-import { RampartError } from "@rampart/kit";
+import {
+  CustomerContactError,
+  maskCustomerContact,
+  parseCustomerContact,
+  RampartError,
+  type CustomerContact,
+} from "@rampart/kit";
 import { requireTenant, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { FulfillmentConfig } from "../../config";
 import type { FulfillmentServices } from "../tasks/shipment-tasks";
+import { CustomerContactInput, MaskedCustomerContact } from "./customer-contact";
 import { FulfillmentProviderKind } from "./shipment-status";
 import { OrderReference } from "./order.reference";
 import { ShipmentEvent } from "./shipment-event.entity";
@@ -41,14 +48,19 @@ export class ShipmentResolver {
     );
   }
 
-  /** Asks for a shipment of an order; its task (create at the provider, notify) runs as jobs. */
+  /**
+   * Asks for a shipment of an order; its task (create at the provider, notify the customer at
+   * `customerContact`) runs as jobs.
+   */
   @Mutation(() => Shipment, {
     description:
-      "Asks for a shipment of an order of the active organization, fulfilled by `provider`; it starts PENDING and its task runs as durable jobs.",
+      "Asks for a shipment of an order of the active organization, fulfilled by `provider`; it starts PENDING and its task runs as durable jobs. With `customerContact`, the customer is told by email and/or SMS when the shipment's label is created, it is out for delivery, delivered or ready for pickup.",
   })
   requestShipment(
     @Arg("orderId", () => ID) orderId: string,
     @Arg("provider", () => FulfillmentProviderKind) provider: FulfillmentProviderKind,
+    @Arg("customerContact", () => CustomerContactInput, { nullable: true })
+    customerContact: CustomerContactInput | null | undefined,
     @Ctx() context: SubgraphContext<FulfillmentConfig, FulfillmentServices>,
   ): Promise<Shipment> {
     if (!ORDER_ID.test(orderId)) {
@@ -58,7 +70,20 @@ export class ShipmentResolver {
       orderId,
       organizationId: requireTenant(context.identity),
       provider,
+      contact: checkContact(customerContact),
     });
+  }
+
+  /** How the customer is reached, masked; both fields null when nobody is told. */
+  @FieldResolver(() => MaskedCustomerContact, {
+    description:
+      "How the shipment's customer is told about its status, masked (a***@example.com, ***4567); both null when nobody is.",
+  })
+  customerContact(@Root() shipment: Shipment): MaskedCustomerContact {
+    return {
+      organizationId: shipment.organizationId,
+      ...maskCustomerContact({ email: shipment.customerEmail, phone: shipment.customerPhone }),
+    };
   }
 
   /** The shipment's task history, oldest first. */
@@ -71,6 +96,18 @@ export class ShipmentResolver {
       { shipmentId: shipment.id, organizationId: requireTenant(context.identity) },
       { orderBy: { occurredAt: "asc", id: "asc" } },
     );
+  }
+}
+
+/** A `customerContact` argument checked: BAD_USER_INPUT naming the field (never its value). */
+function checkContact(input: CustomerContactInput | null | undefined): CustomerContact {
+  try {
+    return parseCustomerContact({ email: input?.email, phone: input?.phone });
+  } catch (error) {
+    if (error instanceof CustomerContactError) {
+      throw RampartError.badInput(error.message, `customerContact.${error.field}`);
+    }
+    throw error;
   }
 }
 

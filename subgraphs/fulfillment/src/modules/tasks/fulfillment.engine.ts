@@ -9,7 +9,7 @@ export const FULFILLMENT_QUEUE = "fulfillment";
 export type FulfillmentJob =
   /** Create the shipment at its provider (job id = shipment id, the idempotency key). */
   | { readonly step: "create"; readonly shipmentId: string }
-  /** Tell the customer about `status` (recorded for the notifications subgraph). */
+  /** Tell the customer about `status` (a notice for the notifications subgraph; id = notice id). */
   | { readonly step: "notify"; readonly shipmentId: string; readonly status: ShipmentStatus };
 
 /** The `FULFILLMENT_*` settings as the kit job engine's policy. */

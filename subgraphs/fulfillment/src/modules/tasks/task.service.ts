@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { raw, type EntityManager } from "@mikro-orm/core";
+import type { CustomerContact } from "@rampart/kit";
 import type { JobEngine } from "@rampart/kit/subgraph";
 import {
   ShipmentEvent,
@@ -24,6 +25,8 @@ export interface ShipmentOrder {
   readonly orderId: string;
   readonly organizationId: string;
   readonly provider: FulfillmentProviderKind;
+  /** Whom to tell about its status (validated); none when both fields are null. */
+  readonly contact?: CustomerContact;
 }
 
 /** Display name of a shipment before its provider names it. */
@@ -82,6 +85,8 @@ export async function requestShipment(
     organizationId: order.organizationId,
     provider: order.provider,
     carrier: pendingCarrierName[order.provider],
+    customerEmail: order.contact?.email ?? null,
+    customerPhone: order.contact?.phone ?? null,
     status: ShipmentStatus.PENDING,
     attempts: 0,
     createdAt: now,

@@ -1,5 +1,12 @@
 import { raw, type EntityManager } from "@mikro-orm/core";
-import type { Logger } from "@rampart/kit";
+import {
+  CUSTOMER_NOTICE_STREAM,
+  CUSTOMER_NOTICE_STREAM_MAX_LENGTH,
+  customerNoticeFields,
+  type CustomerNotice,
+  type Logger,
+} from "@rampart/kit";
+import type { EventStream } from "@rampart/kit/stores";
 import type { Job, JobHandlers } from "@rampart/kit/subgraph";
 import {
   ShipmentStep,
@@ -15,7 +22,9 @@ import { applyStatusUpdate, recordStep, type FulfillmentJobs } from "./task.serv
 /**
  * Works the steps of shipment tasks. Creating at the provider runs only while the shipment is
  * `PENDING`, with the shipment id as the idempotency key, so a step re-run after its worker died
- * asks a provider that honours the key for the same shipment again, never a second one.
+ * asks a provider that honours the key for the same shipment again, never a second one. A notify
+ * step appends a customer notice (id = the job's id) to the customer-notice stream, which the
+ * notifications subgraph turns into messages, once per notice id however often it is appended.
  */
 export class FulfillmentWorker implements JobHandlers<FulfillmentJob> {
   constructor(
@@ -23,6 +32,8 @@ export class FulfillmentWorker implements JobHandlers<FulfillmentJob> {
     /** The queue notify steps are enqueued on. */
     private readonly jobs: FulfillmentJobs,
     private readonly providers: ReadonlyMap<FulfillmentProviderKind, FulfillmentProvider>,
+    /** Where customer notices go (Redis, or the embedded shared-memory stores). */
+    private readonly events: EventStream,
     private readonly logger: Logger,
   ) {}
 
@@ -87,21 +98,52 @@ export class FulfillmentWorker implements JobHandlers<FulfillmentJob> {
   }
 
   /**
-   * Records the customer notification of `status`. The notifications subgraph owns messages to
-   * people and no subgraph calls another, so the step is recorded here (once per job id).
+   * Tells the customer about `status`: hands a notice to the notifications subgraph on the
+   * customer-notice stream (no subgraph calls another), then records the step. The notice's id is
+   * the job's id, so a step re-run after its worker died between the two appends the same notice
+   * again, which the notifications subgraph deduplicates. A shipment without a customer contact
+   * has nobody to tell: the step is recorded `SKIPPED`.
    */
   private async notify(jobId: string, shipmentId: string, status: ShipmentStatus): Promise<void> {
     const em = this.em.fork();
     const shipment = await em.findOne(Shipment, shipmentId);
     if (!shipment) return;
+    const contact = { email: shipment.customerEmail, phone: shipment.customerPhone };
+    if (contact.email === null && contact.phone === null) {
+      await recordStep(em, shipment, {
+        id: jobId,
+        step: ShipmentStep.NOTIFY_CUSTOMER,
+        outcome: ShipmentStepOutcome.SKIPPED,
+        source: ShipmentStepSource.TASK,
+        status,
+        detail: "no customer contact: nobody to notify",
+      });
+      return;
+    }
+    const notice: CustomerNotice = {
+      id: jobId,
+      organizationId: shipment.organizationId,
+      shipmentId: shipment.id,
+      orderId: shipment.orderId,
+      status,
+      carrier: shipment.carrier,
+      trackingNumber: shipment.trackingNumber,
+      contact,
+      occurredAt: new Date().toISOString(),
+    };
+    // A failed append throws: the job is retried, nothing is recorded as handed over.
+    await this.events.append(CUSTOMER_NOTICE_STREAM, customerNoticeFields(notice), {
+      maxLength: CUSTOMER_NOTICE_STREAM_MAX_LENGTH,
+    });
     await recordStep(em, shipment, {
       id: jobId,
       step: ShipmentStep.NOTIFY_CUSTOMER,
-      outcome: ShipmentStepOutcome.RECORDED,
+      outcome: ShipmentStepOutcome.QUEUED,
       source: ShipmentStepSource.TASK,
       status,
-      detail: "customer notification recorded for the notifications subgraph",
+      detail: `handed to notifications as notice ${jobId}`,
     });
+    this.logger.info({ shipmentId, status, noticeId: jobId }, "customer notice handed over");
   }
 
   async bury(job: Job<FulfillmentJob>): Promise<void> {

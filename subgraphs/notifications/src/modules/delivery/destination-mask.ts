@@ -1,3 +1,4 @@
+import { maskEmail, maskPhone } from "@rampart/kit";
 import { NotificationChannel } from "../notifications/notification.entity";
 
 /**
@@ -7,13 +8,10 @@ import { NotificationChannel } from "../notifications/notification.entity";
  */
 export function maskDestination(channel: NotificationChannel, destination: string): string {
   switch (channel) {
-    case NotificationChannel.EMAIL: {
-      const at = destination.lastIndexOf("@");
-      if (at <= 0) return "***";
-      return `${destination[0]}***${destination.slice(at)}`;
-    }
+    case NotificationChannel.EMAIL:
+      return maskEmail(destination);
     case NotificationChannel.SMS:
-      return destination.length > 4 ? `***${destination.slice(-4)}` : "***";
+      return maskPhone(destination);
     case NotificationChannel.SLACK:
     case NotificationChannel.WEBHOOK:
       try {

@@ -10,10 +10,15 @@ import type { EventStream, PubSub, StreamEntry } from "@rampart/kit/stores";
 import type { DeliveryEngine } from "../delivery/delivery.engine";
 import { createDeliveries, type DeliveryTarget } from "../delivery/delivery.service";
 import { announceNotification } from "../notifications/notification.feed";
-import { Notification, NotificationChannel } from "../notifications/notification.entity";
+import {
+  Notification,
+  NotificationAudience,
+  NotificationChannel,
+} from "../notifications/notification.entity";
 import { SEVERITIES, type Severity } from "../preferences/channel-preference.entity";
 import { preferencesFor } from "../preferences/channel-preference.service";
 import { disablePreferencesOfEndedMembership } from "../preferences/membership-ended";
+import { StreamGroupConsumer } from "./stream-group-consumer";
 
 /** Consumer group of the notifications processes on the security event stream. */
 export const ALERT_DISPATCH_GROUP = "notifications-dispatch";
@@ -89,55 +94,29 @@ export function alertNotificationFor(
  * it commits: an event read by a process that dies before then is re-read at its restart.
  */
 export class AlertDispatcher {
-  #stopped = false;
-  #loop: Promise<void> | null = null;
+  readonly #consumer: StreamGroupConsumer;
 
-  constructor(private readonly options: AlertDispatcherOptions) {}
+  constructor(private readonly options: AlertDispatcherOptions) {
+    this.#consumer = new StreamGroupConsumer({
+      events: options.events,
+      stream: SECURITY_EVENT_STREAM,
+      group: ALERT_DISPATCH_GROUP,
+      consumer: options.consumer,
+      handle: (entry) => this.#dispatch(entry),
+      logger: options.logger,
+      name: "alert dispatch",
+      blockMs: options.blockMs,
+    });
+  }
 
   /** Starts reading (pending entries first). */
-  async start(): Promise<void> {
-    await this.options.events.ensureGroup(SECURITY_EVENT_STREAM, ALERT_DISPATCH_GROUP);
-    this.#loop = this.#run();
+  start(): Promise<void> {
+    return this.#consumer.start();
   }
 
   /** Stops after the current read; waits for it. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    await this.#loop;
-  }
-
-  async #run(): Promise<void> {
-    const { events, consumer, logger } = this.options;
-    let pending = true;
-    let backoffMs = 100;
-    while (!this.#stopped) {
-      try {
-        const entries = await events.readGroup(
-          SECURITY_EVENT_STREAM,
-          ALERT_DISPATCH_GROUP,
-          consumer,
-          {
-            count: 100,
-            blockMs: pending ? 0 : (this.options.blockMs ?? 1000),
-            pending,
-          },
-        );
-        if (pending && entries.length === 0) {
-          pending = false;
-          continue;
-        }
-        for (const entry of entries) {
-          await this.#dispatch(entry);
-          await events.ack(SECURITY_EVENT_STREAM, ALERT_DISPATCH_GROUP, [entry.id]);
-        }
-        backoffMs = 100;
-      } catch (error) {
-        logger.error({ err: error }, "alert dispatch failed; retrying");
-        pending = true;
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-        backoffMs = Math.min(backoffMs * 2, 5000);
-      }
-    }
+  stop(): Promise<void> {
+    return this.#consumer.stop();
   }
 
   async #dispatch(entry: StreamEntry): Promise<void> {
@@ -160,6 +139,7 @@ export class AlertDispatcher {
         id: `ntf_${randomUUID()}`,
         userId: null,
         organizationId,
+        audience: NotificationAudience.STAFF,
         channel: NotificationChannel.IN_APP,
         title: content.title,
         body: content.body,

@@ -1,6 +1,6 @@
 import type { EntityManager, FilterQuery } from "@mikro-orm/core";
 import { RampartError, type Identity } from "@rampart/kit";
-import { Notification } from "./notification.entity";
+import { Notification, NotificationAudience } from "./notification.entity";
 
 /** One page of the caller's notifications. */
 export interface NotificationPageData {
@@ -45,8 +45,13 @@ export class MyNotificationsService {
     this.organizationId = identity.organizationId;
   }
 
-  private mine(): { userId: string; organizationId: string } {
-    return { userId: this.userId, organizationId: this.organizationId };
+  /** The caller's own: addressed to them in their organization, never a customer's. */
+  private mine(): { userId: string; organizationId: string; audience: NotificationAudience } {
+    return {
+      userId: this.userId,
+      organizationId: this.organizationId,
+      audience: NotificationAudience.STAFF,
+    };
   }
 
   /** A page after `after` (a cursor), newest first; archived ones only when asked. */

@@ -1,4 +1,4 @@
-import { Entity, Enum, Index, PrimaryKey, Property } from "@mikro-orm/core";
+import { Entity, Enum, Index, PrimaryKey, Property, type Opt } from "@mikro-orm/core";
 import { Directive, Field, ID, ObjectType, registerEnumType } from "type-graphql";
 
 /** How a notification reaches its recipient. */
@@ -14,11 +14,32 @@ registerEnumType(NotificationChannel, {
   description: "How a notification is delivered.",
 });
 
-/** A message to one user, within one organization. */
+/**
+ * Whom a notification is for: the organization's own people (a user, or its admins as a whole),
+ * or the customer of one of its shipments. Lists of the organization's people never show
+ * customer notifications; those are read through their shipment.
+ */
+export enum NotificationAudience {
+  /** A user of the organization, or its admins as a whole (security alerts). */
+  STAFF = "STAFF",
+  /** The customer of a shipment (email and SMS only; read as `Shipment.customerNotifications`). */
+  CUSTOMER = "CUSTOMER",
+}
+registerEnumType(NotificationAudience, {
+  name: "NotificationAudience",
+  description:
+    "Whom a notification is for: the organization's people (STAFF) or a shipment's customer (CUSTOMER).",
+});
+
+/** A message to one user, within one organization, or to a customer of the organization. */
 @Directive('@key(fields: "id")')
-@ObjectType("Notification", { description: "A message to one user, within one organization." })
+@ObjectType("Notification", {
+  description:
+    "A message to one user, within one organization, to its admins as a whole, or to the customer of one of its shipments.",
+})
 @Entity({ tableName: "notifications" })
 @Index({ properties: ["userId", "createdAt"] })
+@Index({ properties: ["organizationId", "shipmentId", "createdAt"] })
 export class Notification {
   @Field(() => ID)
   @PrimaryKey({ type: "string", length: 64 })
@@ -33,6 +54,15 @@ export class Notification {
   @Field(() => ID)
   @Property({ type: "string", length: 64 })
   organizationId!: string;
+
+  /** Whom it is for; `CUSTOMER` notifications stay out of the organization's own lists. */
+  @Field(() => NotificationAudience)
+  @Enum({ items: () => NotificationAudience, default: NotificationAudience.STAFF })
+  audience: Opt<NotificationAudience> = NotificationAudience.STAFF;
+
+  /** The shipment (owned by fulfillment) a customer notification is about; null otherwise. */
+  @Property({ type: "string", length: 64, nullable: true })
+  shipmentId: string | null = null;
 
   @Field(() => NotificationChannel)
   @Enum({ items: () => NotificationChannel })
@@ -71,4 +101,11 @@ export class Notification {
    */
   @Property({ type: "string", length: 64, nullable: true, unique: true })
   sourceEventId: string | null = null;
+
+  /**
+   * The customer notice (fulfillment's notify job id) it was made from, unique: a notice
+   * appended or read twice makes one notification (insert-on-conflict). Not exposed.
+   */
+  @Property({ type: "string", length: 64, nullable: true, unique: true })
+  customerNoticeId: string | null = null;
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/core";
 import { SecurityLevel, withOrgPrefix, type Identity, type Logger } from "@rampart/kit";
 import type { PubSub } from "@rampart/kit/stores";
-import { Notification } from "./notification.entity";
+import { Notification, NotificationAudience } from "./notification.entity";
 
 /** Pubsub channel announcing every committed notification (`{ id, userId, organizationId }`). */
 export const NOTIFICATIONS_CREATED_CHANNEL = "notifications:created";
@@ -11,18 +11,21 @@ interface NotificationAnnouncement {
   id: string;
   userId: string | null;
   organizationId: string;
+  /** Absent in announcements of earlier releases: those were all `STAFF`. */
+  audience?: NotificationAudience;
 }
 
 /** Announces a committed notification to `myNotifications` subscribers; failures are logged. */
 export async function announceNotification(
   pubsub: PubSub,
-  notification: Pick<Notification, "id" | "userId" | "organizationId">,
+  notification: Pick<Notification, "id" | "userId" | "organizationId" | "audience">,
   logger: Logger,
 ): Promise<void> {
   const announcement: NotificationAnnouncement = {
     id: notification.id,
     userId: notification.userId,
     organizationId: notification.organizationId,
+    audience: notification.audience,
   };
   await pubsub
     .publish(NOTIFICATIONS_CREATED_CHANNEL, JSON.stringify(announcement))
@@ -32,9 +35,11 @@ export async function announceNotification(
 /**
  * Whether `identity` receives a notification: its recipient in its organization, or, for one
  * addressed to the organization as a whole, an admin of it with a verified second factor (the
- * same as the read rule).
+ * same as the read rule). A customer's notification is nobody's here: it is read through its
+ * shipment, never in the organization's feed.
  */
 export function isRecipient(identity: Identity, notification: NotificationAnnouncement): boolean {
+  if (notification.audience === NotificationAudience.CUSTOMER) return false;
   if (!identity.userId || identity.organizationId !== notification.organizationId) return false;
   if (notification.userId !== null) return notification.userId === identity.userId;
   return (

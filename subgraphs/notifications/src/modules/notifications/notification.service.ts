@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/core";
 import { RampartError, type Identity } from "@rampart/kit";
-import { Notification } from "./notification.entity";
+import { Notification, NotificationAudience } from "./notification.entity";
 
 /** Reads a user's own notifications within their active organization. */
 export class NotificationService {
@@ -18,7 +18,12 @@ export class NotificationService {
     if (organizationId === null) return [];
     return this.em.find(
       Notification,
-      { userId, organizationId, ...(options.unreadOnly ? { readAt: null } : {}) },
+      {
+        userId,
+        organizationId,
+        audience: NotificationAudience.STAFF,
+        ...(options.unreadOnly ? { readAt: null } : {}),
+      },
       { orderBy: { createdAt: "desc", id: "asc" }, limit: options.first },
     );
   }
@@ -31,6 +36,7 @@ export class NotificationService {
       id,
       userId,
       organizationId: this.identity.organizationId ?? "",
+      audience: NotificationAudience.STAFF,
     });
     if (!notification) throw RampartError.notFound("Notification");
     notification.readAt ??= new Date();

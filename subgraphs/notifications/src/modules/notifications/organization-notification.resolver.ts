@@ -1,7 +1,7 @@
 import { RampartError } from "@rampart/kit";
 import { clampPage, type SubgraphContext } from "@rampart/kit/subgraph";
 import { Arg, Ctx, Directive, Int, Query, Resolver } from "type-graphql";
-import { Notification } from "./notification.entity";
+import { Notification, NotificationAudience } from "./notification.entity";
 
 /** Notifications addressed to an organization's admins as a whole (security alerts). */
 @Resolver(() => Notification)
@@ -19,7 +19,12 @@ export class OrganizationNotificationResolver {
     if (!identity.organizationId) throw RampartError.forbidden("Select an organization first.");
     return em.find(
       Notification,
-      { organizationId: identity.organizationId, userId: null },
+      // Customer notifications (also addressed to no user) are read through their shipment.
+      {
+        organizationId: identity.organizationId,
+        userId: null,
+        audience: NotificationAudience.STAFF,
+      },
       { orderBy: { createdAt: "desc", id: "asc" }, limit: clampPage(first) },
     );
   }
