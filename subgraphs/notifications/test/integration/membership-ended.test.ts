@@ -60,7 +60,6 @@ async function emailPreference(organizationId: string, recipientId: string): Pro
     channel: NotificationChannel.EMAIL,
     destination,
     minSeverity: "high",
-    signingSecretVersion: 0,
     enabled: true,
     signingSecretVersion: 0,
     updatedAt: new Date(),
