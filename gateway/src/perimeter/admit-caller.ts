@@ -1,6 +1,5 @@
 import {
   anonymousIdentity,
-  ErrorCode,
   RampartError,
   SecurityLevel,
   type Identity,
