@@ -1,6 +1,5 @@
 import {
   anonymousIdentity,
-  ErrorCode,
   RampartError,
   SecurityLevel,
   type Identity,
@@ -11,7 +10,7 @@ import {
   type SessionStore,
 } from "@rampart/kit";
 import { TokenRejected, type SessionTokenVerifier } from "../auth/session-token";
-import type { IpAllowlist } from "./ip-allowlist";
+import type { AddressRefusal } from "./ip-allowlist";
 import type { RateLimit, RequestBudget } from "./rate-limit";
 
 /** Options for {@link createCallerAdmission}. */
@@ -22,8 +21,11 @@ export interface CallerAdmissionOptions {
   sessions: SessionStore;
   /** Request budgets, drawn on before any session write. */
   rateLimit: Pick<RateLimit, "admit">;
-  /** Organizations that restrict themselves to their own ranges. */
-  ipAllowlist: Pick<IpAllowlist, "restricts" | "allows">;
+  /**
+   * The IP allowlist for a caller at `ip` of `organizationId` (the perimeter's
+   * `addressRefusal`: global entries where enforced, then the organization's own ranges).
+   */
+  addressRefusal(ip: string, organizationId: string | null): AddressRefusal | null;
   /** Records a session change (started, IP changed); never awaited. */
   record(event: SecurityEventInput): void;
   /** Records a refusal through the perimeter's one refusal sink (bounded, counted per window). */
@@ -66,7 +68,8 @@ export type AdmitCaller = (facts: CallerFacts) => Promise<AdmittedCaller>;
  *    limited, and a flood is refused before it is recorded), then is refused (401);
  * 3. the caller's request budgets are drawn on, before the session is touched: a refused
  *    request never writes the session;
- * 4. an organization that restricts itself to its own ranges refuses other IPs (403);
+ * 4. the IP allowlist: the global entries where the profile enforces them, and an organization
+ *    that restricts itself to its own ranges refuses other IPs (403);
  * 5. the platform session is resumed (compare-and-set; refused when revoked or expired).
  */
 export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCaller {
@@ -131,21 +134,11 @@ export function createCallerAdmission(options: CallerAdmissionOptions): AdmitCal
     const sessionRead = options.sessions.read(verified.sessionId, verified.userId);
     sessionRead.catch(() => undefined); // a refused budget leaves the read unused
     const budget = await options.rateLimit.admit(claimed, ip);
-    if (
-      claimed.organizationId &&
-      options.ipAllowlist.restricts(claimed.organizationId) &&
-      !options.ipAllowlist.allows(ip, claimed.organizationId)
-    ) {
-      refuse({
-        ...actor,
-        type: "ip_allowlist.refused",
-        severity: "medium",
-        reason: "client IP outside the organization's allowlist",
-      });
-      throw new RampartError(
-        ErrorCode.IpNotAllowed,
-        "Your IP address is not allowed for this organization.",
-      );
+    const address = options.addressRefusal(ip, claimed.organizationId);
+    if (address) {
+      const { code, message, ...event } = address;
+      refuse({ ...actor, ...event, severity: "medium" });
+      throw new RampartError(code, message);
     }
 
     const resumed = await options.sessions.resume(

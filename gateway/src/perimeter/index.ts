@@ -19,7 +19,12 @@ import type { GatewayContext } from "../context";
 import { createCallerAdmission, type AdmitCaller } from "./admit-caller";
 import { createClientIpResolver, type ClientIpResolver } from "./client-ip";
 import { createOriginCheck, originRefusal } from "./cors";
-import { allowlistRefusal, createIpAllowlist, type IpAllowlist } from "./ip-allowlist";
+import {
+  allowlistRefusal,
+  createIpAllowlist,
+  type AddressRefusal,
+  type IpAllowlist,
+} from "./ip-allowlist";
 import { createLockdown, type Lockdown } from "./lockdown";
 import { createOperationLimits, type OperationLimits } from "./operation-limits";
 import { createRateLimit, type RateLimit } from "./rate-limit";
@@ -63,6 +68,14 @@ export interface Perimeter {
     origin: string | undefined;
     requestId: string | null;
   }): PerimeterRefusal | null;
+  /**
+   * The IP allowlist for a caller at `ip` of `organizationId` (null: before any credential):
+   * the global entries where the profile enforces them, then the organization's own ranges
+   * where it restricts itself. Read from the replica's in-memory view at each call, so a
+   * removed or expired entry stops admitting at once. Null when allowed; not recorded (the
+   * caller records the refusal with its request's facts through {@link refuse}).
+   */
+  addressRefusal(ip: string, organizationId: string | null): AddressRefusal | null;
   /** Token, request budgets, the organization's ranges, then the session (see admit-caller). */
   readonly admitCaller: AdmitCaller;
   /**
@@ -160,6 +173,29 @@ export async function createPerimeter(options: PerimeterOptions): Promise<Perime
     }),
   });
 
+  const addressRefusal = (ip: string, organizationId: string | null): AddressRefusal | null => {
+    if (config.enforceIpAllowlist && !ipAllowlist.allows(ip, null)) {
+      return {
+        code: ErrorCode.IpNotAllowed,
+        message: "Requests from this IP address are not allowed.",
+        ...allowlistRefusal(null),
+      };
+    }
+    if (
+      organizationId &&
+      ipAllowlist.restricts(organizationId) &&
+      !ipAllowlist.allows(ip, organizationId)
+    ) {
+      return {
+        code: ErrorCode.IpNotAllowed,
+        message: "Your IP address is not allowed for this organization.",
+        type: "ip_allowlist.refused",
+        reason: "client IP outside the organization's allowlist",
+      };
+    }
+    return null;
+  };
+
   const admitCaller = createCallerAdmission({
     verifySessionToken: createSessionTokenVerifier({
       ...sessionTokenKeys(config),
@@ -168,7 +204,7 @@ export async function createPerimeter(options: PerimeterOptions): Promise<Perime
     }),
     sessions,
     rateLimit,
-    ipAllowlist,
+    addressRefusal,
     record,
     refuse,
     logger,
@@ -213,16 +249,10 @@ export async function createPerimeter(options: PerimeterOptions): Promise<Perime
   return {
     clientIp,
     isSuperAdmin,
+    addressRefusal,
     refuseConnection({ ip, origin, requestId }) {
-      if (config.enforceIpAllowlist && !ipAllowlist.allows(ip, null)) {
-        return refused({
-          code: ErrorCode.IpNotAllowed,
-          message: "Requests from this IP address are not allowed.",
-          ...allowlistRefusal(null),
-          ip,
-          requestId,
-        });
-      }
+      const address = addressRefusal(ip, null);
+      if (address) return refused({ ...address, ip, requestId });
       if (origin !== undefined && !originAllowed(origin)) {
         return refused({
           code: ErrorCode.CorsOriginNotAllowed,

@@ -40,6 +40,9 @@ export const SocketClose = {
 /** A close code and reason. */
 type Close = { readonly code: number; readonly reason: string };
 
+/** A refusal of the socket rules: its security event and its close. */
+type SocketRefusal = Omit<Refusal, "ip"> & { close: Close };
+
 /** The close of a perimeter refusal with `code`. */
 export function closeOf(code: unknown): Close {
   switch (code) {
@@ -102,12 +105,13 @@ export interface SocketPerimeterOptions {
 /**
  * The graphql-ws adapter of the perimeter. `connection_init` passes the perimeter's connection
  * checks (IP allowlist, Origin) and caller admission (token, budget, organization ranges,
- * session), then the socket rules (a superadmin, at level 2 with `ADMIN_REQUIRE_2FA`, and the
- * lockdown's rule). Each subscribe message is a request of its own: budget and operation
- * admission. A socket closes at its token's `exp` unless a `ping` carrying
+ * session), then the socket rules (the IP allowlist, a superadmin, at level 2 with
+ * `ADMIN_REQUIRE_2FA`, and the lockdown's rule). Each subscribe message is a request of its
+ * own: the IP allowlist as it stands (refused: the socket closes 4403 `IP_NOT_ALLOWED`), budget
+ * and operation admission. A socket closes at its token's `exp` unless a `ping` carrying
  * `{ authorization }` re-authenticates it with a fresh token of the same session; within a
  * second of its session's revocation (pub/sub) or expiry; when lockdown starts; and when a
- * periodic check finds its level or rights gone. Refusals are typed close codes
+ * periodic check finds its level or rights gone or its address no longer allowlisted. Refusals are typed close codes
  * ({@link SocketClose}).
  */
 export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerimeterOptions) {
@@ -124,8 +128,24 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
     connection.socket.close(close.code, close.reason);
   };
 
-  /** The socket rules on top of caller admission; null when the caller may hold the socket. */
-  const socketRefusal = (identity: Identity): (Omit<Refusal, "ip"> & { close: Close }) | null => {
+  /**
+   * The socket rules on top of caller admission, for a caller at `ip`: the IP allowlist as it
+   * stands now (an entry removed or expired since the socket opened no longer admits it), a
+   * session, a superadmin at the required level, the lockdown's rule. Null when the caller may
+   * hold the socket.
+   */
+  const socketRefusal = (identity: Identity, ip: string): SocketRefusal | null => {
+    const address = perimeter.addressRefusal(ip, identity.organizationId);
+    if (address) {
+      return {
+        actorId: identity.userId,
+        organizationId: identity.organizationId,
+        close: closeOf(address.code),
+        type: address.type,
+        severity: "medium",
+        reason: address.reason,
+      };
+    }
     const actor = { actorId: identity.userId, organizationId: identity.organizationId };
     if (identity.userId === null || identity.sessionId === null) {
       return {
@@ -172,7 +192,7 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
     requestId: string | null,
     when = "",
   ): boolean => {
-    const refused = socketRefusal(identity);
+    const refused = socketRefusal(identity, ip);
     if (!refused) return true;
     const { close, ...event } = refused;
     perimeter.refuse({ ...event, reason: `${event.reason}${when}`, ip, requestId });
@@ -221,7 +241,7 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
 
   /**
    * Re-checks a socket: its session (which also keeps it alive while the socket is open), its
-   * level (an IP change drops it) and the socket rules.
+   * level (an IP change drops it) and the socket rules (the IP allowlist among them).
    */
   const recheck = async (connection: SocketConnection) => {
     const { identity } = connection;
@@ -364,10 +384,27 @@ export function createSocketPerimeter(perimeter: Perimeter, options: SocketPerim
 
     /**
      * One subscribe message of an admitted socket: a request of its own (a fresh request id,
-     * the caller's request budget) and operation admission. Throws typed refusals.
+     * the IP allowlist as it stands, the caller's request budget) and operation admission.
+     * Throws typed refusals; an address no longer allowed also closes the socket (4403).
      */
     async admitSubscribe(connection: SocketConnection): Promise<Identity> {
       const identity: Identity = { ...connection.identity, requestId: randomUUID() };
+      // An address no longer allowlisted loses the socket, not only this subscription.
+      const address = perimeter.addressRefusal(connection.ip, identity.organizationId);
+      if (address) {
+        const { code, message, ...event } = address;
+        perimeter.refuse({
+          ...event,
+          severity: "medium",
+          actorId: identity.userId,
+          organizationId: identity.organizationId,
+          reason: `${event.reason} (subscribe on an open socket)`,
+          ip: connection.ip,
+          requestId: identity.requestId,
+        });
+        closeConnection(connection, closeOf(code));
+        throw new RampartError(code, message);
+      }
       await perimeter.rateLimit.admit(identity, connection.ip);
       perimeter.admitOperation(identity, "subscription");
       return identity;

@@ -516,6 +516,72 @@ describe.each(setups)("live security events on $name", ({ setup }) => {
       platform.rampart("lockdown", "off", "--reason", "drill over");
     }
   });
+
+  // Regression: the allowlist was checked at connection_init only, so an open socket outlived
+  // the removal of the entry that admitted it.
+  it("closes 4403 IP_NOT_ALLOWED on the next subscribe, and at the periodic check, once the entry that admitted the socket is removed", async () => {
+    const asSuperadmin = async (query: string, variables: Record<string, unknown>) => {
+      const { body } = await postGraphQL(platform.adminUrl, query, {
+        variables,
+        headers: { authorization: `Bearer ${superadmin}` },
+      });
+      expect(body.errors).toBeUndefined();
+      return body.data as Record<string, { id: string } | boolean>;
+    };
+    const { addIpAllowlistEntry } = await asSuperadmin(
+      `mutation($range: String!) {
+        addIpAllowlistEntry(ipRange: $range, isGlobal: true, description: "socket drill") { id }
+      }`,
+      { range: "192.0.2.0/29" },
+    );
+    const entryId = (addIpAllowlistEntry as { id: string }).id;
+    // Signed in and connected from the address the entry allows (the level is bound to it).
+    const fromAddress = async (ip: string) => {
+      const headers = { "x-forwarded-for": ip };
+      const token = await signInSuperadmin(
+        platform,
+        `user_admin_${randomBytes(3).toString("hex")}`,
+        headers,
+      );
+      const socket = open(token, headers);
+      await socket.connected;
+      return socket;
+    };
+    const subscribing = await fromAddress("192.0.2.1");
+    const idle = await fromAddress("192.0.2.2");
+    const allowed = subscribing.subscribe("subscription { noSuchField }");
+    await allowed.ended();
+    expect(codeOf(allowed.failure())).toBe("GRAPHQL_VALIDATION_FAILED");
+
+    await asSuperadmin("mutation($id: ID!) { removeIpAllowlistEntry(id: $id) }", { id: entryId });
+    const removedAt = Date.now();
+    // Every replica applies a removal at once (pub/sub); the next subscribe finds it.
+    for (let attempt = 0, refused = false; attempt < 20 && !refused; attempt++) {
+      const next = subscribing.subscribe("subscription { noSuchField }");
+      await next.ended();
+      refused = codeOf(next.failure()) !== "GRAPHQL_VALIDATION_FAILED";
+      if (!refused) await sleep(100);
+    }
+    const closedBy = (socket: LiveSocket, deadline: number) =>
+      Promise.race([socket.closed, sleep(deadline - Date.now()).then(() => "still open")]);
+    expect(await closedBy(subscribing, Date.now() + 1_000)).toEqual({
+      code: 4403,
+      reason: "IP_NOT_ALLOWED",
+    });
+    // The socket that sends nothing closes at the periodic check (every 15 s; 5 s of slack).
+    expect(await closedBy(idle, removedAt + 20_000)).toEqual({
+      code: 4403,
+      reason: "IP_NOT_ALLOWED",
+    });
+    process.stdout.write(`idle socket closed ${Date.now() - removedAt} ms after the removal\n`);
+    const events = await platform.securityEvents();
+    const refusalOf = (ip: string, why: string) =>
+      events.some(
+        (e) => e.type === "ip_allowlist.refused" && e.ip === ip && e.reason.includes(why),
+      );
+    expect(refusalOf("192.0.2.1", "subscribe on an open socket")).toBe(true);
+    expect(refusalOf("192.0.2.2", "periodic check of an open socket")).toBe(true);
+  });
 });
 
 describe("a live socket at its session's expiry", () => {

@@ -4,9 +4,14 @@ import type { TestPlatform } from "./platform";
 
 /**
  * Signs in a superadmin as the README describes: a dev token for an admin of
- * `org_rampart_admin`, 2FA enrolled and verified on the admin gateway (level 3).
+ * `org_rampart_admin`, 2FA enrolled and verified on the admin gateway (level 3). `headers` go
+ * with each request (`X-Forwarded-For`: the level is bound to the IP it was verified from).
  */
-export async function signInSuperadmin(platform: TestPlatform, userId: string): Promise<string> {
+export async function signInSuperadmin(
+  platform: TestPlatform,
+  userId: string,
+  headers: Record<string, string> = {},
+): Promise<string> {
   const token = platform.devToken(
     "--user",
     userId,
@@ -18,7 +23,7 @@ export async function signInSuperadmin(platform: TestPlatform, userId: string): 
   const as = async (query: string, variables?: Record<string, unknown>) => {
     const { body } = await postGraphQL(platform.adminUrl, query, {
       variables,
-      headers: { authorization: `Bearer ${token}` },
+      headers: { ...headers, authorization: `Bearer ${token}` },
     });
     if (body.errors) throw new Error(`${query}: ${JSON.stringify(body.errors)}`);
     return body.data as Record<string, Record<string, unknown>>;

@@ -41,7 +41,7 @@ describe("caller admission (the perimeter's token, budget and session steps)", (
         budgets,
         onRefusal: (event) => events.push(event),
       }),
-      ipAllowlist: { restricts: () => false, allows: () => true },
+      addressRefusal: () => null,
       record: (event) => events.push(event),
       refuse: (refusal) =>
         events.push({ actorId: null, organizationId: null, requestId: null, ...refusal }),

@@ -35,6 +35,15 @@ export const allowlistRefusal = (organizationId: string | null) =>
         : `not in the IP allowlist of ${organizationId}`,
   }) as const;
 
+/** Why the IP allowlist refuses a caller's address: the public code and message, the event's reason. */
+export interface AddressRefusal {
+  readonly code: typeof ErrorCode.IpNotAllowed;
+  /** What the client is told. */
+  readonly message: string;
+  readonly type: "ip_allowlist.refused";
+  readonly reason: string;
+}
+
 /** Options for {@link createIpAllowlist}. */
 export interface IpAllowlistOptions {
   /** Shared stores holding the snapshot the security subgraph publishes. */
