@@ -476,3 +476,37 @@ describe("per-destination webhook signing secrets", () => {
     });
   });
 });
+
+describe("concurrent creation of one webhook destination", () => {
+  it("answers every caller (no internal error); exactly one sees a secret, and it is the stored one", async () => {
+    const caller = testIdentity({
+      userId: `user_${randomBytes(6).toString("hex")}`,
+      organizationId: "org_rampart_admin",
+      role: "org:admin",
+      securityLevel: SecurityLevel.StepUp,
+    });
+    const destination = `${peerB.url}/webhook/race-${randomUUID()}`;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        subgraph.query(
+          `mutation($d: String!) { setMyChannelPreference(channel: WEBHOOK, destination: $d, minSeverity: "high") { id signingSecret } }`,
+          { identity: caller, variables: { d: destination } },
+        ),
+      ),
+    );
+    for (const answer of answers) {
+      expect({ status: answer.status, errors: answer.body.errors }).toEqual({
+        status: 200,
+        errors: undefined,
+      });
+    }
+    const saved = answers.map(
+      (answer) => answer.body.data?.setMyChannelPreference as SavedPreference,
+    );
+    expect(new Set(saved.map((preference) => preference.id)).size).toBe(1);
+    const shown = saved.flatMap((preference) => preference.signingSecret ?? []);
+    expect(shown).toHaveLength(1);
+    const row = await storedPreference(saved[0]!.id);
+    expect(openWebhookSecret(secretBox, row.id, row.signingSecretSealed!)).toBe(shown[0]);
+  });
+});

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { EntityManager } from "@mikro-orm/core";
+import { UniqueConstraintViolationException, type EntityManager } from "@mikro-orm/core";
 import { ErrorCode, RampartError, type Identity, type SecretBox } from "@rampart/kit";
 import { z } from "zod";
 import { NotificationChannel } from "../notifications/notification.entity";
@@ -135,9 +135,20 @@ export class ChannelPreferenceService {
 
   /**
    * Creates or updates the preference for (channel, destination). A webhook created here gets
-   * its own signing secret, answered this once; an update answers none.
+   * its own signing secret, answered this once; an update answers none. Of concurrent requests
+   * creating the same destination, one inserts (and alone sees the secret); the others lose on
+   * the unique (organization, recipient, channel, destination) and update the row it inserted.
    */
   async set(organizationWide: boolean, input: PreferenceInput): Promise<SavedPreference> {
+    try {
+      return await this.save(organizationWide, input);
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      return this.save(organizationWide, input);
+    }
+  }
+
+  private async save(organizationWide: boolean, input: PreferenceInput): Promise<SavedPreference> {
     const destination = checkDestination(input.channel, input.destination.trim(), this.production);
     if (!this.available.has(input.channel)) {
       throw RampartError.badInput(
