@@ -1,7 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import type { AddressInfo } from "node:net";
 import { MEMBERSHIP_ENDED_EVENT, type SessionStore } from "@rampart/kit";
 import { startTestSubgraph, type TestSubgraph } from "@rampart/kit/testing";
-import { CLERK_WEBHOOK_PATH, MEMBERSHIP_ENDED_REASON } from "../../src/modules/memberships";
+import express from "express";
+import {
+  CLERK_DELIVERY_MEMORY_MS,
+  CLERK_WEBHOOK_PATH,
+  clerkWebhook,
+  MEMBERSHIP_ENDED_REASON,
+} from "../../src/modules/memberships";
 import { securitySubgraph } from "../../src/subgraph";
 import {
   clerkDelivery,
@@ -234,6 +242,74 @@ describe("Clerk webhook: ended memberships", () => {
       expect(answer.status).toBe(404);
     } finally {
       await plain.stop();
+    }
+  });
+});
+
+describe("Clerk webhook: a failure while acting", () => {
+  it("does not answer Svix's retry as a duplicate when forgetting the failed delivery failed too (the claim expires)", async () => {
+    const { runtime } = subgraph;
+    // A store blip: the first listing of sessions fails, and so does forgetting the delivery.
+    let blip = true;
+    const flakySessions = Object.create(sessions) as SessionStore;
+    flakySessions.listForUser = async (userId: string) => {
+      if (blip) throw new Error("store unavailable");
+      return sessions.listForUser(userId);
+    };
+    const flakyKv = Object.create(runtime.stores.kv) as typeof runtime.stores.kv;
+    flakyKv.delete = async (key: string) => {
+      if (blip) throw new Error("store unavailable");
+      return runtime.stores.kv.delete(key);
+    };
+    const app = express().use(
+      "/clerk",
+      clerkWebhook({
+        secret,
+        sessions: flakySessions,
+        securityEvents: runtime.securityEvents,
+        kv: flakyKv,
+        refusals: runtime.refusals,
+        logger: runtime.logger,
+        claimMs: 300,
+      }),
+    );
+    const server = app.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    const { port } = server.address() as AddressInfo;
+    const send = async (delivery: ClerkDelivery) => {
+      const answer = await fetch(`http://127.0.0.1:${port}/clerk`, {
+        method: "POST",
+        headers: delivery.headers,
+        body: delivery.body,
+      });
+      return { status: answer.status, body: (await answer.json()) as Record<string, unknown> };
+    };
+    try {
+      const removed = await signedInUser();
+      const delivery = clerkDelivery(
+        secret,
+        membershipEvent("organizationMembership.deleted", removed.userId, ORG),
+      );
+      expect((await send(delivery)).status).toBe(503);
+      blip = false;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Svix retries the same delivery, re-signed with a new timestamp.
+      const retried = clerkDelivery(
+        secret,
+        membershipEvent("organizationMembership.deleted", removed.userId, ORG),
+        { id: delivery.id, at: new Date(Date.now() + 1_000) },
+      );
+      expect(await send(retried)).toEqual({
+        status: 200,
+        body: { handled: true, duplicate: false, sessionsRevoked: 2 },
+      });
+      expect(await usable(removed.userId, removed.sessionIds)).toEqual([false, false]);
+      // Acted on: remembered for the whole delivery memory from now on.
+      expect(await runtime.stores.kv.ttlMs(`clerk-webhook:${delivery.id}`)).toBeGreaterThan(
+        CLERK_DELIVERY_MEMORY_MS - 60_000,
+      );
+    } finally {
+      server.close();
     }
   });
 });

@@ -24,6 +24,13 @@ export const CLERK_WEBHOOK_PATH = "/webhooks/clerk";
  */
 export const CLERK_DELIVERY_MEMORY_MS = 24 * 3_600_000;
 
+/**
+ * How long a delivery being acted on is claimed before it is acted on: a failure that could not
+ * even forget the delivery (the store blipped) leaves a claim that expires before Svix's next
+ * retries, never a 24-hour memory of a delivery that ended nothing.
+ */
+export const CLERK_DELIVERY_CLAIM_MS = 60_000;
+
 /** Organization roles that administer (Clerk's `org:admin`, and an `org:owner`). */
 export const ADMIN_ROLES: readonly string[] = ["org:admin", "org:owner"];
 
@@ -43,6 +50,8 @@ export interface ClerkWebhookOptions {
    */
   readonly refusals: Pick<RefusalSink, "refuse">;
   readonly logger: Logger;
+  /** How long a delivery is claimed while it is acted on; default {@link CLERK_DELIVERY_CLAIM_MS}. */
+  readonly claimMs?: number;
 }
 
 /** A Clerk id (`user_…`, `org_…`): bounded, no characters that could reach a log or a key oddly. */
@@ -100,7 +109,9 @@ export function endedMembershipOf(
  * `BAD_USER_INPUT`. `organizationMembership.deleted`, `organizationMembership.updated` to a role
  * that does not administer, and `user.deleted` end the user's sessions and record
  * `membership.ended`; other types are answered 200 and ignored. The `svix-id` is remembered for
- * {@link CLERK_DELIVERY_MEMORY_MS}, so a redelivery (or a concurrent duplicate) acts once.
+ * {@link CLERK_DELIVERY_MEMORY_MS} once acted on (claimed for {@link CLERK_DELIVERY_CLAIM_MS}
+ * while it is), so a redelivery (or a concurrent duplicate) acts once, and a delivery that failed
+ * is acted on when Svix retries it, even if the store could not forget it at once.
  * Answers 200 `{ handled, duplicate, sessionsRevoked }`; 503 when the stores fail (Svix retries).
  */
 export function clerkWebhook(options: ClerkWebhookOptions): Router {
@@ -151,8 +162,8 @@ export function clerkWebhook(options: ClerkWebhookOptions): Router {
 
     const deliveryKey = `clerk-webhook:${deliveryId}`;
     try {
-      const first = await kv.set(deliveryKey, "1", {
-        ttlMs: CLERK_DELIVERY_MEMORY_MS,
+      const first = await kv.set(deliveryKey, "acting", {
+        ttlMs: options.claimMs ?? CLERK_DELIVERY_CLAIM_MS,
         onlyIfAbsent: true,
       });
       if (!first) return answer({ handled: true, duplicate: true, sessionsRevoked: 0 });
@@ -170,6 +181,13 @@ export function clerkWebhook(options: ClerkWebhookOptions): Router {
         { userId: ended.userId, organizationId: ended.organizationId, sessionsRevoked },
         "membership ended",
       );
+      // Acted on: remembered for the whole memory. Should this write fail, the claim expires and
+      // a redelivery acts again, which ends nothing more than this did.
+      await kv
+        .set(deliveryKey, "acted", { ttlMs: CLERK_DELIVERY_MEMORY_MS })
+        .catch((error: unknown) =>
+          logger.error({ err: error }, "could not remember an acted-on Clerk delivery"),
+        );
       return answer({ handled: true, duplicate: false, sessionsRevoked });
     } catch (error) {
       // Not acted on (or only partly): Svix's retry must act, so the delivery is forgotten.

@@ -5,6 +5,7 @@
  */
 export {
   ADMIN_ROLES,
+  CLERK_DELIVERY_CLAIM_MS,
   CLERK_DELIVERY_MEMORY_MS,
   CLERK_WEBHOOK_PATH,
   clerkWebhook,
